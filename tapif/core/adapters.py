@@ -1,0 +1,50 @@
+"""allauth adapter: who signs up as what, and e-mails in the recipient's own language."""
+
+from __future__ import annotations
+
+from allauth.account.adapter import DefaultAccountAdapter
+from django.contrib.auth import get_user_model
+from django.urls import reverse, translate_url
+from django.utils import translation
+
+from tapif.core.choices import UserKind
+
+
+def _language_of(email: str, fallback: str) -> str:
+    user = get_user_model().objects.filter(email__iexact=email).only("preferred_language").first()
+    return user.preferred_language if user else fallback
+
+
+class AccountAdapter(DefaultAccountAdapter):
+    def save_user(self, request, user, form, commit=True):
+        data = form.cleaned_data
+        user.first_name = data.get("first_name", "")
+        user.last_name = data.get("last_name", "")
+        user.kind = data.get("kind") or UserKind.CANDIDATE
+        user.preferred_language = data.get("preferred_language") or translation.get_language()
+        return super().save_user(request, user, form, commit=commit)
+
+    def get_login_redirect_url(self, request) -> str:
+        # An explicit ?next= wins (allauth checks it before calling this).
+        user = request.user
+        if user.is_staff:
+            return reverse("admin:index")
+        with translation.override(user.preferred_language):
+            return reverse("core:home")
+
+    def send_confirmation_mail(self, request, emailconfirmation, signup) -> None:
+        language = emailconfirmation.email_address.user.preferred_language
+        with translation.override(language):
+            super().send_confirmation_mail(request, emailconfirmation, signup)
+
+    def send_password_reset_mail(self, user, email, context) -> None:
+        language = user.preferred_language
+        if "password_reset_url" in context:
+            context["password_reset_url"] = translate_url(context["password_reset_url"], language)
+        with translation.override(language):
+            super().send_password_reset_mail(user, email, context)
+
+    def send_mail(self, template_prefix: str, email: str, context: dict) -> None:
+        language = _language_of(email, translation.get_language() or "fr")
+        with translation.override(language):
+            super().send_mail(template_prefix, email, context)

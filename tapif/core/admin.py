@@ -1,0 +1,152 @@
+from django.contrib import admin, messages
+from django.contrib.auth.admin import UserAdmin as DjangoUserAdmin
+from django.utils.translation import gettext_lazy as _
+from django.utils.translation import ngettext
+
+from tapif.core.models import Academie, AuditEntry, Campaign, User
+from tapif.core.services import campaign_make_current
+
+
+@admin.register(User)
+class UserAdmin(DjangoUserAdmin):
+    ordering = ["email"]
+    list_display = [
+        "email",
+        "first_name",
+        "last_name",
+        "kind",
+        "preferred_language",
+        "is_staff",
+        "is_active",
+        "date_joined",
+    ]
+    list_filter = ["kind", "is_staff", "is_active", "preferred_language", "groups"]
+    search_fields = ["email", "first_name", "last_name"]
+    readonly_fields = ["last_login", "date_joined"]
+    fieldsets = (
+        (None, {"fields": ("email", "password")}),
+        (_("Person"), {"fields": ("first_name", "last_name", "kind", "preferred_language")}),
+        (
+            _("Permissions"),
+            {"fields": ("is_active", "is_staff", "is_superuser", "groups", "user_permissions")},
+        ),
+        (_("Dates"), {"fields": ("last_login", "date_joined")}),
+    )
+    add_fieldsets = (
+        (None, {"classes": ("wide",), "fields": ("email", "kind", "password1", "password2")}),
+    )
+
+
+@admin.register(Campaign)
+class CampaignAdmin(admin.ModelAdmin):
+    list_display = [
+        "school_year",
+        "code",
+        "is_current",
+        "opens_at",
+        "closes_at",
+        "total_positions",
+        "fee_amount",
+        "fee_currency",
+    ]
+    list_filter = ["is_current"]
+    search_fields = ["school_year", "code"]
+    readonly_fields = ["is_current", "created_at", "updated_at"]
+    actions = ["make_current"]
+    fieldsets = (
+        (None, {"fields": ("school_year", "code", "is_current", "time_zone")}),
+        (
+            _("Application window"),
+            {
+                "fields": (
+                    "opens_at",
+                    "closes_at",
+                    "language_test_deadline",
+                    "results_release_date",
+                    "offer_response_days",
+                )
+            },
+        ),
+        (
+            _("Contract"),
+            {
+                "fields": (
+                    "contract_start",
+                    "contract_end",
+                    "weekly_hours",
+                    "max_schools",
+                    "monthly_gross_salary",
+                    "salary_currency",
+                    "overseas_supplement_min_percent",
+                    "overseas_supplement_max_percent",
+                    "total_positions",
+                )
+            },
+        ),
+        (
+            _("Eligibility"),
+            {
+                "fields": (
+                    "min_age",
+                    "max_age",
+                    "passport_valid_until",
+                    "max_participations",
+                    "max_academie_choices",
+                    "motivation_letter_words",
+                )
+            },
+        ),
+        (
+            _("Application fee"),
+            {"fields": ("fee_amount", "fee_currency", "etransfer_recipient", "etransfer_memo")},
+        ),
+        (_("Contact"), {"fields": ("contact_email",)}),
+        (_("History"), {"fields": ("created_at", "updated_at")}),
+    )
+
+    @admin.action(
+        description=_("Make the selected campaign the current one"), permissions=["change"]
+    )
+    def make_current(self, request, queryset):
+        if queryset.count() != 1:
+            self.message_user(request, _("Select exactly one campaign."), messages.ERROR)
+            return
+        campaign = campaign_make_current(campaign=queryset.get(), actor=request.user)
+        self.message_user(
+            request, _("%(year)s is now the current campaign.") % {"year": campaign.school_year}
+        )
+
+
+@admin.register(Academie)
+class AcademieAdmin(admin.ModelAdmin):
+    list_display = ["name", "code", "is_overseas", "has_salary_supplement", "is_active"]
+    list_filter = ["is_overseas", "has_salary_supplement", "is_active"]
+    search_fields = ["name", "code"]
+    actions = ["deactivate"]
+
+    @admin.action(description=_("Stop receiving assistants"), permissions=["change"])
+    def deactivate(self, request, queryset):
+        count = queryset.update(is_active=False)
+        self.message_user(
+            request,
+            ngettext("%(count)d académie deactivated.", "%(count)d académies deactivated.", count)
+            % {"count": count},
+        )
+
+
+@admin.register(AuditEntry)
+class AuditEntryAdmin(admin.ModelAdmin):
+    list_display = ["created_at", "actor", "action", "target_type", "target_repr"]
+    list_filter = ["action", "target_type"]
+    search_fields = ["target_repr", "target_id", "actor__email", "action"]
+    list_select_related = ["actor"]
+    date_hierarchy = "created_at"
+
+    def has_add_permission(self, request):
+        return False
+
+    def has_change_permission(self, request, obj=None):
+        return False
+
+    def has_delete_permission(self, request, obj=None):
+        return False

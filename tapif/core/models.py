@@ -1,0 +1,301 @@
+from __future__ import annotations
+
+import datetime as dt
+from decimal import Decimal
+from zoneinfo import ZoneInfo, available_timezones
+
+from django.conf import settings
+from django.contrib.auth.base_user import AbstractBaseUser, BaseUserManager
+from django.contrib.auth.models import PermissionsMixin
+from django.core.validators import MaxValueValidator, MinValueValidator
+from django.db import models
+from django.db.models.functions import Lower
+from django.utils import timezone
+from django.utils.translation import gettext_lazy as _
+
+from tapif.core.choices import Language, UserKind
+
+TIME_ZONE_CHOICES = sorted(
+    (name, name) for name in available_timezones() if name.startswith(("America/", "Europe/"))
+)
+
+
+class UserManager(BaseUserManager["User"]):
+    use_in_migrations = True
+
+    def _create_user(self, email: str, password: str | None, **fields) -> User:
+        if not email:
+            raise ValueError("An e-mail address is required.")
+        user = self.model(email=self.normalize_email(email).lower(), **fields)
+        user.set_password(password)
+        user.save(using=self._db)
+        return user
+
+    def create_user(self, email: str, password: str | None = None, **fields) -> User:
+        fields.setdefault("is_staff", False)
+        fields.setdefault("is_superuser", False)
+        return self._create_user(email, password, **fields)
+
+    def create_superuser(self, email: str, password: str | None = None, **fields) -> User:
+        fields.update(is_staff=True, is_superuser=True, kind=UserKind.STAFF)
+        return self._create_user(email, password, **fields)
+
+
+class User(AbstractBaseUser, PermissionsMixin):
+    """A person who signs in with their e-mail address; `kind` decides what they see."""
+
+    email = models.EmailField(_("e-mail address"), unique=True)
+    first_name = models.CharField(_("first name"), max_length=150, blank=True)
+    last_name = models.CharField(_("last name"), max_length=150, blank=True)
+    kind = models.CharField(
+        _("account type"), max_length=20, choices=UserKind.choices, default=UserKind.CANDIDATE
+    )
+    preferred_language = models.CharField(
+        _("preferred language"),
+        max_length=2,
+        choices=Language.choices,
+        default=Language.FRENCH,
+        help_text=_("Used for the pages after sign-in and for every e-mail and letter."),
+    )
+    is_staff = models.BooleanField(
+        _("staff status"),
+        default=False,
+        help_text=_("Designates whether the user can log into the admin site."),
+    )
+    is_active = models.BooleanField(_("active"), default=True)
+    date_joined = models.DateTimeField(_("date joined"), default=timezone.now)
+
+    objects = UserManager()
+
+    USERNAME_FIELD = "email"
+    EMAIL_FIELD = "email"
+    REQUIRED_FIELDS: list[str] = []
+
+    class Meta:
+        verbose_name = _("user")
+        verbose_name_plural = _("users")
+        constraints = [
+            models.UniqueConstraint(Lower("email"), name="core_user_email_ci_unique"),
+        ]
+
+    def __str__(self) -> str:
+        return self.email
+
+    def get_full_name(self) -> str:
+        return f"{self.first_name} {self.last_name}".strip() or self.email
+
+    def get_short_name(self) -> str:
+        return self.first_name or self.email
+
+
+class Campaign(models.Model):
+    """One recruitment year and every rule that may change from one year to the next.
+
+    Exactly one campaign is current at a time (a partial unique constraint); the programme's
+    dates are stored as aware datetimes and shown in the campaign's own time zone.
+    """
+
+    school_year = models.CharField(
+        _("school year"), max_length=9, unique=True, help_text=_("For example 2026-2027.")
+    )
+    code = models.CharField(
+        _("candidate number prefix"),
+        max_length=8,
+        unique=True,
+        help_text=_("Starts every candidate number, for example CA27 for 2026-2027."),
+    )
+    is_current = models.BooleanField(_("current campaign"), default=False, editable=False)
+    time_zone = models.CharField(
+        _("time zone"), max_length=64, choices=TIME_ZONE_CHOICES, default="America/Toronto"
+    )
+    opens_at = models.DateTimeField(_("applications open"))
+    closes_at = models.DateTimeField(
+        _("applications close"),
+        help_text=_("After this moment candidates can no longer submit or change anything."),
+    )
+    language_test_deadline = models.DateField(
+        _("official French test results due by"),
+    )
+    contract_start = models.DateField(_("contract start"))
+    contract_end = models.DateField(_("contract end"))
+    passport_valid_until = models.DateField(
+        _("passport valid until at least"),
+        help_text=_("30 October of the year the contract ends."),
+    )
+    min_age = models.PositiveSmallIntegerField(_("minimum age on the contract start"), default=20)
+    max_age = models.PositiveSmallIntegerField(_("maximum age on the contract start"), default=35)
+    max_participations = models.PositiveSmallIntegerField(
+        _("maximum participations in a lifetime"), default=3
+    )
+    weekly_hours = models.PositiveSmallIntegerField(_("teaching hours per week"), default=12)
+    max_schools = models.PositiveSmallIntegerField(_("maximum number of schools"), default=3)
+    max_academie_choices = models.PositiveSmallIntegerField(
+        _("académie preferences per candidate"), default=3
+    )
+    motivation_letter_words = models.PositiveSmallIntegerField(
+        _("motivation letter length (words)"), default=500
+    )
+    fee_amount = models.DecimalField(
+        _("application fee"), max_digits=7, decimal_places=2, default=Decimal("80.00")
+    )
+    fee_currency = models.CharField(_("fee currency"), max_length=3, default="CAD")
+    etransfer_recipient = models.EmailField(
+        _("e-Transfer recipient"), default="administration@institutfrancais.ca"
+    )
+    etransfer_memo = models.CharField(
+        _("e-Transfer memo text"),
+        max_length=100,
+        default="TAPIF application fee",
+        help_text=_("The candidate adds their candidate number after this text."),
+    )
+    monthly_gross_salary = models.DecimalField(
+        _("gross monthly salary"), max_digits=8, decimal_places=2, default=Decimal("1036.21")
+    )
+    salary_currency = models.CharField(_("salary currency"), max_length=3, default="EUR")
+    overseas_supplement_min_percent = models.PositiveSmallIntegerField(
+        _("overseas supplement, minimum (%)"),
+        default=30,
+        validators=[MaxValueValidator(100)],
+    )
+    overseas_supplement_max_percent = models.PositiveSmallIntegerField(
+        _("overseas supplement, maximum (%)"),
+        default=35,
+        validators=[MaxValueValidator(100)],
+    )
+    total_positions = models.PositiveIntegerField(
+        _("positions offered"), default=100, validators=[MinValueValidator(1)]
+    )
+    results_release_date = models.DateField(_("results released on"))
+    offer_response_days = models.PositiveSmallIntegerField(
+        _("days to answer an offer"), default=14, validators=[MinValueValidator(1)]
+    )
+    contact_email = models.EmailField(_("programme contact"), default="tapif@institutfrancais.ca")
+    created_at = models.DateTimeField(auto_now_add=True)
+    updated_at = models.DateTimeField(auto_now=True)
+
+    class Meta:
+        verbose_name = _("campaign")
+        verbose_name_plural = _("campaigns")
+        ordering = ["-opens_at"]
+        constraints = [
+            models.UniqueConstraint(
+                fields=["is_current"],
+                condition=models.Q(is_current=True),
+                name="core_campaign_single_current",
+                violation_error_message=_("Only one campaign can be current."),
+            ),
+            models.CheckConstraint(
+                condition=models.Q(closes_at__gt=models.F("opens_at")),
+                name="core_campaign_closes_after_opening",
+                violation_error_message=_("Applications must close after they open."),
+            ),
+            models.CheckConstraint(
+                condition=models.Q(contract_end__gt=models.F("contract_start")),
+                name="core_campaign_contract_ends_after_start",
+                violation_error_message=_("The contract must end after it starts."),
+            ),
+            models.CheckConstraint(
+                condition=models.Q(max_age__gt=models.F("min_age")),
+                name="core_campaign_age_bounds_ordered",
+                violation_error_message=_("The maximum age must be above the minimum age."),
+            ),
+            models.CheckConstraint(
+                condition=models.Q(fee_amount__gt=0),
+                name="core_campaign_fee_positive",
+                violation_error_message=_("The application fee must be positive."),
+            ),
+            models.CheckConstraint(
+                condition=models.Q(
+                    overseas_supplement_max_percent__gte=models.F("overseas_supplement_min_percent")
+                ),
+                name="core_campaign_supplement_bounds_ordered",
+                violation_error_message=_(
+                    "The maximum overseas supplement cannot be below the minimum."
+                ),
+            ),
+        ]
+
+    def __str__(self) -> str:
+        return self.school_year
+
+    @property
+    def zone(self) -> ZoneInfo:
+        return ZoneInfo(self.time_zone)
+
+    @property
+    def age_reference_date(self) -> dt.date:
+        """Age limits apply on the first day of the contract (1 October)."""
+        return self.contract_start
+
+    @property
+    def contract_months(self) -> int:
+        start, end = self.contract_start, self.contract_end
+        return (end.year - start.year) * 12 + end.month - start.month + (end.day >= start.day)
+
+    def is_open(self, at: dt.datetime | None = None) -> bool:
+        moment = at or timezone.now()
+        return self.opens_at <= moment <= self.closes_at
+
+    def has_closed(self, at: dt.datetime | None = None) -> bool:
+        return (at or timezone.now()) > self.closes_at
+
+    def local(self, moment: dt.datetime) -> dt.datetime:
+        """A moment in the campaign's own time zone, for display."""
+        return moment.astimezone(self.zone)
+
+    def etransfer_memo_for(self, candidate_number: str) -> str:
+        return f"{self.etransfer_memo} {candidate_number}"
+
+
+class Academie(models.Model):
+    """A French regional education authority that receives assistants."""
+
+    code = models.SlugField(_("code"), max_length=40, unique=True)
+    name = models.CharField(_("name"), max_length=100, unique=True)
+    is_overseas = models.BooleanField(_("overseas"), default=False)
+    has_salary_supplement = models.BooleanField(
+        _("overseas salary supplement"),
+        default=False,
+        help_text=_("Assistants placed here receive the campaign's overseas supplement."),
+    )
+    is_active = models.BooleanField(
+        _("receives assistants"),
+        default=True,
+        help_text=_("Inactive académies cannot be chosen by candidates."),
+    )
+
+    class Meta:
+        verbose_name = _("académie")
+        verbose_name_plural = _("académies")
+        ordering = ["name"]
+
+    def __str__(self) -> str:
+        return self.name
+
+
+class AuditEntry(models.Model):
+    """Who did what to which record, and when: one row per action, never edited."""
+
+    created_at = models.DateTimeField(_("when"), default=timezone.now, db_index=True)
+    actor = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        verbose_name=_("who"),
+        null=True,
+        blank=True,
+        on_delete=models.SET_NULL,
+        related_name="+",
+    )
+    action = models.CharField(_("action"), max_length=80, db_index=True)
+    target_type = models.CharField(_("record type"), max_length=80)
+    target_id = models.CharField(_("record"), max_length=40)
+    target_repr = models.CharField(_("record name"), max_length=200, blank=True)
+    data = models.JSONField(_("details"), default=dict, blank=True)
+
+    class Meta:
+        verbose_name = _("audit entry")
+        verbose_name_plural = _("audit log")
+        ordering = ["-created_at", "-id"]
+        indexes = [models.Index(fields=["target_type", "target_id"])]
+
+    def __str__(self) -> str:
+        return f"{self.action} {self.target_type}#{self.target_id}"

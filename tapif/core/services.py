@@ -1,0 +1,46 @@
+"""Every write to the platform's own records goes through these functions."""
+
+from __future__ import annotations
+
+from django.conf import settings
+from django.db import transaction
+from django.utils.translation import gettext as _
+
+from tapif.core.audit import audit_record
+from tapif.core.exceptions import DomainError
+from tapif.core.models import Campaign, User
+
+
+@transaction.atomic
+def campaign_make_current(*, campaign: Campaign, actor: User | None) -> Campaign:
+    """Make `campaign` the current one and the previous current campaign a past one.
+
+    Both flags change in one transaction (the rows are locked so two staff members switching at
+    once cannot leave two current campaigns, which the database would refuse anyway). Records an
+    audit entry. Returns early when the campaign is already current.
+    """
+    campaign = Campaign.objects.select_for_update().get(pk=campaign.pk)
+    if campaign.is_current:
+        return campaign
+    previous = list(Campaign.objects.select_for_update().filter(is_current=True))
+    Campaign.objects.filter(pk__in=[c.pk for c in previous]).update(is_current=False)
+    campaign.is_current = True
+    campaign.save(update_fields=["is_current", "updated_at"])
+    audit_record(
+        actor=actor,
+        action="campaign.make_current",
+        target=campaign,
+        data={"previous": [c.school_year for c in previous]},
+    )
+    return campaign
+
+
+def user_set_language(*, user: User, language: str) -> User:
+    """Store the language the user's pages, e-mails and letters use. No-op when unchanged."""
+    if language not in dict(settings.LANGUAGES):
+        raise DomainError(_("This language is not offered."), code="language")
+    if user.preferred_language == language:
+        return user
+    user.preferred_language = language
+    user.save(update_fields=["preferred_language"])
+    return user

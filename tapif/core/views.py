@@ -1,0 +1,80 @@
+from __future__ import annotations
+
+from django.conf import settings
+from django.contrib.auth.decorators import login_required
+from django.db import connection
+from django.http import HttpRequest, HttpResponse, HttpResponseRedirect
+from django.shortcuts import render
+from django.urls import translate_url
+from django.utils import translation
+from django.utils.http import url_has_allowed_host_and_scheme
+from django.views.decorators.http import require_GET, require_POST
+
+from tapif.core.choices import UserKind
+from tapif.core.selectors import academie_list_active, campaign_current
+from tapif.core.services import user_set_language
+
+
+@require_GET
+def landing(request: HttpRequest) -> HttpResponse:
+    campaign = campaign_current()
+    academies = academie_list_active()
+    return render(
+        request,
+        "core/landing.html",
+        {
+            "campaign": campaign,
+            "academies": academies,
+            "overseas_with_supplement": [a for a in academies if a.has_salary_supplement],
+        },
+    )
+
+
+_HOME_TEMPLATES = {
+    UserKind.CANDIDATE: "core/home_candidate.html",
+    UserKind.PROFESSOR: "core/home_professor.html",
+    UserKind.INSTITUTION: "core/home_institution.html",
+    UserKind.STAFF: "core/home_staff.html",
+}
+
+
+@login_required
+@require_GET
+def home(request: HttpRequest) -> HttpResponse:
+    kind = UserKind.STAFF if request.user.is_staff else request.user.kind
+    return render(request, _HOME_TEMPLATES[kind], {"campaign": campaign_current()})
+
+
+@require_POST
+def switch_language(request: HttpRequest) -> HttpResponse:
+    """Switch the interface language and come back to the same page in that language.
+
+    Signed-in users keep the choice on their account, so their e-mails follow it too.
+    """
+    language = request.POST.get("language", "")
+    if language not in dict(settings.LANGUAGES):
+        language = translation.get_language() or settings.LANGUAGE_CODE
+    next_url = request.POST.get("next", "/")
+    if not url_has_allowed_host_and_scheme(
+        next_url, allowed_hosts={request.get_host()}, require_https=request.is_secure()
+    ):
+        next_url = "/"
+    if request.user.is_authenticated:
+        user_set_language(user=request.user, language=language)
+    response = HttpResponseRedirect(translate_url(next_url, language))
+    response.set_cookie(
+        settings.LANGUAGE_COOKIE_NAME,
+        language,
+        max_age=365 * 24 * 3600,
+        secure=settings.LANGUAGE_COOKIE_SECURE,
+        samesite=settings.LANGUAGE_COOKIE_SAMESITE,
+        httponly=True,
+    )
+    return response
+
+
+@require_GET
+def healthz(request: HttpRequest) -> HttpResponse:
+    with connection.cursor() as cursor:
+        cursor.execute("SELECT 1")
+    return HttpResponse("ok", content_type="text/plain")
