@@ -172,18 +172,32 @@ STATIC_URL = "static/"
 STATIC_ROOT = BASE_DIR / "staticfiles"
 STATICFILES_DIRS = [BASE_DIR / "static"]
 STORAGES = storages_config(ENV, BASE_DIR)
+# Without DEBUG, static files come from `collectstatic`'s folder, compressed and cached forever.
+WHITENOISE_USE_FINDERS = DEBUG
+WHITENOISE_AUTOREFRESH = DEBUG
 FILE_UPLOAD_MAX_MEMORY_SIZE = 2 * 1024 * 1024
 DATA_UPLOAD_MAX_MEMORY_SIZE = 12 * 1024 * 1024
 FILE_UPLOAD_PERMISSIONS = 0o600
 
 # --- E-mail ------------------------------------------------------------------------------------
-EMAIL_BACKEND = ENV.get("EMAIL_BACKEND", "django.core.mail.backends.console.EmailBackend")
-EMAIL_HOST = ENV.get("EMAIL_HOST", "localhost")
-EMAIL_PORT = env_int(ENV, "EMAIL_PORT", 25)
-EMAIL_HOST_USER = ENV.get("EMAIL_HOST_USER", "")
-EMAIL_HOST_PASSWORD = ENV.get("EMAIL_HOST_PASSWORD", "")
-EMAIL_USE_TLS = env_bool(ENV, "EMAIL_USE_TLS", False)
-EMAIL_TIMEOUT = 20
+# Django 6.1's MAILERS: the console on a laptop, SMTP (or any backend) from the environment.
+_email_backend = ENV.get(
+    "EMAIL_BACKEND",
+    "django.core.mail.backends.console.EmailBackend"
+    if DEBUG
+    else "django.core.mail.backends.smtp.EmailBackend",
+)
+_email_options: dict = {}
+if _email_backend.endswith("smtp.EmailBackend"):
+    _email_options = {
+        "host": ENV.get("EMAIL_HOST", "localhost"),
+        "port": env_int(ENV, "EMAIL_PORT", 25),
+        "username": ENV.get("EMAIL_HOST_USER", ""),
+        "password": ENV.get("EMAIL_HOST_PASSWORD", ""),
+        "use_tls": env_bool(ENV, "EMAIL_USE_TLS", False),
+        "timeout": 20,
+    }
+MAILERS = {"default": {"BACKEND": _email_backend, "OPTIONS": _email_options}}
 DEFAULT_FROM_EMAIL = ENV.get("DEFAULT_FROM_EMAIL", "TAPIF Canada <no-reply@tapif.ca>")
 SERVER_EMAIL = DEFAULT_FROM_EMAIL
 

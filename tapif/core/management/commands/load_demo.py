@@ -1,0 +1,30 @@
+from django.conf import settings
+from django.core.management.base import BaseCommand, CommandError
+from django.utils import timezone
+
+from tapif.core.demo import DEMO_TOTP_SECRET, load_demo
+
+
+class Command(BaseCommand):
+    help = "Create an open demo campaign and sample accounts (development machines only)."
+
+    def handle(self, *args, **options):
+        if not settings.DEBUG:
+            raise CommandError("load_demo creates accounts with known passwords: DEBUG only.")
+        campaign, accounts = load_demo()
+        closes = timezone.localtime(campaign.closes_at, campaign.zone)
+        self.stdout.write(
+            self.style.SUCCESS(
+                f"Demo campaign {campaign.school_year} is current; applications close "
+                f"{closes:%Y-%m-%d %H:%M} ({campaign.time_zone})."
+            )
+        )
+        self.stdout.write("Sample accounts (e-mail / password):")
+        for account in accounts:
+            self.stdout.write(f"  {account.kind.label:<20} {account.email:<28} {account.password}")
+        self.stdout.write(
+            "The staff account needs a two-factor code at login: add the secret "
+            f"{DEMO_TOTP_SECRET} to an authenticator app, or run "
+            "`.venv/bin/python manage.py totp_code admin@demo.tapif.ca`."
+        )
+        self.stdout.write("Open http://127.0.0.1:8000/ — e-mails are printed in this terminal.")
