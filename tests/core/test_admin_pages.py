@@ -1,0 +1,77 @@
+"""Every admin screen of the platform opens for staff and lists what it should."""
+
+import pytest
+
+from tapif.core.models import Academie
+from tapif.core.services import campaign_make_current
+from tests.factories import CampaignFactory, SuperuserFactory
+
+pytestmark = pytest.mark.django_db
+
+
+@pytest.fixture
+def staff_client(client):
+    client.force_login(SuperuserFactory(email="boss@example.ca"))
+    return client
+
+
+def test_campaign_list_shows_each_campaign_and_which_is_current(staff_client, reference_campaign):
+    newer = CampaignFactory()
+    html = staff_client.get("/admin/core/campaign/").content.decode()
+    assert "2026-2027" in html
+    assert newer.school_year in html
+
+
+def test_campaign_change_page_groups_the_rules(staff_client, reference_campaign):
+    html = staff_client.get(
+        f"/admin/core/campaign/{reference_campaign.pk}/change/"
+    ).content.decode()
+    for field in ["closes_at", "passport_valid_until", "fee_amount", "monthly_gross_salary"]:
+        assert f'name="{field}' in html
+    assert 'name="is_current"' not in html  # changed only through the action
+
+
+def test_campaign_is_edited_through_the_admin_with_its_constraints(
+    staff_client, reference_campaign
+):
+    url = f"/admin/core/campaign/{reference_campaign.pk}/change/"
+    form = staff_client.get(url).context["adminform"].form
+    data = {name: form[name].value() for name in form.fields}
+    data = {k: ("" if v is None else v) for k, v in data.items()}
+    data.update(
+        {
+            "closes_at_0": "2025-09-01",
+            "closes_at_1": "00:00:00",
+            "opens_at_0": "2025-10-01",
+            "opens_at_1": "00:00:00",
+        }
+    )
+    for name in ("opens_at", "closes_at"):
+        data.pop(name, None)
+
+    response = staff_client.post(url, data)
+
+    assert response.status_code == 200
+    assert "Applications must close after they open." in response.content.decode() or (
+        "La clôture des candidatures doit suivre leur ouverture." in response.content.decode()
+    )
+    reference_campaign.refresh_from_db()
+    assert reference_campaign.closes_at.year == 2026
+
+
+def test_academie_list_has_thirty_rows_and_filters(staff_client):
+    response = staff_client.get("/admin/core/academie/?is_overseas__exact=1")
+    assert response.context["cl"].result_count == 5
+    assert Academie.objects.count() == 30
+
+
+def test_audit_log_is_read_only(staff_client, reference_campaign):
+    campaign_make_current(campaign=CampaignFactory(), actor=None)
+    response = staff_client.get("/admin/core/auditentry/")
+    assert "campaign.make_current" in response.content.decode()
+    assert staff_client.get("/admin/core/auditentry/add/").status_code == 403
+
+
+def test_user_list_searches_by_email(staff_client):
+    response = staff_client.get("/admin/core/user/?q=boss@")
+    assert response.context["cl"].result_count == 1
