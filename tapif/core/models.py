@@ -88,6 +88,51 @@ class User(AbstractBaseUser, PermissionsMixin):
         return self.first_name or self.email
 
 
+def default_participating_countries() -> list[str]:
+    """Countries taking part in France's language-assistant programme (editable per campaign)."""
+    return list(PARTICIPATING_COUNTRIES)
+
+
+PARTICIPATING_COUNTRIES = (
+    "AR",
+    "AT",
+    "AU",
+    "BE",
+    "BR",
+    "CH",
+    "CL",
+    "CN",
+    "CO",
+    "CR",
+    "DE",
+    "EC",
+    "EG",
+    "ES",
+    "GB",
+    "GH",
+    "IE",
+    "IN",
+    "IT",
+    "JM",
+    "JP",
+    "KR",
+    "MT",
+    "MX",
+    "NG",
+    "NL",
+    "NZ",
+    "PA",
+    "PE",
+    "PT",
+    "RU",
+    "TT",
+    "US",
+    "UY",
+    "VE",
+    "ZA",
+)
+
+
 class Campaign(models.Model):
     """One recruitment year and every rule that may change from one year to the next.
 
@@ -170,6 +215,15 @@ class Campaign(models.Model):
         _("days to answer an offer"), default=14, validators=[MinValueValidator(1)]
     )
     contact_email = models.EmailField(_("programme contact"), default="tapif@institutfrancais.ca")
+    participating_countries = models.JSONField(
+        _("participating countries"),
+        default=default_participating_countries,
+        blank=True,
+        help_text=_(
+            "ISO 3166 two-letter codes. A permanent resident of Canada must be a citizen of one "
+            "of these countries."
+        ),
+    )
     created_at = models.DateTimeField(auto_now_add=True)
     updated_at = models.DateTimeField(auto_now=True)
 
@@ -299,3 +353,69 @@ class AuditEntry(models.Model):
 
     def __str__(self) -> str:
         return f"{self.action} {self.target_type}#{self.target_id}"
+
+
+class Institution(models.Model):
+    """A university or college that candidates and professors choose from.
+
+    Candidates, professors and institution contacts may ask for a missing one; staff approve it
+    before it appears in the list.
+    """
+
+    class Status(models.TextChoices):
+        REQUESTED = "requested", _("Requested")
+        APPROVED = "approved", _("Approved")
+        REJECTED = "rejected", _("Rejected")
+
+    class Kind(models.TextChoices):
+        UNIVERSITY = "university", _("University")
+        COLLEGE = "college", _("College")
+
+    name = models.CharField(_("name"), max_length=200)
+    city = models.CharField(_("city"), max_length=100)
+    province = models.CharField(
+        _("province or territory"),
+        max_length=2,
+        choices=[
+            ("AB", "Alberta"),
+            ("BC", "British Columbia / Colombie-Britannique"),
+            ("MB", "Manitoba"),
+            ("NB", "New Brunswick / Nouveau-Brunswick"),
+            ("NL", "Newfoundland and Labrador / Terre-Neuve-et-Labrador"),
+            ("NS", "Nova Scotia / Nouvelle-Écosse"),
+            ("NT", "Northwest Territories / Territoires du Nord-Ouest"),
+            ("NU", "Nunavut"),
+            ("ON", "Ontario"),
+            ("PE", "Prince Edward Island / Île-du-Prince-Édouard"),
+            ("QC", "Québec"),
+            ("SK", "Saskatchewan"),
+            ("YT", "Yukon"),
+            ("XX", _("Outside Canada")),
+        ],
+    )
+    kind = models.CharField(_("type"), max_length=20, choices=Kind.choices, default=Kind.UNIVERSITY)
+    status = models.CharField(
+        _("status"), max_length=20, choices=Status.choices, default=Status.REQUESTED
+    )
+    requested_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        verbose_name=_("requested by"),
+        null=True,
+        blank=True,
+        on_delete=models.SET_NULL,
+        related_name="+",
+    )
+    created_at = models.DateTimeField(auto_now_add=True)
+
+    class Meta:
+        verbose_name = _("institution")
+        verbose_name_plural = _("institutions")
+        ordering = ["name"]
+        constraints = [
+            models.UniqueConstraint(
+                Lower("name"), "city", name="core_institution_unique_name_city"
+            ),
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.name} ({self.city})"

@@ -1,0 +1,138 @@
+from django.db import models
+from django.utils.translation import gettext_lazy as _
+from django.utils.translation import pgettext_lazy
+
+
+class ApplicationStatus(models.TextChoices):
+    """The dossier's life (DESIGN.md). Staff see these labels; candidates see CANDIDATE_LABELS."""
+
+    DRAFT = "draft", _("Draft")
+    SUBMITTED = "submitted", _("Submitted")
+    COMPLETE = "complete", _("Complete")
+    INCOMPLETE = "incomplete", _("Incomplete")
+    ELIGIBLE = "eligible", _("Eligible")
+    INELIGIBLE = "ineligible", _("Ineligible")
+    REVIEWED = "reviewed", _("Reviewed")
+    ACCEPTED = "accepted", _("Accepted")
+    WAITLISTED = "waitlisted", _("Waitlisted")
+    NOT_SELECTED = "not_selected", _("Not selected")
+    PLACED = "placed", _("Placed")
+    OFFER_ACCEPTED = "offer_accepted", _("Offer accepted")
+    OFFER_DECLINED = "offer_declined", _("Offer declined")
+    WITHDRAWN = "withdrawn", _("Withdrawn")
+    APPOINTED = "appointed", _("Appointed")
+
+
+# What the candidate reads: plain words, no internal step names.
+CANDIDATE_LABELS = {
+    ApplicationStatus.DRAFT: _("In preparation"),
+    ApplicationStatus.SUBMITTED: _("Submitted, waiting for the embassy's check"),
+    ApplicationStatus.COMPLETE: _("Checked: complete"),
+    ApplicationStatus.INCOMPLETE: _("Checked: something is missing"),
+    ApplicationStatus.ELIGIBLE: _("Eligible, waiting for the selection"),
+    ApplicationStatus.INELIGIBLE: _("Not eligible"),
+    ApplicationStatus.REVIEWED: _("Reviewed, waiting for the selection committee"),
+    ApplicationStatus.ACCEPTED: _("Accepted"),
+    ApplicationStatus.WAITLISTED: _("On the waiting list"),
+    ApplicationStatus.NOT_SELECTED: _("Not selected"),
+    ApplicationStatus.PLACED: _("Placed in an académie"),
+    ApplicationStatus.OFFER_ACCEPTED: _("Offer accepted"),
+    ApplicationStatus.OFFER_DECLINED: _("Offer declined"),
+    ApplicationStatus.WITHDRAWN: _("Withdrawn"),
+    ApplicationStatus.APPOINTED: _("Appointed"),
+}
+
+
+class Sex(models.TextChoices):
+    FEMALE = "F", pgettext_lazy("sex on passport", "F (female)")
+    MALE = "M", pgettext_lazy("sex on passport", "M (male)")
+    UNSPECIFIED = "X", pgettext_lazy("sex on passport", "X (unspecified)")
+
+
+class Citizenship(models.TextChoices):
+    CANADIAN = "canadian", _("Canadian citizen")
+    PERMANENT_RESIDENT = "permanent_resident", _("Permanent resident of Canada")
+    OTHER = "other", _("Neither")
+
+
+class EnrolmentStatus(models.TextChoices):
+    ENROLLED = "enrolled", _("Enrolled at university")
+    GRADUATED = "graduated", _("Graduated")
+    STOPPED = "stopped", _("Stopped my studies")
+
+
+class FrenchStudy(models.TextChoices):
+    NONE = "none", _("Neither")
+    MAJOR = "major", _("French major")
+    MINOR = "minor", _("French minor")
+
+
+class FrenchProofRoute(models.TextChoices):
+    PROFESSOR = "professor", _("Evaluation by a current or former French professor (recommended)")
+    OFFICIAL_TEST = "official_test", _("Official test or diploma (TCF, TEF, DELF, DALF)")
+
+
+class OfficialTest(models.TextChoices):
+    TCF = "TCF", "TCF"
+    TEF = "TEF", "TEF"
+    DELF = "DELF", "DELF"
+    DALF = "DALF", "DALF"
+
+
+class CefrLevel(models.TextChoices):
+    A1 = "A1", "A1"
+    A2 = "A2", "A2"
+    B1 = "B1", "B1"
+    B2 = "B2", "B2"
+    C1 = "C1", "C1"
+    C2 = "C2", "C2"
+
+
+class ExperienceKind(models.TextChoices):
+    TEACHING = "teaching", _("Teaching")
+    CHILDREN = "children", _("Work with children")
+    TEENAGERS = "teenagers", _("Work with teenagers")
+    ADULTS = "adults", _("Work with adults")
+    ABROAD = "abroad", _("Time abroad")
+
+
+class AbroadActivity(models.TextChoices):
+    STUDIED = "studied", _("Studied")
+    WORKED = "worked", _("Worked")
+    LIVED = "lived", _("Lived")
+    TRAVELLED = "travelled", _("Travelled")
+
+
+class SchoolLevel(models.TextChoices):
+    PRIMARY = "primary", _("Primary (pupils aged 6 to 10)")
+    SECONDARY = "secondary", _("Secondary (pupils aged 11 to 18)")
+    EITHER = "either", _("Either")
+
+
+class CouplePreference(models.TextChoices):
+    TOGETHER_ONLY = "together_only", _("Together only: we decline to be placed apart")
+    TOGETHER_PREFERRED = "together_preferred", _("Together preferred: we accept to be placed apart")
+
+
+class CoupleStatus(models.TextChoices):
+    PROPOSED = "proposed", _("Waiting for the partner's confirmation")
+    CONFIRMED = "confirmed", _("Confirmed by both")
+    DISSOLVED = "dissolved", _("Dissolved")
+
+
+class DocumentKind(models.TextChoices):
+    PASSPORT = "passport", _("Passport")
+    PR_CARD = "pr_card", _("Permanent resident card")
+    CITIZENSHIP_PASSPORT = "citizenship_passport", _("Passport of your country of citizenship")
+    EU_PASSPORT = "eu_passport", _("European Union passport")
+    TRANSCRIPTS = "transcripts", _("Transcripts of the last two completed years (stamped)")
+    BIRTH_CERTIFICATE = "birth_certificate", _("Birth certificate")
+    LANGUAGE_TEST = "language_test", _("Official French test certificate")
+    FEE_RECEIPT = "fee_receipt", _("Application fee receipt")
+    CRIMINAL_RECORD = "criminal_record", _("Criminal record check (level 1)")
+
+
+#: Documents whose expiry date the candidate enters (the passport rule reads it).
+DOCUMENTS_WITH_EXPIRY = frozenset(
+    {DocumentKind.PASSPORT, DocumentKind.CITIZENSHIP_PASSPORT, DocumentKind.EU_PASSPORT}
+)

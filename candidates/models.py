@@ -1,0 +1,493 @@
+"""The dossier: one Application per candidate per campaign, its five sections and documents.
+
+Each section is its own row (saved by its own form, so two tabs on two sections never overwrite
+each other); repeatable parts (experience, French courses, previous participations) are rows
+too. Every status change is a StatusChange row written by `services.application_transition`.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import uuid
+
+from django.conf import settings
+from django.db import models
+from django.utils import timezone
+from django.utils.translation import gettext_lazy as _
+
+from candidates.choices import (
+    AbroadActivity,
+    ApplicationStatus,
+    CefrLevel,
+    Citizenship,
+    CouplePreference,
+    CoupleStatus,
+    DocumentKind,
+    EnrolmentStatus,
+    ExperienceKind,
+    FrenchProofRoute,
+    FrenchStudy,
+    OfficialTest,
+    SchoolLevel,
+    Sex,
+)
+
+
+class NumberSequence(models.Model):
+    """The last candidate number handed out in a campaign; numbers are never reused."""
+
+    campaign = models.OneToOneField("core.Campaign", on_delete=models.CASCADE, primary_key=True)
+    last_value = models.PositiveIntegerField(default=0)
+
+    class Meta:
+        verbose_name = _("candidate number sequence")
+
+    def __str__(self) -> str:
+        return f"{self.campaign} → {self.last_value}"
+
+
+class Application(models.Model):
+    campaign = models.ForeignKey(
+        "core.Campaign",
+        verbose_name=_("campaign"),
+        on_delete=models.PROTECT,
+        related_name="applications",
+    )
+    candidate = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        verbose_name=_("candidate"),
+        on_delete=models.PROTECT,
+        related_name="applications",
+    )
+    number = models.CharField(_("candidate number"), max_length=16, unique=True, editable=False)
+    status = models.CharField(
+        _("status"),
+        max_length=20,
+        choices=ApplicationStatus.choices,
+        default=ApplicationStatus.DRAFT,
+        editable=False,
+        db_index=True,
+    )
+    created_at = models.DateTimeField(_("created"), default=timezone.now, editable=False)
+    updated_at = models.DateTimeField(_("last change"), auto_now=True)
+    submitted_at = models.DateTimeField(_("submitted"), null=True, blank=True, editable=False)
+    # Set by higher apps through candidates services (evaluation, verified test, payment).
+    french_level = models.CharField(
+        _("verified French level"),
+        max_length=2,
+        choices=CefrLevel.choices,
+        blank=True,
+        editable=False,
+    )
+
+    class Meta:
+        verbose_name = _("application")
+        verbose_name_plural = _("applications")
+        ordering = ["number"]
+        constraints = [
+            models.UniqueConstraint(
+                fields=["campaign", "candidate"],
+                name="candidates_one_application_per_campaign",
+                violation_error_message=_("You already have an application for this campaign."),
+            ),
+        ]
+
+    def __str__(self) -> str:
+        return self.number
+
+    @property
+    def is_draft(self) -> bool:
+        return self.status == ApplicationStatus.DRAFT
+
+
+class Identity(models.Model):
+    """Section 1: who the candidate is, where they live, their citizenship."""
+
+    application = models.OneToOneField(
+        Application, on_delete=models.CASCADE, primary_key=True, related_name="identity"
+    )
+    legal_first_names = models.CharField(
+        _("first name(s) as on passport"), max_length=150, blank=True
+    )
+    legal_last_name = models.CharField(_("last name as on passport"), max_length=150, blank=True)
+    date_of_birth = models.DateField(_("date of birth"), null=True, blank=True)
+    place_of_birth = models.CharField(_("place of birth (city)"), max_length=120, blank=True)
+    country_of_birth = models.CharField(_("country of birth"), max_length=2, blank=True)
+    sex = models.CharField(_("sex as on passport"), max_length=1, choices=Sex.choices, blank=True)
+    citizenship = models.CharField(
+        _("citizenship"), max_length=20, choices=Citizenship.choices, blank=True
+    )
+    country_of_citizenship = models.CharField(
+        _("country of citizenship"),
+        max_length=2,
+        blank=True,
+        help_text=_("Permanent residents: the country whose passport you hold."),
+    )
+    is_eu_citizen = models.BooleanField(
+        _("I am also a citizen of a European Union country"), default=False
+    )
+    resides_in_canada = models.BooleanField(_("I live in Canada"), null=True, blank=True)
+    exchange_student_abroad = models.BooleanField(
+        _("I am a student on an exchange programme abroad"), null=True, blank=True
+    )
+    address_line = models.CharField(_("address"), max_length=200, blank=True)
+    city = models.CharField(_("city"), max_length=100, blank=True)
+    province = models.CharField(_("province or state"), max_length=100, blank=True)
+    postal_code = models.CharField(_("postal code"), max_length=12, blank=True)
+    country = models.CharField(_("country"), max_length=2, blank=True, default="CA")
+    phone = models.CharField(_("phone"), max_length=30, blank=True)
+    updated_at = models.DateTimeField(auto_now=True)
+
+    class Meta:
+        verbose_name = _("identity")
+        verbose_name_plural = _("identities")
+
+    def __str__(self) -> str:
+        return f"{self.application} · identity"
+
+
+class Studies(models.Model):
+    """Section 2: university studies."""
+
+    application = models.OneToOneField(
+        Application, on_delete=models.CASCADE, primary_key=True, related_name="studies"
+    )
+    enrolment_status = models.CharField(
+        _("current situation"), max_length=20, choices=EnrolmentStatus.choices, blank=True
+    )
+    institution = models.ForeignKey(
+        "core.Institution",
+        verbose_name=_("university"),
+        null=True,
+        blank=True,
+        on_delete=models.PROTECT,
+        related_name="+",
+    )
+    programme = models.CharField(_("programme"), max_length=150, blank=True)
+    major = models.CharField(_("major"), max_length=150, blank=True)
+    minor = models.CharField(_("minor"), max_length=150, blank=True)
+    french_study = models.CharField(
+        _("French major or minor"), max_length=10, choices=FrenchStudy.choices, blank=True
+    )
+    university_years_completed = models.PositiveSmallIntegerField(
+        _("university years completed and validated"),
+        null=True,
+        blank=True,
+    )
+    has_education_degree = models.BooleanField(
+        _("I hold a degree in education"), null=True, blank=True
+    )
+    studies_mostly_in_canada = models.BooleanField(
+        _("Most of my secondary and university studies were done in Canada"), null=True, blank=True
+    )
+    updated_at = models.DateTimeField(auto_now=True)
+
+    class Meta:
+        verbose_name = _("studies")
+        verbose_name_plural = _("studies")
+
+    def __str__(self) -> str:
+        return f"{self.application} · studies"
+
+
+class FrenchProfile(models.Model):
+    """Section 3: French courses and how the level will be proved."""
+
+    application = models.OneToOneField(
+        Application, on_delete=models.CASCADE, primary_key=True, related_name="french"
+    )
+    proof_route = models.CharField(
+        _("how your level will be proved"),
+        max_length=20,
+        choices=FrenchProofRoute.choices,
+        blank=True,
+    )
+    test_name = models.CharField(
+        _("official test"), max_length=4, choices=OfficialTest.choices, blank=True
+    )
+    test_level = models.CharField(
+        _("level obtained"), max_length=2, choices=CefrLevel.choices, blank=True
+    )
+    test_date = models.DateField(_("date of the results"), null=True, blank=True)
+    updated_at = models.DateTimeField(auto_now=True)
+
+    class Meta:
+        verbose_name = _("French")
+        verbose_name_plural = _("French")
+
+    def __str__(self) -> str:
+        return f"{self.application} · French"
+
+
+class FrenchCourse(models.Model):
+    application = models.ForeignKey(
+        Application, on_delete=models.CASCADE, related_name="french_courses"
+    )
+    title = models.CharField(_("course"), max_length=150)
+    level = models.CharField(
+        _("level"), max_length=60, help_text=_("For example: second year, advanced, 300-level.")
+    )
+    grade = models.CharField(_("grade"), max_length=20, blank=True)
+    year = models.PositiveSmallIntegerField(_("year"), null=True, blank=True)
+
+    class Meta:
+        verbose_name = _("French course")
+        verbose_name_plural = _("French courses")
+        ordering = ["-year", "id"]
+
+    def __str__(self) -> str:
+        return self.title
+
+
+class Experience(models.Model):
+    """Section 4: one entry of teaching, work with young people or adults, or time abroad."""
+
+    application = models.ForeignKey(
+        Application, on_delete=models.CASCADE, related_name="experiences"
+    )
+    kind = models.CharField(_("type"), max_length=20, choices=ExperienceKind.choices)
+    role = models.CharField(_("role or title"), max_length=150)
+    organisation = models.CharField(_("organisation or place"), max_length=150, blank=True)
+    country = models.CharField(_("country"), max_length=2, blank=True)
+    abroad_activity = models.CharField(
+        _("what you did there"), max_length=20, choices=AbroadActivity.choices, blank=True
+    )
+    start_date = models.DateField(_("from"))
+    end_date = models.DateField(
+        _("to"), null=True, blank=True, help_text=_("Leave empty if it is still going on.")
+    )
+    hours_per_week = models.PositiveSmallIntegerField(_("hours per week"), null=True, blank=True)
+    description = models.TextField(_("what you did"), blank=True, max_length=2000)
+
+    class Meta:
+        verbose_name = _("experience")
+        verbose_name_plural = _("experience")
+        ordering = ["kind", "-start_date", "id"]
+        constraints = [
+            models.CheckConstraint(
+                condition=models.Q(end_date__isnull=True)
+                | models.Q(end_date__gte=models.F("start_date")),
+                name="candidates_experience_ends_after_start",
+                violation_error_message=_("The end date cannot be before the start date."),
+            ),
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.get_kind_display()}: {self.role}"
+
+    def days(self, today: dt.date | None = None) -> int:
+        end = self.end_date or today or timezone.localdate()
+        return max((end - self.start_date).days + 1, 0)
+
+
+class Assets(models.Model):
+    """Section 5, "Mes atouts": motivation, académie preferences, availability."""
+
+    application = models.OneToOneField(
+        Application, on_delete=models.CASCADE, primary_key=True, related_name="assets"
+    )
+    motivation_letter = models.TextField(
+        _("motivation letter (in French)"), blank=True, max_length=20000
+    )
+    academie_1 = models.ForeignKey(
+        "core.Academie",
+        verbose_name=_("first choice"),
+        null=True,
+        blank=True,
+        on_delete=models.PROTECT,
+        related_name="+",
+    )
+    academie_2 = models.ForeignKey(
+        "core.Academie",
+        verbose_name=_("second choice"),
+        null=True,
+        blank=True,
+        on_delete=models.PROTECT,
+        related_name="+",
+    )
+    academie_3 = models.ForeignKey(
+        "core.Academie",
+        verbose_name=_("third choice"),
+        null=True,
+        blank=True,
+        on_delete=models.PROTECT,
+        related_name="+",
+    )
+    school_level = models.CharField(
+        _("school level wanted"), max_length=10, choices=SchoolLevel.choices, blank=True
+    )
+    available_from_contract_start = models.BooleanField(
+        _("I will be available to start on 1 October"), default=False
+    )
+    updated_at = models.DateTimeField(auto_now=True)
+
+    class Meta:
+        verbose_name = _("assets")
+        verbose_name_plural = _("assets")
+        constraints = [
+            models.CheckConstraint(
+                condition=(
+                    (
+                        models.Q(academie_1__isnull=True)
+                        | models.Q(academie_2__isnull=True)
+                        | ~models.Q(academie_1=models.F("academie_2"))
+                    )
+                    & (
+                        models.Q(academie_1__isnull=True)
+                        | models.Q(academie_3__isnull=True)
+                        | ~models.Q(academie_1=models.F("academie_3"))
+                    )
+                    & (
+                        models.Q(academie_2__isnull=True)
+                        | models.Q(academie_3__isnull=True)
+                        | ~models.Q(academie_2=models.F("academie_3"))
+                    )
+                ),
+                name="candidates_academie_choices_distinct",
+                violation_error_message=_("Choose three different académies."),
+            ),
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.application} · assets"
+
+    @property
+    def academie_choices(self) -> list:
+        return [a for a in (self.academie_1, self.academie_2, self.academie_3) if a is not None]
+
+
+class PreviousParticipation(models.Model):
+    application = models.ForeignKey(
+        Application, on_delete=models.CASCADE, related_name="previous_participations"
+    )
+    school_year = models.CharField(
+        _("school year"), max_length=9, help_text=_("For example 2023-2024.")
+    )
+    academie = models.ForeignKey(
+        "core.Academie", verbose_name=_("académie"), on_delete=models.PROTECT, related_name="+"
+    )
+
+    class Meta:
+        verbose_name = _("previous participation")
+        verbose_name_plural = _("previous participations")
+        ordering = ["school_year"]
+        constraints = [
+            models.UniqueConstraint(
+                fields=["application", "school_year"], name="candidates_one_participation_per_year"
+            ),
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.school_year} · {self.academie}"
+
+
+class Couple(models.Model):
+    """A couple application: proposed by one partner, confirmed by the other from their dossier."""
+
+    proposer = models.ForeignKey(
+        Application, on_delete=models.CASCADE, related_name="couples_proposed"
+    )
+    partner_email = models.EmailField(_("partner's e-mail address"))
+    partner = models.ForeignKey(
+        Application, null=True, blank=True, on_delete=models.CASCADE, related_name="couples_joined"
+    )
+    preference = models.CharField(_("placement"), max_length=20, choices=CouplePreference.choices)
+    status = models.CharField(
+        _("status"), max_length=20, choices=CoupleStatus.choices, default=CoupleStatus.PROPOSED
+    )
+    created_at = models.DateTimeField(default=timezone.now)
+    confirmed_at = models.DateTimeField(null=True, blank=True)
+    dissolved_at = models.DateTimeField(null=True, blank=True)
+
+    class Meta:
+        verbose_name = _("couple application")
+        verbose_name_plural = _("couple applications")
+        constraints = [
+            # One live couple per proposer; a partner confirms at most one.
+            models.UniqueConstraint(
+                fields=["proposer"],
+                condition=~models.Q(status="dissolved"),
+                name="candidates_one_live_couple_per_proposer",
+            ),
+            models.UniqueConstraint(
+                fields=["partner"],
+                condition=~models.Q(status="dissolved"),
+                name="candidates_one_live_couple_per_partner",
+            ),
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.proposer} + {self.partner or self.partner_email}"
+
+
+def document_upload_to(instance: Document, filename: str) -> str:
+    # A generated name: nothing the candidate typed reaches the storage path.
+    extension = {"application/pdf": "pdf", "image/jpeg": "jpg", "image/png": "png"}.get(
+        instance.content_type, "bin"
+    )
+    campaign = instance.application.campaign.school_year
+    number = instance.application.number
+    return f"dossiers/{campaign}/{number}/{instance.kind}/{uuid.uuid4().hex}.{extension}"
+
+
+class Document(models.Model):
+    """One uploaded version of a typed document; replacing keeps older versions for staff."""
+
+    application = models.ForeignKey(Application, on_delete=models.CASCADE, related_name="documents")
+    kind = models.CharField(_("document"), max_length=30, choices=DocumentKind.choices)
+    file = models.FileField(_("file"), upload_to=document_upload_to, max_length=300)
+    original_name = models.CharField(_("original file name"), max_length=255)
+    content_type = models.CharField(_("type"), max_length=50)
+    size = models.PositiveIntegerField(_("size (bytes)"))
+    sha256 = models.CharField(max_length=64)
+    expires_on = models.DateField(_("expiry date"), null=True, blank=True)
+    is_current = models.BooleanField(_("current version"), default=True)
+    uploaded_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, null=True, on_delete=models.SET_NULL, related_name="+"
+    )
+    uploaded_at = models.DateTimeField(_("uploaded"), default=timezone.now)
+
+    class Meta:
+        verbose_name = _("document")
+        verbose_name_plural = _("documents")
+        ordering = ["kind", "-uploaded_at"]
+        constraints = [
+            models.UniqueConstraint(
+                fields=["application", "kind"],
+                condition=models.Q(is_current=True),
+                name="candidates_one_current_document_per_kind",
+            ),
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.application.number} · {self.get_kind_display()}"
+
+
+class StatusChange(models.Model):
+    """The timeline: who moved the dossier from which status to which, when and why."""
+
+    application = models.ForeignKey(
+        Application, on_delete=models.CASCADE, related_name="status_changes"
+    )
+    from_status = models.CharField(
+        _("from"), max_length=20, choices=ApplicationStatus.choices, blank=True
+    )
+    to_status = models.CharField(_("to"), max_length=20, choices=ApplicationStatus.choices)
+    actor = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        verbose_name=_("by"),
+        null=True,
+        blank=True,
+        on_delete=models.SET_NULL,
+        related_name="+",
+    )
+    reason = models.TextField(_("reason"), blank=True)
+    created_at = models.DateTimeField(_("when"), default=timezone.now)
+
+    class Meta:
+        verbose_name = _("status change")
+        verbose_name_plural = _("timeline")
+        ordering = ["created_at", "id"]
+
+    def __str__(self) -> str:
+        return f"{self.application}: {self.from_status or '∅'} → {self.to_status}"

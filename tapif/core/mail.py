@@ -1,0 +1,39 @@
+"""Templated e-mails in the recipient's language, HTML with a plain-text part.
+
+Callers queue sending with `transaction.on_commit` so nothing leaves before the change that
+causes it is saved.
+"""
+
+from __future__ import annotations
+
+from typing import Any
+
+from django.conf import settings
+from django.core.mail import EmailMultiAlternatives
+from django.template.loader import render_to_string
+from django.utils import translation
+
+from tapif.core.models import User
+
+
+def render_mail(
+    template_prefix: str, *, language: str, context: dict[str, Any]
+) -> tuple[str, str, str]:
+    """(subject, text, html) rendered from `<prefix>_subject.txt`, `_body.txt`, `_body.html`."""
+    context = {"site_url": settings.SITE_URL, **context}
+    with translation.override(language):
+        subject = render_to_string(f"{template_prefix}_subject.txt", context).strip()
+        text = render_to_string(f"{template_prefix}_body.txt", context)
+        html = render_to_string(f"{template_prefix}_body.html", context)
+    return " ".join(subject.split()), text, html
+
+
+def mail_user(*, user: User, template_prefix: str, context: dict[str, Any]) -> None:
+    subject, text, html = render_mail(
+        template_prefix, language=user.preferred_language, context={"user": user, **context}
+    )
+    message = EmailMultiAlternatives(
+        subject=f"{settings.ACCOUNT_EMAIL_SUBJECT_PREFIX}{subject}", body=text, to=[user.email]
+    )
+    message.attach_alternative(html, "text/html")
+    message.send()
