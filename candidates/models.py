@@ -84,6 +84,7 @@ class Application(models.Model):
         verbose_name = _("application")
         verbose_name_plural = _("applications")
         ordering = ["number"]
+        permissions = [("reopen_application", "Can reopen a submitted application")]
         constraints = [
             models.UniqueConstraint(
                 fields=["campaign", "candidate"],
