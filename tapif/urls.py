@@ -2,6 +2,7 @@ from django.conf.urls.i18n import i18n_patterns
 from django.contrib import admin
 from django.urls import include, path
 
+from candidates.views import public as candidates_public
 from tapif.core import views as core_views
 
 urlpatterns = [
@@ -12,6 +13,8 @@ urlpatterns = [
 
 urlpatterns += i18n_patterns(
     path("accounts/", include("allauth.urls")),
+    path("dossier/", include("candidates.urls")),
+    path("eligibility/", candidates_public.eligibility_check, name="eligibility_check"),
     path("", include("tapif.core.urls")),
     prefix_default_language=True,
 )

@@ -7,8 +7,8 @@ from tapif.core.selectors import campaign_current
 
 # What each kind of user sees in the main navigation: (label, URL name).
 _NAVIGATION = {
-    None: [(_("The programme"), "core:landing")],
-    UserKind.CANDIDATE: [(_("My application"), "core:home")],
+    None: [(_("The programme"), "core:landing"), (_("Am I eligible?"), "eligibility_check")],
+    UserKind.CANDIDATE: [(_("My application"), "candidates:dossier")],
     UserKind.PROFESSOR: [(_("My evaluation requests"), "core:home")],
     UserKind.INSTITUTION: [(_("My institution"), "core:home")],
     UserKind.STAFF: [(_("Administration"), "admin:index")],

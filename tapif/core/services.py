@@ -8,7 +8,7 @@ from django.utils.translation import gettext as _
 
 from tapif.core.audit import audit_record
 from tapif.core.exceptions import DomainError
-from tapif.core.models import Campaign, User
+from tapif.core.models import Campaign, Institution, User
 
 
 @transaction.atomic
@@ -44,3 +44,21 @@ def user_set_language(*, user: User, language: str) -> User:
     user.preferred_language = language
     user.save(update_fields=["preferred_language"])
     return user
+
+
+@transaction.atomic
+def institution_request(*, name: str, city: str, province: str, actor: User) -> Institution:
+    """Ask staff to add a missing university; returns the listed one if it exists already."""
+    name, city = " ".join(name.split()), " ".join(city.split())
+    existing = Institution.objects.filter(name__iexact=name, city__iexact=city).first()
+    if existing:
+        return existing
+    institution = Institution.objects.create(
+        name=name,
+        city=city,
+        province=province,
+        status=Institution.Status.REQUESTED,
+        requested_by=actor,
+    )
+    audit_record(actor=actor, action="institution.request", target=institution)
+    return institution

@@ -4,7 +4,7 @@ from django.conf import settings
 from django.contrib.auth.decorators import login_required
 from django.db import connection
 from django.http import HttpRequest, HttpResponse, HttpResponseRedirect
-from django.shortcuts import render
+from django.shortcuts import redirect, render
 from django.urls import translate_url
 from django.utils import translation
 from django.utils.http import url_has_allowed_host_and_scheme
@@ -42,6 +42,9 @@ _HOME_TEMPLATES = {
 @require_GET
 def home(request: HttpRequest) -> HttpResponse:
     kind = UserKind.STAFF if request.user.is_staff else request.user.kind
+    if kind == UserKind.CANDIDATE:
+        # The candidate's home is their dossier (progress, next step, eligibility).
+        return redirect("candidates:dossier")
     return render(request, _HOME_TEMPLATES[kind], {"campaign": campaign_current()})
 
 

@@ -76,7 +76,7 @@ def test_confirming_the_link_verifies_and_signs_in(client):
     assert EmailAddress.objects.get().verified
     assert response.status_code == 302
     home = client.get(response["Location"], follow=True)
-    assert home.request["PATH_INFO"] == "/fr/home/"
+    assert home.request["PATH_INFO"] == "/fr/dossier/"
     assert "Camille" in home.content.decode()
 
 
@@ -204,7 +204,7 @@ def test_home_requires_login(client):
 )
 def test_users_see_only_the_navigation_of_their_kind(client, factory, shown, hidden):
     client.force_login(factory())
-    html = client.get("/en/home/").content.decode()
+    html = client.get("/en/home/", follow=True).content.decode()
     nav = html[html.index('<nav class="wrap main-nav"') : html.index("</nav>")]
     assert shown in nav
     assert hidden not in nav

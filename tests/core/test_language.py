@@ -67,7 +67,7 @@ def test_switch_requires_post(client):
 
 def test_every_page_offers_the_other_language(client):
     client.force_login(CandidateFactory())
-    for path, other in [("/fr/home/", "English"), ("/en/home/", "Français")]:
+    for path, other in [("/fr/dossier/", "English"), ("/en/dossier/", "Français")]:
         html = client.get(path).content.decode()
         assert 'action="/language/"' in html
         assert f'name="next" value="{path}"' in html

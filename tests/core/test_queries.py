@@ -2,7 +2,7 @@
 
 import pytest
 
-from tests.factories import CandidateFactory
+from tests.factories import ProfessorFactory
 
 pytestmark = pytest.mark.django_db
 
@@ -13,7 +13,7 @@ def test_landing_page_runs_two_queries(client, django_assert_num_queries):
         client.get("/fr/")
 
 
-def test_candidate_home_runs_three_queries(client, django_assert_num_queries):
-    client.force_login(CandidateFactory())
+def test_professor_home_runs_three_queries(client, django_assert_num_queries):
+    client.force_login(ProfessorFactory())
     with django_assert_num_queries(3):  # session, user, campaign
         client.get("/fr/home/")

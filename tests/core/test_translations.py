@@ -62,7 +62,7 @@ def _leftover_english(html: str) -> list[str]:
     "path", ["/fr/", "/fr/accounts/login/", "/fr/accounts/signup/", "/fr/accounts/password/reset/"]
 )
 def test_public_pages_in_french_have_no_english_left(client, path):
-    html = client.get(path).content.decode()
+    html = client.get(path, follow=True).content.decode()
     assert _leftover_english(html) == []
 
 
@@ -71,5 +71,5 @@ def test_public_pages_in_french_have_no_english_left(client, path):
 @pytest.mark.parametrize("path", ["/fr/home/", "/fr/accounts/email/", "/fr/accounts/2fa/"])
 def test_signed_in_pages_in_french_have_no_english_left(client, factory, path):
     client.force_login(factory())
-    html = client.get(path).content.decode()
+    html = client.get(path, follow=True).content.decode()
     assert _leftover_english(html) == []

@@ -1,0 +1,36 @@
+"""Who may see what of a dossier. Functions return (allowed, reason) so callers can explain."""
+
+from __future__ import annotations
+
+from candidates.models import Application, Document
+from tapif.core.choices import UserKind
+from tapif.core.models import User
+
+
+def can_own_dossier(user: User) -> tuple[bool, str]:
+    if not user.is_authenticated:
+        return False, "anonymous"
+    if user.kind != UserKind.CANDIDATE or user.is_staff:
+        return False, "not a candidate account"
+    return True, ""
+
+
+def can_view_application(user: User, application: Application) -> tuple[bool, str]:
+    if user.is_authenticated and application.candidate_id == user.pk:
+        return True, "owner"
+    if user.is_authenticated and user.is_staff and user.has_perm("candidates.view_application"):
+        return True, "staff"
+    return False, "not the owner"
+
+
+def can_view_document(user: User, document: Document) -> tuple[bool, str]:
+    """The owner sees their current documents; staff with the permission see every version."""
+    if user.is_authenticated and user.is_staff and user.has_perm("candidates.view_document"):
+        return True, "staff"
+    if (
+        user.is_authenticated
+        and document.application.candidate_id == user.pk
+        and document.is_current
+    ):
+        return True, "owner"
+    return False, "not the owner"

@@ -1,0 +1,462 @@
+"""Every change to a dossier goes through these functions (views, admin and tasks call them)."""
+
+from __future__ import annotations
+
+import datetime as dt
+from typing import Any
+
+from django.core.files.uploadedfile import UploadedFile
+from django.db import IntegrityError, transaction
+from django.db.models import F, Q
+from django.utils import timezone
+from django.utils.translation import gettext as _
+
+from candidates.choices import DOCUMENTS_WITH_EXPIRY, ApplicationStatus, CoupleStatus
+from candidates.documents import DocumentRejected, inspect_upload
+from candidates.models import (
+    Application,
+    Assets,
+    Couple,
+    Document,
+    Experience,
+    FrenchCourse,
+    FrenchProfile,
+    Identity,
+    NumberSequence,
+    PreviousParticipation,
+    StatusChange,
+    Studies,
+)
+from candidates.selectors import dossier_load, dossier_status
+from tapif.core.audit import audit_record
+from tapif.core.exceptions import DomainError
+from tapif.core.mail import mail_user
+from tapif.core.models import Campaign, User
+
+# Allowed status moves. Later capabilities (review, selection, offers) use the same table.
+TRANSITIONS: dict[str, set[str]] = {
+    ApplicationStatus.DRAFT: {ApplicationStatus.SUBMITTED, ApplicationStatus.WITHDRAWN},
+    ApplicationStatus.SUBMITTED: {
+        ApplicationStatus.DRAFT,  # reopened by staff
+        ApplicationStatus.COMPLETE,
+        ApplicationStatus.INCOMPLETE,
+        ApplicationStatus.WITHDRAWN,
+    },
+    ApplicationStatus.INCOMPLETE: {
+        ApplicationStatus.DRAFT,
+        ApplicationStatus.COMPLETE,
+        ApplicationStatus.WITHDRAWN,
+    },
+    ApplicationStatus.COMPLETE: {
+        ApplicationStatus.DRAFT,
+        ApplicationStatus.ELIGIBLE,
+        ApplicationStatus.INELIGIBLE,
+        ApplicationStatus.WITHDRAWN,
+    },
+    ApplicationStatus.ELIGIBLE: {
+        ApplicationStatus.REVIEWED,
+        ApplicationStatus.INELIGIBLE,
+        ApplicationStatus.WITHDRAWN,
+    },
+    ApplicationStatus.INELIGIBLE: {ApplicationStatus.ELIGIBLE, ApplicationStatus.DRAFT},
+    ApplicationStatus.REVIEWED: {
+        ApplicationStatus.ACCEPTED,
+        ApplicationStatus.WAITLISTED,
+        ApplicationStatus.NOT_SELECTED,
+        ApplicationStatus.WITHDRAWN,
+    },
+    ApplicationStatus.ACCEPTED: {ApplicationStatus.PLACED, ApplicationStatus.WITHDRAWN},
+    ApplicationStatus.WAITLISTED: {ApplicationStatus.PLACED, ApplicationStatus.WITHDRAWN},
+    ApplicationStatus.NOT_SELECTED: set(),
+    ApplicationStatus.PLACED: {
+        ApplicationStatus.OFFER_ACCEPTED,
+        ApplicationStatus.OFFER_DECLINED,
+        ApplicationStatus.WITHDRAWN,
+    },
+    ApplicationStatus.OFFER_ACCEPTED: {ApplicationStatus.APPOINTED, ApplicationStatus.WITHDRAWN},
+    ApplicationStatus.OFFER_DECLINED: set(),
+    ApplicationStatus.WITHDRAWN: set(),
+    ApplicationStatus.APPOINTED: {ApplicationStatus.WITHDRAWN},
+}
+
+
+def _lock(application: Application) -> Application:
+    return (
+        Application.objects.select_for_update()
+        .select_related("campaign", "candidate")
+        .get(pk=application.pk)
+    )
+
+
+@transaction.atomic
+def application_transition(
+    *, application: Application, to_status: str, actor: User | None, reason: str = ""
+) -> Application:
+    """Move the dossier to `to_status` if the table allows it, and record it on the timeline.
+
+    Locks the row; raises DomainError for a move the table does not allow. Returns early (no
+    timeline row) when the dossier is already in that status.
+    """
+    application = _lock(application)
+    current = application.status
+    if current == to_status:
+        return application
+    if to_status not in TRANSITIONS[current]:
+        raise DomainError(
+            _("A dossier cannot go from “%(from)s” to “%(to)s”.")
+            % {
+                "from": ApplicationStatus(current).label,
+                "to": ApplicationStatus(to_status).label,
+            },
+            code="transition",
+        )
+    application.status = to_status
+    fields = ["status", "updated_at"]
+    if to_status == ApplicationStatus.SUBMITTED:
+        application.submitted_at = timezone.now()
+        fields.append("submitted_at")
+    application.save(update_fields=fields)
+    StatusChange.objects.create(
+        application=application,
+        from_status=current,
+        to_status=to_status,
+        actor=actor,
+        reason=reason,
+    )
+    return application
+
+
+def _next_number(campaign: Campaign) -> str:
+    NumberSequence.objects.get_or_create(campaign=campaign)
+    sequence = NumberSequence.objects.select_for_update().get(campaign=campaign)
+    sequence.last_value = F("last_value") + 1
+    sequence.save(update_fields=["last_value"])
+    sequence.refresh_from_db(fields=["last_value"])
+    return f"{campaign.code}-{sequence.last_value:05d}"
+
+
+@transaction.atomic
+def application_create(*, candidate: User, campaign: Campaign) -> Application:
+    """Start the candidate's dossier for the campaign, with its candidate number.
+
+    The number comes from a locked per-campaign counter, so it is unique and never reused even if
+    a dossier is later deleted. Returns the existing dossier if there is one already.
+    """
+    existing = Application.objects.filter(candidate=candidate, campaign=campaign).first()
+    if existing:
+        return existing
+    if not candidate.emailaddress_set.filter(verified=True).exists():
+        raise DomainError(_("Confirm your e-mail address before starting a dossier."))
+    if not campaign.is_open():
+        raise DomainError(_("Applications for this campaign are closed."), code="closed")
+    try:
+        with transaction.atomic():
+            application = Application.objects.create(
+                candidate=candidate, campaign=campaign, number=_next_number(campaign)
+            )
+    except IntegrityError:  # a second tab created it at the same moment
+        return Application.objects.get(candidate=candidate, campaign=campaign)
+    StatusChange.objects.create(
+        application=application,
+        from_status="",
+        to_status=ApplicationStatus.DRAFT,
+        actor=candidate,
+    )
+    return application
+
+
+def application_assert_editable(application: Application) -> None:
+    """Candidates change a dossier only while it is a draft and the campaign is open."""
+    if application.campaign.has_closed():
+        raise DomainError(
+            _("The application period has ended: your dossier can no longer be changed."),
+            code="closed",
+        )
+    if not application.is_draft:
+        raise DomainError(
+            _("Your dossier has been submitted and can no longer be changed."), code="locked"
+        )
+
+
+_SECTION_MODELS = {
+    "identity": Identity,
+    "studies": Studies,
+    "french": FrenchProfile,
+    "assets": Assets,
+}
+
+
+@transaction.atomic
+def section_update(
+    *, application: Application, section: str, data: dict[str, Any], actor: User
+) -> Any:
+    """Save one section's fields (only those given), creating the section row the first time.
+
+    Only the named fields are written, so a form on another section, open in another tab,
+    never overwrites this one.
+    """
+    application = _lock(application)
+    application_assert_editable(application)
+    model = _SECTION_MODELS[section]
+    row, _created = model.objects.get_or_create(application=application)
+    for name, value in data.items():
+        setattr(row, name, value)
+    row.full_clean(exclude=["application"])
+    row.save(update_fields=[*data.keys(), "updated_at"])
+    application.save(update_fields=["updated_at"])
+    return row
+
+
+@transaction.atomic
+def item_save(*, application: Application, instance: Any, actor: User) -> Any:
+    """Add or change one repeatable entry (experience, French course, participation)."""
+    application = _lock(application)
+    application_assert_editable(application)
+    if instance.application_id not in (None, application.pk):
+        raise DomainError(_("This entry belongs to another dossier."), code="forbidden")
+    instance.application = application
+    instance.full_clean()
+    instance.save()
+    application.save(update_fields=["updated_at"])
+    return instance
+
+
+@transaction.atomic
+def item_delete(*, application: Application, instance: Any, actor: User) -> None:
+    application = _lock(application)
+    application_assert_editable(application)
+    if instance.application_id != application.pk:
+        raise DomainError(_("This entry belongs to another dossier."), code="forbidden")
+    instance.delete()
+    application.save(update_fields=["updated_at"])
+
+
+REPEATABLE_MODELS = {
+    "experience": Experience,
+    "course": FrenchCourse,
+    "participation": PreviousParticipation,
+}
+
+DOCUMENT_ERRORS = {
+    "empty": lambda: _("The file is empty."),
+    "too_large": lambda: _("The file is larger than 10 MB. Scan it at a lower resolution."),
+    "type": lambda: _("Only PDF, JPEG or PNG files are accepted (this file is none of them)."),
+}
+
+
+@transaction.atomic
+def document_upload(
+    *,
+    application: Application,
+    kind: str,
+    upload: UploadedFile,
+    actor: User,
+    expires_on: dt.date | None = None,
+    allow_after_submission: bool = False,
+) -> Document:
+    """Store a new version of a typed document; the previous one stays, for staff, as history.
+
+    The file's type is read from its first bytes; its stored name is generated. Raises
+    DomainError with the message for the form when the file or the dossier refuses it.
+    """
+    application = _lock(application)
+    if not allow_after_submission:
+        application_assert_editable(application)
+    try:
+        facts = inspect_upload(upload, upload.size)
+    except DocumentRejected as rejected:
+        raise DomainError(DOCUMENT_ERRORS[rejected.code](), code=rejected.code) from rejected
+    if kind in DOCUMENTS_WITH_EXPIRY and expires_on is None:
+        raise DomainError(_("Enter the expiry date printed on the passport."), code="expiry")
+    previous = Document.objects.select_for_update().filter(
+        application=application, kind=kind, is_current=True
+    )
+    replaced = [d.pk for d in previous]
+    previous.update(is_current=False)
+    document = Document(
+        application=application,
+        kind=kind,
+        original_name=(upload.name or "")[-255:],
+        content_type=facts.content_type,
+        size=facts.size,
+        sha256=facts.sha256,
+        expires_on=expires_on if kind in DOCUMENTS_WITH_EXPIRY else None,
+        uploaded_by=actor,
+    )
+    document.file.save("upload", upload, save=False)
+    try:
+        document.save()
+        application.save(update_fields=["updated_at"])
+        audit_record(
+            actor=actor,
+            action="document.upload",
+            target=document,
+            data={"kind": kind, "replaced": replaced},
+        )
+    except Exception:
+        # The row is rolled back: do not leave the stored file behind.
+        document.file.storage.delete(document.file.name)
+        raise
+    return document
+
+
+@transaction.atomic
+def application_submit(*, application: Application, actor: User) -> Application:
+    """Submit a complete dossier with no failing eligibility rule, once.
+
+    Locks the dossier so a double click or a second tab submits it once (the second call finds
+    it submitted and returns it unchanged). Locks it for the candidate, records the timeline and
+    sends the confirmation e-mail after commit.
+    """
+    locked = _lock(application)
+    if locked.status == ApplicationStatus.SUBMITTED:
+        return locked
+    application_assert_editable(locked)
+    status = dossier_status(dossier_load(locked.pk))
+    if not status.complete:
+        raise DomainError(
+            _("Your dossier is not complete yet: %(missing)s.")
+            % {"missing": "; ".join(str(m) for m in status.all_missing())},
+            code="incomplete",
+        )
+    if status.verdict.eligible is False:
+        raise DomainError(
+            _("Your dossier cannot be submitted: %(reasons)s")
+            % {"reasons": " ".join(status.failure_messages())},
+            code="ineligible",
+        )
+    submitted = application_transition(
+        application=locked, to_status=ApplicationStatus.SUBMITTED, actor=actor
+    )
+    candidate = submitted.candidate
+    transaction.on_commit(
+        lambda: mail_user(
+            user=candidate,
+            template_prefix="candidates/email/submitted",
+            context={"application": submitted, "campaign": submitted.campaign},
+        )
+    )
+    return submitted
+
+
+@transaction.atomic
+def application_reopen(*, application: Application, actor: User, reason: str) -> Application:
+    """Staff give a submitted dossier back to the candidate as a draft; a reason is required."""
+    if not reason.strip():
+        raise DomainError(_("Say why the dossier is reopened."), code="reason")
+    reopened = application_transition(
+        application=application,
+        to_status=ApplicationStatus.DRAFT,
+        actor=actor,
+        reason=reason.strip(),
+    )
+    audit_record(
+        actor=actor, action="application.reopen", target=reopened, data={"reason": reason.strip()}
+    )
+    candidate = reopened.candidate
+    transaction.on_commit(
+        lambda: mail_user(
+            user=candidate,
+            template_prefix="candidates/email/reopened",
+            context={
+                "application": reopened,
+                "campaign": reopened.campaign,
+                "reason": reason.strip(),
+            },
+        )
+    )
+    return reopened
+
+
+@transaction.atomic
+def application_record_french_level(
+    *, application: Application, level: str, actor: User | None, source: str
+) -> Application:
+    """Higher apps (evaluations, staff checks) record the verified French level here."""
+    application = _lock(application)
+    if application.french_level == level:
+        return application
+    previous = application.french_level
+    application.french_level = level
+    application.save(update_fields=["french_level", "updated_at"])
+    audit_record(
+        actor=actor,
+        action="application.french_level",
+        target=application,
+        data={"from": previous, "to": level, "source": source},
+    )
+    return application
+
+
+def _live_couple_of(application: Application) -> Couple | None:
+    return (
+        Couple.objects.select_for_update()
+        .filter(status__in=[CoupleStatus.PROPOSED, CoupleStatus.CONFIRMED])
+        .filter(Q(proposer=application) | Q(partner=application))
+        .first()
+    )
+
+
+@transaction.atomic
+def couple_propose(
+    *, application: Application, partner_email: str, preference: str, actor: User
+) -> Couple:
+    """Declare a couple application; the partner confirms it from their own dossier."""
+    application = _lock(application)
+    application_assert_editable(application)
+    partner_email = partner_email.strip().lower()
+    if partner_email == application.candidate.email.lower():
+        raise DomainError(_("Enter your partner's e-mail address, not yours."), code="self")
+    if _live_couple_of(application):
+        raise DomainError(
+            _("You already have a couple application. Dissolve it first."), code="exists"
+        )
+    couple = Couple.objects.create(
+        proposer=application, partner_email=partner_email, preference=preference
+    )
+    audit_record(actor=actor, action="couple.propose", target=couple)
+    return couple
+
+
+@transaction.atomic
+def couple_confirm(*, couple: Couple, application: Application, actor: User) -> Couple:
+    """The invited partner confirms from their own dossier (same campaign, e-mail matching)."""
+    couple = Couple.objects.select_for_update().select_related("proposer").get(pk=couple.pk)
+    application = _lock(application)
+    application_assert_editable(application)
+    if couple.status != CoupleStatus.PROPOSED:
+        raise DomainError(_("This couple application is no longer waiting for you."))
+    if (
+        application.candidate.email.lower() != couple.partner_email
+        or application.campaign_id != couple.proposer.campaign_id
+    ):
+        raise DomainError(_("This couple application was not addressed to you."), code="forbidden")
+    if _live_couple_of(application):
+        raise DomainError(
+            _("You already have a couple application. Dissolve it first."), code="exists"
+        )
+    couple.partner = application
+    couple.status = CoupleStatus.CONFIRMED
+    couple.confirmed_at = timezone.now()
+    couple.save(update_fields=["partner", "status", "confirmed_at"])
+    audit_record(actor=actor, action="couple.confirm", target=couple)
+    return couple
+
+
+@transaction.atomic
+def couple_dissolve(*, couple: Couple, application: Application, actor: User) -> Couple:
+    """Either partner ends the couple application while both dossiers are still drafts."""
+    couple = Couple.objects.select_for_update().get(pk=couple.pk)
+    if application.pk not in (couple.proposer_id, couple.partner_id):
+        raise DomainError(_("This couple application is not yours."), code="forbidden")
+    for member_id in filter(None, (couple.proposer_id, couple.partner_id)):
+        application_assert_editable(
+            Application.objects.select_related("campaign").get(pk=member_id)
+        )
+    if couple.status == CoupleStatus.DISSOLVED:
+        return couple
+    couple.status = CoupleStatus.DISSOLVED
+    couple.dissolved_at = timezone.now()
+    couple.save(update_fields=["status", "dissolved_at"])
+    audit_record(actor=actor, action="couple.dissolve", target=couple)
+    return couple

@@ -1,0 +1,386 @@
+"""The dossier overview and its five section pages."""
+
+from __future__ import annotations
+
+from django.contrib import messages
+from django.contrib.auth.decorators import login_required
+from django.core.exceptions import PermissionDenied
+from django.db import transaction
+from django.http import Http404
+from django.shortcuts import get_object_or_404, redirect, render
+from django.utils.translation import gettext as _
+from django.views.decorators.http import require_POST
+
+from candidates import services
+from candidates.completeness import count_words, letter_bounds
+from candidates.eligibility import Status
+from candidates.forms.sections import (
+    AssetsForm,
+    CoupleForm,
+    ExperienceForm,
+    FrenchCourseForm,
+    FrenchForm,
+    IdentityForm,
+    PreviousParticipationForm,
+    StudiesForm,
+)
+from candidates.models import Experience, FrenchCourse, PreviousParticipation
+from candidates.permissions import can_own_dossier
+from candidates.selectors import application_for, couple_for, couple_invitations_for
+from candidates.views.common import dossier_context, dossier_view
+from tapif.core.exceptions import DomainError
+from tapif.core.selectors import campaign_current
+from tapif.core.services import institution_request, user_set_language
+
+# Which field each eligibility rule speaks about, per section: its message is shown there.
+RULE_FIELDS = {
+    "identity": {
+        "age": "date_of_birth",
+        "citizenship": "citizenship",
+        "residence": "resides_in_canada",
+    },
+    "studies": {
+        "education": "university_years_completed",
+        "studies_in_canada": "studies_mostly_in_canada",
+    },
+    "french": {"french_level": "test_level"},
+    "assets": {"availability": "available_from_contract_start"},
+}
+
+
+def _rule_notes(request, status, section: str) -> dict[str, str]:
+    """Failing rules' messages keyed by the field they concern, in the page's language."""
+    english = request.LANGUAGE_CODE == "en"
+    notes = {}
+    for result in status.verdict.rules:
+        field = RULE_FIELDS.get(section, {}).get(result.rule)
+        if field and result.status == Status.FAIL:
+            notes[field] = result.message_en if english else result.message_fr
+    return notes
+
+
+@login_required
+def dossier(request):
+    """The candidate's home: start the dossier, or see progress, next step and eligibility."""
+    allowed, _reason = can_own_dossier(request.user)
+    if not allowed:
+        raise PermissionDenied
+    campaign = campaign_current()
+    application = application_for(candidate=request.user, campaign=campaign)
+    if application is None:
+        return render(request, "candidates/start.html", {"campaign": campaign})
+    return _overview(request)
+
+
+@dossier_view
+def _overview(request):
+    context = dossier_context(request)
+    context["couple"] = couple_for(request.dossier)
+    context["couple_invitations"] = couple_invitations_for(request.dossier)
+    context["english"] = request.LANGUAGE_CODE == "en"
+    return render(request, "candidates/dossier.html", context)
+
+
+@login_required
+@require_POST
+def start(request):
+    allowed, _reason = can_own_dossier(request.user)
+    if not allowed:
+        raise PermissionDenied
+    campaign = campaign_current()
+    if campaign is None:
+        raise Http404
+    try:
+        application = services.application_create(candidate=request.user, campaign=campaign)
+    except DomainError as error:
+        messages.error(request, error.message)
+    else:
+        messages.success(
+            request,
+            _("Your dossier %(number)s is open. Start with your identity.")
+            % {"number": application.number},
+        )
+    return redirect("candidates:dossier")
+
+
+def _section_page(request, section: str, form_class, template: str, save_extra=None, **extra):
+    """GET shows the section; POST saves the fields it holds (nothing else) and comes back."""
+    application = request.dossier
+    instance = getattr(application, section, None) if _has_section(application, section) else None
+    form_kwargs = {"instance": instance, "campaign": application.campaign}
+    if form_class is IdentityForm:
+        form_kwargs["initial"] = {"preferred_language": request.user.preferred_language}
+    context = dossier_context(request)
+    if request.method == "POST":
+        if not context["editable"]:
+            messages.error(request, _("Your dossier can no longer be changed."))
+            return redirect(request.path)
+        form = form_class(request.POST, **form_kwargs)
+        if form.is_valid():
+            try:
+                with transaction.atomic():
+                    data = form.model_data()
+                    if save_extra:
+                        save_extra(request, form, data)
+                    services.section_update(
+                        application=application, section=section, data=data, actor=request.user
+                    )
+            except DomainError as error:
+                form.add_error(None, error.message)
+            else:
+                messages.success(request, _("Saved."))
+                return redirect(request.path)
+    else:
+        form = form_class(**form_kwargs)
+    if not context["editable"]:
+        for field in form.fields.values():
+            field.disabled = True
+    context.update(
+        form=form,
+        section=section,
+        rule_notes=_rule_notes(request, context["status"], section),
+        **extra,
+    )
+    return render(request, template, context)
+
+
+def _has_section(application, name: str) -> bool:
+    try:
+        getattr(application, name)
+    except application._meta.get_field(name).related_model.DoesNotExist:
+        return False
+    return True
+
+
+def _save_identity_extra(request, form, data):
+    user_set_language(
+        user=request.user,
+        language=form.cleaned_data["preferred_language"] or request.user.preferred_language,
+    )
+
+
+def _save_studies_extra(request, form, data):
+    name = form.cleaned_data.get("missing_institution_name")
+    if name:
+        data["institution"] = institution_request(
+            name=name,
+            city=form.cleaned_data["missing_institution_city"],
+            province=form.cleaned_data["missing_institution_province"],
+            actor=request.user,
+        )
+
+
+@dossier_view
+def identity(request):
+    return _section_page(
+        request,
+        "identity",
+        IdentityForm,
+        "candidates/section_identity.html",
+        save_extra=_save_identity_extra,
+    )
+
+
+@dossier_view
+def studies(request):
+    return _section_page(
+        request,
+        "studies",
+        StudiesForm,
+        "candidates/section_studies.html",
+        save_extra=_save_studies_extra,
+    )
+
+
+@dossier_view
+def french(request):
+    return _section_page(
+        request,
+        "french",
+        FrenchForm,
+        "candidates/section_french.html",
+        courses=request.dossier.french_courses.all(),
+        course_form=FrenchCourseForm(),
+    )
+
+
+@dossier_view
+def assets(request):
+    letter = ""
+    if _has_section(request.dossier, "assets"):
+        letter = request.dossier.assets.motivation_letter
+    if request.method == "POST":
+        letter = request.POST.get("motivation_letter", "")
+    minimum, low, high = letter_bounds(request.dossier.campaign.motivation_letter_words)
+    return _section_page(
+        request,
+        "assets",
+        AssetsForm,
+        "candidates/section_assets.html",
+        participations=request.dossier.previous_participations.all(),
+        participation_form=PreviousParticipationForm(),
+        letter_words=count_words(letter),
+        letter_minimum=minimum,
+        letter_low=low,
+        letter_high=high,
+    )
+
+
+@dossier_view
+def experience(request):
+    context = dossier_context(request)
+    context["experiences"] = request.dossier.experiences.all()
+    return render(request, "candidates/section_experience.html", context)
+
+
+def _save_item(request, form, success_url: str, template: str, **extra):
+    if form.is_valid():
+        try:
+            services.item_save(
+                application=request.dossier, instance=form.instance, actor=request.user
+            )
+        except DomainError as error:
+            form.add_error(None, error.message)
+        else:
+            messages.success(request, _("Saved."))
+            return redirect(success_url)
+    context = dossier_context(request, form=form, **extra)
+    return render(request, template, context, status=200)
+
+
+@dossier_view
+def experience_edit(request, pk: int | None = None):
+    instance = None
+    if pk is not None:
+        instance = get_object_or_404(Experience, pk=pk, application=request.dossier)
+    if request.method == "POST":
+        form = ExperienceForm(request.POST, instance=instance)
+        return _save_item(
+            request,
+            form,
+            "candidates:experience",
+            "candidates/experience_form.html",
+            entry=instance,
+        )
+    context = dossier_context(request, form=ExperienceForm(instance=instance), entry=instance)
+    return render(request, "candidates/experience_form.html", context)
+
+
+def _delete_item(request, model, pk: int, success_url: str):
+    entry = get_object_or_404(model, pk=pk, application=request.dossier)
+    try:
+        services.item_delete(application=request.dossier, instance=entry, actor=request.user)
+    except DomainError as error:
+        messages.error(request, error.message)
+    else:
+        messages.success(request, _("Removed."))
+    return redirect(success_url)
+
+
+@dossier_view
+@require_POST
+def experience_delete(request, pk: int):
+    return _delete_item(request, Experience, pk, "candidates:experience")
+
+
+@dossier_view
+@require_POST
+def course_add(request):
+    form = FrenchCourseForm(request.POST)
+    if form.is_valid():
+        return _save_item(request, form, "candidates:french", "candidates/section_french.html")
+    # Re-show the French page with the course form's errors and what was typed.
+    request.method = "GET"
+    response = _section_page(
+        request,
+        "french",
+        FrenchForm,
+        "candidates/section_french.html",
+        courses=request.dossier.french_courses.all(),
+        course_form=form,
+    )
+    return response
+
+
+@dossier_view
+@require_POST
+def course_delete(request, pk: int):
+    return _delete_item(request, FrenchCourse, pk, "candidates:french")
+
+
+@dossier_view
+@require_POST
+def participation_add(request):
+    form = PreviousParticipationForm(request.POST)
+    if form.is_valid():
+        return _save_item(request, form, "candidates:assets", "candidates/section_assets.html")
+    request.method = "GET"
+    minimum, low, high = letter_bounds(request.dossier.campaign.motivation_letter_words)
+    letter = (
+        request.dossier.assets.motivation_letter if _has_section(request.dossier, "assets") else ""
+    )
+    return _section_page(
+        request,
+        "assets",
+        AssetsForm,
+        "candidates/section_assets.html",
+        participations=request.dossier.previous_participations.all(),
+        participation_form=form,
+        letter_words=count_words(letter),
+        letter_minimum=minimum,
+        letter_low=low,
+        letter_high=high,
+    )
+
+
+@dossier_view
+@require_POST
+def participation_delete(request, pk: int):
+    return _delete_item(request, PreviousParticipation, pk, "candidates:assets")
+
+
+@dossier_view
+def couple(request):
+    """Propose, confirm or dissolve a couple application."""
+    application = request.dossier
+    current = couple_for(application)
+    form = CoupleForm()
+    if request.method == "POST":
+        action = request.POST.get("action")
+        try:
+            if action == "propose":
+                form = CoupleForm(request.POST)
+                if form.is_valid():
+                    services.couple_propose(
+                        application=application,
+                        actor=request.user,
+                        partner_email=form.cleaned_data["partner_email"],
+                        preference=form.cleaned_data["preference"],
+                    )
+                    messages.success(
+                        request, _("Your partner can now confirm from their own dossier.")
+                    )
+                    return redirect("candidates:couple")
+            elif action == "confirm":
+                invitation = get_object_or_404(
+                    couple_invitations_for(application), pk=request.POST.get("couple")
+                )
+                services.couple_confirm(
+                    couple=invitation, application=application, actor=request.user
+                )
+                messages.success(request, _("Your couple application is confirmed."))
+                return redirect("candidates:couple")
+            elif action == "dissolve" and current is not None:
+                services.couple_dissolve(
+                    couple=current, application=application, actor=request.user
+                )
+                messages.success(request, _("The couple application has been dissolved."))
+                return redirect("candidates:couple")
+            else:
+                raise Http404
+        except DomainError as error:
+            form.add_error(None, error.message)
+    context = dossier_context(
+        request, form=form, couple=current, invitations=couple_invitations_for(application)
+    )
+    return render(request, "candidates/couple.html", context)

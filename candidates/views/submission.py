@@ -1,0 +1,109 @@
+"""Review and submit the dossier; the submitted summary (page and PDF); the timeline."""
+
+from __future__ import annotations
+
+from django import forms
+from django.contrib import messages
+from django.http import HttpResponse
+from django.shortcuts import redirect, render
+from django.utils.translation import gettext as _
+from django.utils.translation import gettext_lazy
+
+from candidates import services
+from candidates.choices import CANDIDATE_LABELS, ApplicationStatus
+from candidates.selectors import couple_for
+from candidates.views.common import dossier_context, dossier_view
+from tapif.core.exceptions import DomainError
+from tapif.core.pdf import render_pdf
+
+
+class SubmitForm(forms.Form):
+    certify = forms.BooleanField(
+        label=gettext_lazy(
+            "I certify that the information in my dossier is accurate and that my motivation "
+            "letter is my own work."
+        ),
+        error_messages={"required": gettext_lazy("Tick this box to submit your dossier.")},
+    )
+
+
+# What the candidate can expect after each status, in plain words.
+NEXT_STEPS = {
+    ApplicationStatus.DRAFT: gettext_lazy(
+        "Complete every section and document, then submit before the deadline."
+    ),
+    ApplicationStatus.SUBMITTED: gettext_lazy(
+        "The embassy checks your documents and your fee payment. You will be told if anything "
+        "needs correcting."
+    ),
+    ApplicationStatus.COMPLETE: gettext_lazy("Your eligibility is being confirmed."),
+    ApplicationStatus.INCOMPLETE: gettext_lazy(
+        "Something is missing: follow the instructions you received to correct it."
+    ),
+    ApplicationStatus.ELIGIBLE: gettext_lazy(
+        "Reviewers score your dossier; the selection committee meets in March."
+    ),
+    ApplicationStatus.REVIEWED: gettext_lazy(
+        "The selection committee meets in March; results reach every candidate in April."
+    ),
+}
+
+
+def _summary_context(request) -> dict:
+    context = dossier_context(request)
+    application = request.dossier
+    context.update(
+        couple=couple_for(application),
+        documents=sorted(application.current_documents, key=lambda d: d.kind),
+        english=request.LANGUAGE_CODE == "en",
+    )
+    return context
+
+
+@dossier_view
+def submit(request):
+    context = _summary_context(request)
+    form = SubmitForm(request.POST or None)
+    if request.method == "POST" and form.is_valid():
+        try:
+            services.application_submit(application=request.dossier, actor=request.user)
+        except DomainError as error:
+            form.add_error(None, error.message)
+        else:
+            messages.success(
+                request,
+                _("Your dossier is submitted. A confirmation has been sent to %(email)s.")
+                % {"email": request.user.email},
+            )
+            return redirect("candidates:dossier")
+    context["form"] = form
+    return render(request, "candidates/submit.html", context)
+
+
+@dossier_view
+def summary(request):
+    return render(request, "candidates/summary.html", _summary_context(request))
+
+
+@dossier_view
+def summary_pdf(request):
+    context = _summary_context(request)
+    pdf = render_pdf("candidates/summary_pdf.html", context, language=request.LANGUAGE_CODE)
+    response = HttpResponse(pdf, content_type="application/pdf")
+    filename = f"tapif-{request.dossier.number}.pdf"
+    response["Content-Disposition"] = f'attachment; filename="{filename}"'
+    response["Cache-Control"] = "private, no-store"
+    return response
+
+
+@dossier_view
+def timeline(request):
+    application = request.dossier
+    changes = [
+        {"change": change, "label": CANDIDATE_LABELS[change.to_status]}
+        for change in application.status_changes.all()
+    ]
+    context = dossier_context(
+        request, changes=changes, next_step=NEXT_STEPS.get(application.status, "")
+    )
+    return render(request, "candidates/timeline.html", context)

@@ -1,0 +1,24 @@
+"""PDF rendering from Django templates with WeasyPrint (imported only when a PDF is made)."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from django.conf import settings
+from django.contrib.staticfiles import finders
+from django.template.loader import render_to_string
+from django.utils import translation
+
+
+def render_pdf(template: str, context: dict[str, Any], *, language: str) -> bytes:
+    """Render `template` in `language` and return the PDF's bytes.
+
+    Static files (the stylesheet) are read from disk, never fetched over the network.
+    """
+    from weasyprint import CSS, HTML
+
+    with translation.override(language):
+        html = render_to_string(template, {"site_url": settings.SITE_URL, **context})
+    stylesheet = finders.find("css/print.css")
+    stylesheets = [CSS(filename=stylesheet)] if stylesheet else []
+    return HTML(string=html, base_url=str(settings.BASE_DIR)).write_pdf(stylesheets=stylesheets)
