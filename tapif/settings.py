@@ -161,6 +161,7 @@ TAPIF_STAFF_REQUIRE_2FA = env_bool(ENV, "TAPIF_STAFF_REQUIRE_2FA", True)
 LANGUAGE_CODE = "fr"
 LANGUAGES = [("fr", _("French")), ("en", _("English"))]
 LOCALE_PATHS = [BASE_DIR / "locale"]
+FORMAT_MODULE_PATH = ["tapif.formats"]
 USE_I18N = True
 TIME_ZONE = "America/Toronto"
 USE_TZ = True

@@ -63,7 +63,7 @@ def _summary_context(request) -> dict:
 @dossier_view
 def submit(request):
     context = _summary_context(request)
-    form = SubmitForm(request.POST or None)
+    form = SubmitForm(request.POST if request.method == "POST" else None)
     if request.method == "POST" and form.is_valid():
         try:
             services.application_submit(application=request.dossier, actor=request.user)
