@@ -1,5 +1,7 @@
 """Dossier creation, numbering, section saves, transitions and submission (services)."""
 
+import datetime as dt
+
 import pytest
 from django.core import mail
 
@@ -142,10 +144,10 @@ def test_an_ineligible_dossier_cannot_be_submitted():
     services.section_update(
         application=application,
         section="identity",
-        data={"date_of_birth": __import__("datetime").date(2008, 1, 1)},
+        data={"date_of_birth": dt.date(2008, 1, 1)},
         actor=application.candidate,
     )
-    with pytest.raises(DomainError, match="cannot be submitted|ne peut pas"):
+    with pytest.raises(DomainError, match=r"cannot be submitted|ne peut pas"):
         services.application_submit(application=application, actor=application.candidate)
 
 
