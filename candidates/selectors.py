@@ -61,13 +61,16 @@ def _section(application: Application, name: str):
 
 
 def campaign_rules(campaign: Campaign) -> CampaignRules:
+    """The eligibility settings of a campaign, for the pure rule engine."""
+    # Codes are typed by staff in the admin: read "de " as DE rather than misjudge a resident.
+    countries = getattr(campaign, "participating_countries", None) or []
     return CampaignRules(
         contract_start=campaign.contract_start,
         min_age=campaign.min_age,
         max_age=campaign.max_age,
         passport_valid_until=campaign.passport_valid_until,
         max_participations=campaign.max_participations,
-        participating_countries=frozenset(c.upper() for c in campaign.participating_countries),
+        participating_countries=frozenset(str(code).strip().upper() for code in countries),
     )
 
 

@@ -17,7 +17,8 @@ import pytest
 from django.core.management import CommandError, call_command
 
 from candidates.eligibility import RULE_CODES, CampaignRules
-from candidates.management.commands.check_eligibility import Command, campaign_rules
+from candidates.management.commands.check_eligibility import Command
+from candidates.selectors import campaign_rules
 from tapif.core.models import Campaign
 from tests.factories import CampaignFactory
 

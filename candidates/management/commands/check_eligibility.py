@@ -22,24 +22,11 @@ from candidates.eligibility import (
     evaluate,
     facts_from_mapping,
 )
+from candidates.selectors import campaign_rules
 from tapif.core.models import Campaign
 from tapif.core.selectors import campaign_current
 
 CAMPAIGN_KEY = "campaign"
-
-
-def campaign_rules(campaign: Campaign) -> CampaignRules:
-    """The eligibility settings of a campaign, for the pure rule engine."""
-    # Stored codes are edited by staff: accept "de " as DE rather than misjudge residents.
-    countries = getattr(campaign, "participating_countries", []) or []
-    return CampaignRules(
-        contract_start=campaign.contract_start,
-        min_age=campaign.min_age,
-        max_age=campaign.max_age,
-        passport_valid_until=campaign.passport_valid_until,
-        max_participations=campaign.max_participations,
-        participating_countries=frozenset(str(code).strip().upper() for code in countries),
-    )
 
 
 class Command(BaseCommand):
