@@ -1,0 +1,743 @@
+"""Staff screens for dossiers: read-only by design.
+
+Staff never edit a candidate's answers or documents here. The change page shows the whole
+dossier (five sections, every document version, completeness, eligibility rule by rule, the
+timeline); the only write is the "reopen" action, which calls `application_reopen` and needs the
+`candidates.reopen_application` permission.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+from collections.abc import Iterable, Sequence
+from typing import Any
+
+from django import forms
+from django.contrib import admin, messages
+from django.contrib.admin import ActionLocation, helpers
+from django.contrib.admin.views.main import ChangeList
+from django.contrib.auth import get_permission_codename
+from django.db.models import Count, IntegerField, OuterRef, Prefetch, Q, Subquery
+from django.db.models.functions import Coalesce
+from django.template.defaultfilters import filesizeformat, linebreaksbr
+from django.template.response import TemplateResponse
+from django.urls import reverse
+from django.utils import formats, timezone, translation
+from django.utils.html import format_html, format_html_join
+from django.utils.text import capfirst
+from django.utils.translation import gettext, ngettext
+from django.utils.translation import gettext_lazy as _
+from django_countries import countries
+
+from candidates.choices import ApplicationStatus
+from candidates.completeness import count_words
+from candidates.eligibility import Status
+from candidates.models import Application, Couple, Document
+from candidates.selectors import (
+    couple_for,
+    document_versions,
+    dossier_load,
+    dossier_status,
+)
+from candidates.services import application_reopen
+from tapif.core.exceptions import DomainError
+
+DAYS_PER_MONTH = 365.25 / 12
+
+ELIGIBILITY_LABELS = {
+    True: _("Eligible"),
+    False: _("Ineligible"),
+    None: _("Not known yet"),
+}
+
+RULE_LABELS = {
+    "age": _("Age on 1 October"),
+    "citizenship": _("Citizenship"),
+    "residence": _("Residence in Canada"),
+    "education": _("University studies"),
+    "studies_in_canada": _("Studies in Canada"),
+    "french_level": _("French level"),
+    "passport": _("Passport validity"),
+    "participations": _("Previous participations"),
+    "availability": _("Availability on 1 October"),
+}
+
+RULE_STATUS_LABELS = {
+    Status.PASS: _("Met"),
+    Status.FAIL: _("Not met"),
+    Status.UNKNOWN: _("Not known yet"),
+}
+
+# Section fields that hold an ISO country code.
+COUNTRY_FIELDS = {"country", "country_of_birth", "country_of_citizenship"}
+# Section fields the staff never need to read (keys and bookkeeping).
+HIDDEN_SECTION_FIELDS = {"application", "updated_at"}
+
+
+# --- small HTML helpers (every value goes through format_html, so it is escaped) ---------------
+
+
+def _table(headers: Sequence[Any], rows: Iterable[Sequence[Any]], *, empty: Any) -> str:
+    rows = list(rows)
+    if not rows:
+        return format_html("<p>{}</p>", empty)
+    head = format_html_join("", '<th scope="col">{}</th>', ((h,) for h in headers))
+    body = format_html_join(
+        "",
+        "<tr>{}</tr>",
+        ((format_html_join("", "<td>{}</td>", ((cell,) for cell in row)),) for row in rows),
+    )
+    return format_html("<table><thead><tr>{}</tr></thead><tbody>{}</tbody></table>", head, body)
+
+
+def _list(items: Iterable[Any], *, empty: Any) -> str:
+    items = list(items)
+    if not items:
+        return format_html("<p>{}</p>", empty)
+    return format_html("<ul>{}</ul>", format_html_join("", "<li>{}</li>", ((i,) for i in items)))
+
+
+def _yes_no(value: bool | None) -> Any:
+    if value is None:
+        return _("Not answered")
+    return _("Yes") if value else _("No")
+
+
+def _date(value: dt.date | dt.datetime | None) -> str:
+    if value is None:
+        return "—"
+    if isinstance(value, dt.datetime):
+        return formats.date_format(timezone.localtime(value), "SHORT_DATETIME_FORMAT")
+    return formats.date_format(value, "SHORT_DATE_FORMAT")
+
+
+def _country(code: str) -> str:
+    return (countries.name(code) or code) if code else "—"
+
+
+def _field_value(instance: Any, field: Any) -> Any:
+    """One answer of a section, as staff read it (choice labels, country names, yes/no)."""
+    value = getattr(instance, field.name)
+    if field.is_relation:
+        return str(value) if value is not None else "—"
+    if field.choices:
+        return getattr(instance, f"get_{field.name}_display")() or "—"
+    if field.name in COUNTRY_FIELDS:
+        return _country(value)
+    if field.get_internal_type() == "BooleanField":
+        return _yes_no(value)
+    if isinstance(value, dt.date):
+        return _date(value)
+    if value in (None, ""):
+        return "—"
+    return str(value)
+
+
+def _answers(instance: Any, *, skip: Iterable[str] = ()) -> str:
+    """A two-column table of a one-to-one section's answers, or a note if never saved."""
+    if instance is None:
+        return format_html("<p>{}</p>", _("The candidate has not filled in this section yet."))
+    hidden = HIDDEN_SECTION_FIELDS | set(skip)
+    rows = [
+        (capfirst(field.verbose_name), _field_value(instance, field))
+        for field in instance._meta.concrete_fields
+        if field.name not in hidden
+    ]
+    return _table([_("Question"), _("Answer")], rows, empty="")
+
+
+def _label(instance: Any, name: str) -> str:
+    return capfirst(instance._meta.get_field(name).verbose_name)
+
+
+def _section(application: Application, name: str) -> Any:
+    try:
+        return getattr(application, name)
+    except Application._meta.get_field(name).related_model.DoesNotExist:
+        return None
+
+
+def _duration(days: int) -> str:
+    months = formats.number_format(round(days / DAYS_PER_MONTH, 1), 1)
+    return ngettext(
+        "%(days)d day (%(months)s months)", "%(days)d days (%(months)s months)", days
+    ) % {"days": days, "months": months}
+
+
+def _rule_message(rule: Any) -> str:
+    english = (translation.get_language() or "fr").startswith("en")
+    return rule.message_en if english else rule.message_fr
+
+
+# --- Application --------------------------------------------------------------------------------
+
+
+class SubmittedFilter(admin.SimpleListFilter):
+    """Submitted = handed in and not given back as a draft (withdrawn after submission counts)."""
+
+    title = _("submitted")
+    parameter_name = "submitted"
+
+    def lookups(self, request, model_admin):
+        return [("yes", _("Yes")), ("no", _("No"))]
+
+    def queryset(self, request, queryset):
+        submitted = Q(submitted_at__isnull=False) & ~Q(status=ApplicationStatus.DRAFT)
+        if self.value() == "yes":
+            return queryset.filter(submitted)
+        if self.value() == "no":
+            return queryset.exclude(submitted)
+        return queryset
+
+
+class ApplicationChangeList(ChangeList):
+    """The list page loads what the eligibility column reads, in a fixed number of queries."""
+
+    def get_queryset(self, request, exclude_parameters=None):
+        return (
+            super()
+            .get_queryset(request, exclude_parameters)
+            .prefetch_related(
+                "experiences",
+                "previous_participations",
+                Prefetch(
+                    "documents",
+                    queryset=Document.objects.filter(is_current=True),
+                    to_attr="current_documents",
+                ),
+            )
+        )
+
+
+class ReopenForm(forms.Form):
+    reason = forms.CharField(
+        label=_("Reason"),
+        widget=forms.Textarea(attrs={"rows": 5, "cols": 80}),
+        max_length=2000,
+        help_text=_("The candidate reads it in the e-mail telling them the dossier is reopened."),
+    )
+
+
+@admin.register(Application)
+class ApplicationAdmin(admin.ModelAdmin):
+    list_display = [
+        "number",
+        "candidate_name",
+        "candidate_email",
+        "status",
+        "eligibility",
+        "current_documents_count",
+        "submitted_at",
+        "campaign",
+    ]
+    list_filter = ["campaign", "status", SubmittedFilter]
+    search_fields = [
+        "number",
+        "candidate__email",
+        "candidate__first_name",
+        "candidate__last_name",
+        "identity__legal_first_names",
+        "identity__legal_last_name",
+    ]
+    # What the columns and the eligibility column read. The changelist applies it only because
+    # get_queryset() below does not call select_related() itself.
+    list_select_related = ["campaign", "candidate", "identity", "studies", "french", "assets"]
+    date_hierarchy = "created_at"
+    actions = ["reopen_for_candidate"]
+    readonly_fields = [
+        "number",
+        "candidate_display",
+        "campaign",
+        "status",
+        "french_level",
+        "created_at",
+        "submitted_at",
+        "updated_at",
+        "couple_display",
+        "identity_display",
+        "studies_display",
+        "french_display",
+        "experience_display",
+        "assets_display",
+        "documents_display",
+        "completeness_display",
+        "eligibility_display",
+        "timeline_display",
+    ]
+    fieldsets = [
+        (
+            _("Dossier"),
+            {
+                "fields": [
+                    ("number", "status"),
+                    "candidate_display",
+                    "campaign",
+                    ("created_at", "submitted_at", "updated_at"),
+                    "french_level",
+                    "couple_display",
+                ]
+            },
+        ),
+        (_("1. Identity"), {"fields": ["identity_display"]}),
+        (_("2. Studies"), {"fields": ["studies_display"]}),
+        (_("3. French"), {"fields": ["french_display"]}),
+        (_("4. Experience"), {"fields": ["experience_display"]}),
+        (_("5. My strengths"), {"fields": ["assets_display"]}),
+        (_("Documents"), {"fields": ["documents_display"]}),
+        (
+            _("Completeness and eligibility"),
+            {"fields": ["completeness_display", "eligibility_display"]},
+        ),
+        (_("Timeline"), {"fields": ["timeline_display"]}),
+    ]
+
+    # Dossiers are created by candidates and never deleted or edited here.
+    def has_add_permission(self, request):
+        return False
+
+    def has_change_permission(self, request, obj=None):
+        return False
+
+    def has_delete_permission(self, request, obj=None):
+        return False
+
+    def has_reopen_permission(self, request) -> bool:
+        codename = get_permission_codename("reopen", self.opts)
+        return request.user.has_perm(f"{self.opts.app_label}.{codename}")
+
+    def get_queryset(self, request):
+        current_documents = (
+            Document.objects.filter(application=OuterRef("pk"), is_current=True)
+            .order_by()
+            .values("application")
+            .annotate(count=Count("pk"))
+            .values("count")
+        )
+        return (
+            super()
+            .get_queryset(request)
+            .annotate(
+                current_documents_count=Coalesce(
+                    Subquery(current_documents, output_field=IntegerField()), 0
+                )
+            )
+        )
+
+    def get_changelist(self, request, **kwargs):
+        return ApplicationChangeList
+
+    # --- list columns ---------------------------------------------------------------------------
+
+    @admin.display(description=_("candidate"), ordering="candidate__last_name")
+    def candidate_name(self, obj: Application) -> str:
+        return obj.candidate.get_full_name()
+
+    @admin.display(description=_("e-mail address"), ordering="candidate__email")
+    def candidate_email(self, obj: Application) -> str:
+        return obj.candidate.email
+
+    @admin.display(description=_("eligibility"))
+    def eligibility(self, obj: Application) -> Any:
+        return ELIGIBILITY_LABELS[self._status(obj).verdict.eligible]
+
+    @admin.display(description=_("current documents"), ordering="current_documents_count")
+    def current_documents_count(self, obj: Application) -> int:
+        return obj.current_documents_count
+
+    # --- change page ----------------------------------------------------------------------------
+
+    def _dossier(self, obj: Application) -> Application:
+        """The fully loaded dossier, once per request (the change page reads it many times)."""
+        if not hasattr(obj, "_admin_dossier"):
+            obj._admin_dossier = dossier_load(obj.pk)
+        return obj._admin_dossier
+
+    def _status(self, obj: Application):
+        if not hasattr(obj, "_admin_status"):
+            source = obj if hasattr(obj, "current_documents") else self._dossier(obj)
+            obj._admin_status = dossier_status(source)
+        return obj._admin_status
+
+    @admin.display(description=_("candidate"))
+    def candidate_display(self, obj: Application) -> str:
+        candidate = self._dossier(obj).candidate
+        return format_html(
+            '{} &lt;<a href="mailto:{}">{}</a>&gt;',
+            candidate.get_full_name(),
+            candidate.email,
+            candidate.email,
+        )
+
+    @admin.display(description=_("couple application"))
+    def couple_display(self, obj: Application) -> str:
+        couple = couple_for(obj)
+        if couple is None:
+            return _("No couple application")
+        partner = couple.partner if couple.proposer_id == obj.pk else couple.proposer
+        who = (
+            format_html("{} ({})", partner.number, partner.candidate.email)
+            if partner is not None
+            else couple.partner_email
+        )
+        return format_html(
+            "{} — {} — {}", who, couple.get_status_display(), couple.get_preference_display()
+        )
+
+    @admin.display(description=_("answers"))
+    def identity_display(self, obj: Application) -> str:
+        return _answers(_section(self._dossier(obj), "identity"))
+
+    @admin.display(description=_("answers"))
+    def studies_display(self, obj: Application) -> str:
+        return _answers(_section(self._dossier(obj), "studies"))
+
+    @admin.display(description=_("answers"))
+    def french_display(self, obj: Application) -> str:
+        dossier = self._dossier(obj)
+        courses = _table(
+            [_("course"), _("level"), _("grade"), _("year")],
+            (
+                (c.title, c.level, c.grade or "—", c.year or "—")
+                for c in dossier.french_courses.all()
+            ),
+            empty=_("No French course entered."),
+        )
+        return format_html(
+            "{}<h3>{}</h3>{}",
+            _answers(_section(dossier, "french")),
+            _("French courses"),
+            courses,
+        )
+
+    @admin.display(description=_("entries"))
+    def experience_display(self, obj: Application) -> str:
+        today = timezone.localdate()
+        entries = list(self._dossier(obj).experiences.all())
+        rows = [
+            (
+                e.get_kind_display(),
+                e.role,
+                e.organisation or "—",
+                _country(e.country),
+                e.get_abroad_activity_display() or "—",
+                _date(e.start_date),
+                _date(e.end_date) if e.end_date else _("ongoing"),
+                e.hours_per_week if e.hours_per_week is not None else "—",
+                _duration(e.days(today)),
+                linebreaksbr(e.description) if e.description else "—",
+            )
+            for e in entries
+        ]
+        table = _table(
+            [
+                _("type"),
+                _("role or title"),
+                _("organisation or place"),
+                _("country"),
+                _("what they did there"),
+                _("from"),
+                _("to"),
+                _("hours per week"),
+                _("duration"),
+                _("description"),
+            ],
+            rows,
+            empty=_("No experience entered."),
+        )
+        totals: dict[str, int] = {}
+        labels: dict[str, str] = {}
+        for e in entries:
+            totals[e.kind] = totals.get(e.kind, 0) + e.days(today)
+            labels[e.kind] = e.get_kind_display()
+        summary = _list(
+            (format_html("{}: {}", labels[kind], _duration(days)) for kind, days in totals.items()),
+            empty="",
+        )
+        return format_html("{}{}", table, summary if totals else "")
+
+    @admin.display(description=_("answers"))
+    def assets_display(self, obj: Application) -> str:
+        dossier = self._dossier(obj)
+        assets = _section(dossier, "assets")
+        if assets is None:
+            answers = _answers(None)
+        else:
+            target = dossier.campaign.motivation_letter_words
+            letter = format_html(
+                "<p>{}</p><div>{}</div>",
+                _("%(words)d words (about %(target)d expected)")
+                % {"words": count_words(assets.motivation_letter), "target": target},
+                linebreaksbr(assets.motivation_letter) if assets.motivation_letter else "—",
+            )
+            choices = _list(
+                (
+                    format_html("{}. {}", rank, academie)
+                    for rank, academie in enumerate(assets.academie_choices, start=1)
+                ),
+                empty=_("No académie chosen."),
+            )
+            answers = _table(
+                [_("Question"), _("Answer")],
+                [
+                    (_("Académies in order of preference"), choices),
+                    (_label(assets, "school_level"), assets.get_school_level_display() or "—"),
+                    (
+                        _label(assets, "available_from_contract_start"),
+                        _yes_no(assets.available_from_contract_start),
+                    ),
+                    (_label(assets, "motivation_letter"), letter),
+                ],
+                empty="",
+            )
+        participations = _table(
+            [_("school year"), _("académie")],
+            ((p.school_year, p.academie) for p in dossier.previous_participations.all()),
+            empty=_("No previous participation."),
+        )
+        return format_html("{}<h3>{}</h3>{}", answers, _("Previous participations"), participations)
+
+    @admin.display(description=_("every version"))
+    def documents_display(self, obj: Application) -> str:
+        rows = [
+            (
+                d.get_kind_display(),
+                format_html(
+                    '<a href="{}">{}</a>',
+                    reverse("candidates:document_download", kwargs={"pk": d.pk}),
+                    d.original_name,
+                ),
+                filesizeformat(d.size),
+                _date(d.uploaded_at),
+                d.uploaded_by.email if d.uploaded_by else "—",
+                _("current") if d.is_current else _("replaced"),
+                _date(d.expires_on),
+            )
+            for d in document_versions(obj)
+        ]
+        return _table(
+            [
+                _("document"),
+                _("original file name"),
+                _("size"),
+                _("uploaded"),
+                _("by"),
+                _("version"),
+                _("expiry date"),
+            ],
+            rows,
+            empty=_("No document uploaded."),
+        )
+
+    @admin.display(description=_("what is missing"))
+    def completeness_display(self, obj: Application) -> str:
+        status = self._status(obj)
+        if status.complete:
+            return format_html("<p>{}</p>", _("Complete: nothing is missing."))
+        rows = [
+            (section.title, _list(section.missing, empty=""))
+            for section in status.sections
+            if section.missing
+        ]
+        if status.documents_missing:
+            rows.append((_("Documents"), _list(status.documents_missing, empty="")))
+        return _table([_("section"), _("missing")], rows, empty="")
+
+    @admin.display(description=_("eligibility"))
+    def eligibility_display(self, obj: Application) -> str:
+        verdict = self._status(obj).verdict
+        rows = [
+            (
+                RULE_LABELS.get(rule.rule, rule.rule),
+                RULE_STATUS_LABELS[Status(rule.status)],
+                _rule_message(rule),
+            )
+            for rule in verdict.rules
+        ]
+        return format_html(
+            "<p><strong>{}</strong></p>{}",
+            ELIGIBILITY_LABELS[verdict.eligible],
+            _table([_("rule"), _("status"), _("message")], rows, empty=""),
+        )
+
+    @admin.display(description=_("status changes"))
+    def timeline_display(self, obj: Application) -> str:
+        labels = dict(ApplicationStatus.choices)
+        rows = [
+            (
+                _date(change.created_at),
+                labels.get(change.from_status, "—") if change.from_status else "—",
+                labels.get(change.to_status, change.to_status),
+                change.actor.email if change.actor else "—",
+                linebreaksbr(change.reason) if change.reason else "—",
+            )
+            for change in self._dossier(obj).status_changes.all()
+        ]
+        return _table(
+            [_("when"), _("from"), _("to"), _("by"), _("reason")],
+            rows,
+            empty=_("No status change yet."),
+        )
+
+    # --- action ---------------------------------------------------------------------------------
+
+    @admin.action(
+        description=_("Reopen for the candidate (with a reason)"),
+        permissions=["reopen"],
+        location=[ActionLocation.CHANGE_LIST, ActionLocation.CHANGE_FORM],
+    )
+    def reopen_for_candidate(self, request, queryset):
+        """Ask for the reason, then call `application_reopen` for each selected dossier."""
+        applications = list(
+            queryset.prefetch_related(None).select_related("candidate").order_by("number")
+        )
+        form = ReopenForm(request.POST if "apply" in request.POST else None)
+        if not form.is_valid():
+            # The action's field is named after where it was started (list or change page).
+            prefix = f"{ActionLocation.CHANGE_FORM.value}-"
+            action_field = f"{prefix}action" if f"{prefix}action" in request.POST else "action"
+            context = {
+                **self.admin_site.each_context(request),
+                "title": gettext("Reopen for the candidate"),
+                "opts": self.opts,
+                "applications": applications,
+                "form": form,
+                "action_checkbox_name": helpers.ACTION_CHECKBOX_NAME,
+                "action_field_name": action_field,
+                "action_name": "reopen_for_candidate",
+                "media": self.media,
+            }
+            return TemplateResponse(request, "admin/candidates/application/reopen.html", context)
+
+        reason = form.cleaned_data["reason"]
+        reopened = 0
+        for application in applications:
+            try:
+                if application.status == ApplicationStatus.DRAFT:
+                    # application_reopen does not refuse a draft yet (the transition returns
+                    # early), and would still e-mail the candidate: refuse it here.
+                    raise DomainError(gettext("It is already a draft."), code="draft")
+                application_reopen(application=application, actor=request.user, reason=reason)
+            except DomainError as error:
+                self.message_user(
+                    request,
+                    gettext("%(number)s was not reopened: %(reason)s")
+                    % {"number": application.number, "reason": error.message},
+                    messages.WARNING,
+                )
+            else:
+                reopened += 1
+        if reopened:
+            self.message_user(
+                request,
+                ngettext(
+                    "%(count)d dossier reopened for its candidate.",
+                    "%(count)d dossiers reopened for their candidates.",
+                    reopened,
+                )
+                % {"count": reopened},
+                messages.SUCCESS,
+            )
+        return None
+
+
+# --- Document and Couple ------------------------------------------------------------------------
+
+
+class ReadOnlyAdmin(admin.ModelAdmin):
+    """Rows that only services write: staff look, never add, change or delete."""
+
+    def has_add_permission(self, request, obj=None):
+        return False
+
+    def has_change_permission(self, request, obj=None):
+        return False
+
+    def has_delete_permission(self, request, obj=None):
+        return False
+
+
+@admin.register(Document)
+class DocumentAdmin(ReadOnlyAdmin):
+    list_display = [
+        "application_number",
+        "kind",
+        "original_name",
+        "is_current",
+        "uploaded_at",
+        "size_display",
+        "download",
+    ]
+    list_filter = ["kind", "is_current"]
+    search_fields = ["application__number", "original_name"]
+    list_select_related = ["application"]
+    date_hierarchy = "uploaded_at"
+    # `file` is left out on purpose: its storage URL is private; staff use the download link.
+    fields = [
+        "application",
+        "kind",
+        "original_name",
+        "download",
+        "content_type",
+        "size_display",
+        "sha256",
+        "expires_on",
+        "is_current",
+        "uploaded_by",
+        "uploaded_at",
+    ]
+    readonly_fields = fields
+
+    @admin.display(description=_("candidate number"), ordering="application__number")
+    def application_number(self, obj: Document) -> str:
+        return obj.application.number
+
+    @admin.display(description=_("size"), ordering="size")
+    def size_display(self, obj: Document) -> str:
+        return filesizeformat(obj.size)
+
+    @admin.display(description=_("file"))
+    def download(self, obj: Document) -> str:
+        return format_html(
+            '<a href="{}">{}</a>',
+            reverse("candidates:document_download", kwargs={"pk": obj.pk}),
+            _("Download"),
+        )
+
+
+@admin.register(Couple)
+class CoupleAdmin(ReadOnlyAdmin):
+    list_display = [
+        "proposer",
+        "proposer_email",
+        "partner_email",
+        "partner",
+        "preference",
+        "status",
+        "created_at",
+        "confirmed_at",
+    ]
+    list_filter = ["status", "preference", "proposer__campaign"]
+    search_fields = [
+        "proposer__number",
+        "proposer__candidate__email",
+        "partner__number",
+        "partner_email",
+    ]
+    list_select_related = ["proposer__candidate", "partner"]
+    fields = [
+        "proposer",
+        "partner_email",
+        "partner",
+        "preference",
+        "status",
+        "created_at",
+        "confirmed_at",
+        "dissolved_at",
+    ]
+    readonly_fields = fields
+
+    @admin.display(
+        description=_("proposer's e-mail address"), ordering="proposer__candidate__email"
+    )
+    def proposer_email(self, obj: Couple) -> str:
+        return obj.proposer.candidate.email
