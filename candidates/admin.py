@@ -612,10 +612,6 @@ class ApplicationAdmin(admin.ModelAdmin):
         reopened = 0
         for application in applications:
             try:
-                if application.status == ApplicationStatus.DRAFT:
-                    # application_reopen does not refuse a draft yet (the transition returns
-                    # early), and would still e-mail the candidate: refuse it here.
-                    raise DomainError(gettext("It is already a draft."), code="draft")
                 application_reopen(application=application, actor=request.user, reason=reason)
             except DomainError as error:
                 self.message_user(

@@ -344,6 +344,8 @@ def application_reopen(*, application: Application, actor: User, reason: str) ->
     """Staff give a submitted dossier back to the candidate as a draft; a reason is required."""
     if not reason.strip():
         raise DomainError(_("Say why the dossier is reopened."), code="reason")
+    if _lock(application).status == ApplicationStatus.DRAFT:
+        raise DomainError(_("It is already a draft."), code="draft")
     reopened = application_transition(
         application=application,
         to_status=ApplicationStatus.DRAFT,

@@ -251,3 +251,14 @@ def test_one_cannot_declare_a_couple_with_oneself():
             preference="together_only",
             actor=first.candidate,
         )
+
+
+def test_reopening_a_draft_is_refused_and_sends_nothing(django_capture_on_commit_callbacks):
+    application = ApplicationFactory()
+    with (
+        django_capture_on_commit_callbacks(execute=True),
+        pytest.raises(DomainError, match="already a draft"),
+    ):
+        services.application_reopen(application=application, actor=StaffFactory(), reason="Check")
+    assert mail.outbox == []
+    assert StatusChange.objects.filter(application=application).count() == 1
