@@ -1,0 +1,206 @@
+"""Who may download a dossier document, and how files are kept on S3 (moto, in process).
+
+Everyone who may not see a document gets the same 404 as for a document that does not exist.
+"""
+
+from __future__ import annotations
+
+import re
+from urllib.parse import parse_qs, urlsplit
+
+import pytest
+from django.contrib.auth.models import Permission
+from django.core.files.uploadedfile import SimpleUploadedFile
+from django.urls import reverse
+from django.utils import translation
+
+from candidates.choices import DocumentKind
+from candidates.models import Document
+from tests.candidates.factories import ApplicationFactory, DocumentFactory, tiny_pdf
+from tests.factories import ProfessorFactory, StaffFactory
+
+PDF = tiny_pdf()
+
+
+def download_url(pk: int) -> str:
+    with translation.override("en"):
+        return reverse("candidates:document_download", kwargs={"pk": pk})
+
+
+def staff_with_permission(**kwargs):
+    staff = StaffFactory(**kwargs)
+    staff.user_permissions.add(
+        Permission.objects.get(content_type__app_label="candidates", codename="view_document")
+    )
+    return staff
+
+
+@pytest.fixture
+def document(campaign_open, private_storage) -> Document:
+    return DocumentFactory(kind=DocumentKind.PASSPORT)
+
+
+def body(response) -> bytes:
+    """The streamed file, read whole; closing the response closes the stored file."""
+    try:
+        return b"".join(response.streaming_content)
+    finally:
+        response.close()
+
+
+def test_owner_gets_the_file(client, document):
+    client.force_login(document.application.candidate)
+
+    response = client.get(download_url(document.pk))
+
+    assert response.status_code == 200
+    assert body(response) == PDF
+
+
+def test_another_candidate_gets_the_same_404_as_for_a_missing_document(client, document):
+    client.force_login(ApplicationFactory().candidate)
+
+    denied = client.get(download_url(document.pk))
+    missing = client.get(download_url(document.pk + 1000))
+
+    assert denied.status_code == 404
+    assert missing.status_code == 404
+    assert denied.content == missing.content
+
+
+def test_anonymous_is_sent_to_log_in(client, document):
+    response = client.get(download_url(document.pk))
+
+    assert response.status_code == 302
+    with translation.override("en"):
+        login = reverse("account_login")
+    assert response["Location"] == f"{login}?next={download_url(document.pk)}"
+
+
+def test_professor_gets_404(client, document):
+    client.force_login(ProfessorFactory())
+
+    assert client.get(download_url(document.pk)).status_code == 404
+
+
+def test_staff_with_the_permission_get_the_file(client, document):
+    client.force_login(staff_with_permission())
+
+    response = client.get(download_url(document.pk))
+
+    assert response.status_code == 200
+    assert body(response) == PDF
+    assert response["Cache-Control"] == "private, no-store"
+
+
+def test_staff_without_the_permission_get_404(client, document):
+    client.force_login(StaffFactory())
+
+    assert client.get(download_url(document.pk)).status_code == 404
+
+
+def test_staff_without_two_factor_are_sent_to_set_it_up(client, document):
+    client.force_login(staff_with_permission(totp=False))
+
+    response = client.get(download_url(document.pk))
+
+    assert response.status_code == 302
+    assert response["Location"] == reverse("mfa_activate_totp")
+
+
+def test_superseded_version_is_for_staff_only(client, document):
+    Document.objects.filter(pk=document.pk).update(is_current=False)
+    newer = DocumentFactory(application=document.application, kind=DocumentKind.PASSPORT)
+
+    client.force_login(document.application.candidate)
+    assert client.get(download_url(document.pk)).status_code == 404
+    current = client.get(download_url(newer.pk))
+    assert current.status_code == 200
+    assert body(current) == PDF
+
+    client.force_login(staff_with_permission())
+    response = client.get(download_url(document.pk))
+    assert response.status_code == 200
+    assert body(response) == PDF
+
+
+# --- S3 (moto in process) ----------------------------------------------------------------------
+
+BUCKET = "tapif-test-documents"
+
+
+@pytest.fixture
+def s3_bucket(settings, monkeypatch):
+    """A private bucket in moto's in-process S3, and documents stored there as in production."""
+    from moto import mock_aws
+
+    for name in ("AWS_ACCESS_KEY_ID", "AWS_SECRET_ACCESS_KEY", "AWS_SESSION_TOKEN"):
+        monkeypatch.delenv(name, raising=False)
+    monkeypatch.setenv("AWS_DEFAULT_REGION", "us-east-1")
+    with mock_aws():
+        import boto3
+
+        client = boto3.client(
+            "s3",
+            region_name="us-east-1",
+            aws_access_key_id="testing",
+            aws_secret_access_key="testing",
+        )
+        client.create_bucket(Bucket=BUCKET)
+        settings.STORAGES = {
+            **settings.STORAGES,
+            "default": {
+                "BACKEND": "storages.backends.s3.S3Storage",
+                "OPTIONS": {
+                    "bucket_name": BUCKET,
+                    "region_name": "us-east-1",
+                    "access_key": "testing",
+                    "secret_key": "testing",
+                    "default_acl": "private",
+                    "querystring_auth": True,
+                    "querystring_expire": 300,
+                    "file_overwrite": False,
+                    "addressing_style": "path",
+                    "signature_version": "s3v4",
+                },
+            },
+        }
+        yield client
+
+
+def test_s3_upload_is_private_under_a_generated_key_and_download_is_a_signed_redirect(
+    client, campaign_open, s3_bucket
+):
+    dossier = ApplicationFactory()
+    client.force_login(dossier.candidate)
+    with translation.override("en"):
+        upload_url = reverse("candidates:document_upload", kwargs={"kind": "transcripts"})
+
+    response = client.post(
+        upload_url,
+        {"transcripts-file": SimpleUploadedFile("my transcripts.pdf", PDF, "application/pdf")},
+    )
+
+    assert response.status_code == 302
+    document = Document.objects.get()
+    keys = [o["Key"] for o in s3_bucket.list_objects_v2(Bucket=BUCKET)["Contents"]]
+    assert keys == [document.file.name]
+    assert re.fullmatch(
+        rf"dossiers/2026-2027/{dossier.number}/transcripts/[0-9a-f]{{32}}\.pdf", keys[0]
+    )
+    assert s3_bucket.get_object(Bucket=BUCKET, Key=keys[0])["Body"].read() == PDF
+    grants = s3_bucket.get_object_acl(Bucket=BUCKET, Key=keys[0])["Grants"]
+    assert [g["Permission"] for g in grants] == ["FULL_CONTROL"]
+    assert grants[0]["Grantee"]["Type"] == "CanonicalUser"  # the owner only: no public grant
+
+    download = client.get(download_url(document.pk))
+
+    assert download.status_code == 302
+    assert download["Cache-Control"] == "private, no-store"
+    location = urlsplit(download["Location"])
+    query = parse_qs(location.query)
+    assert location.path == f"/{BUCKET}/{document.file.name}"
+    assert "X-Amz-Signature" in query
+    assert query["X-Amz-Expires"] == ["60"]
+    assert query["response-content-type"] == ["application/pdf"]
+    assert query["response-content-disposition"] == ['inline; filename="my transcripts.pdf"']
