@@ -97,7 +97,7 @@ with psycopg.connect(sys.argv[1], connect_timeout=5) as conn:
     print(conn.execute("SHOW server_version").fetchone()[0])
 PY
     ); then
-        printf '%s\n' "$out" >&2
+        printf '%s\n' "$out" | tail -n 3 >&2
         die "PostgreSQL is unreachable at $url. It should be running on 127.0.0.1:5432 with trust \
 auth for user postgres. Restart it with: pg_ctlcluster --skip-systemctl-redirect \
 \$(ls /etc/postgresql) main start"
@@ -116,7 +116,7 @@ assert client.ping()
 print(client.info("server")["redis_version"])
 PY
     ); then
-        printf '%s\n' "$out" >&2
+        printf '%s\n' "$out" | tail -n 3 >&2
         die "Redis is unreachable at $url. It should be running on 127.0.0.1:6379. Restart it \
 with: redis-server --daemonize yes --bind 127.0.0.1 -::1 --port 6379 --save \"\" \
 --appendonly no --dir /var/lib/redis --logfile /var/log/redis/ci.log"
