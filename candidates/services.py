@@ -283,6 +283,8 @@ def document_upload(
         expires_on=expires_on if kind in DOCUMENTS_WITH_EXPIRY else None,
         uploaded_by=actor,
     )
+    # Store the type read from the bytes, not the one the browser claimed (S3 serves it back).
+    upload.content_type = facts.content_type
     document.file.save("upload", upload, save=False)
     try:
         document.save()
@@ -462,3 +464,13 @@ def couple_dissolve(*, couple: Couple, application: Application, actor: User) ->
     couple.save(update_fields=["status", "dissolved_at"])
     audit_record(actor=actor, action="couple.dissolve", target=couple)
     return couple
+
+
+def document_log_staff_access(*, document: Document, actor: User) -> None:
+    """Staff reading a candidate's document leaves a trace (who, which file, when)."""
+    audit_record(
+        actor=actor,
+        action="document.staff_download",
+        target=document,
+        data={"kind": document.kind, "application": document.application.number},
+    )

@@ -221,6 +221,8 @@ def document_download(request, pk: int):
     document = Document.objects.select_related("application").filter(pk=pk).first()
     if document is None or not can_view_document(request.user, document)[0]:
         raise Http404
+    if request.user.is_staff:
+        services.document_log_staff_access(document=document, actor=request.user)
     inline = document.content_type in INLINE_TYPES
     storage = document.file.storage
     if getattr(storage, "querystring_auth", False) is True:

@@ -16,6 +16,7 @@ from django.utils import translation
 
 from candidates.choices import DocumentKind
 from candidates.models import Document
+from tapif.core.models import AuditEntry
 from tests.candidates.factories import ApplicationFactory, DocumentFactory, tiny_pdf
 from tests.factories import ProfessorFactory, StaffFactory
 
@@ -204,3 +205,20 @@ def test_s3_upload_is_private_under_a_generated_key_and_download_is_a_signed_red
     assert query["X-Amz-Expires"] == ["60"]
     assert query["response-content-type"] == ["application/pdf"]
     assert query["response-content-disposition"] == ['inline; filename="my transcripts.pdf"']
+
+
+def test_staff_downloads_are_recorded_in_the_audit_log(client, document):
+    staff = staff_with_permission()
+    client.force_login(staff)
+
+    assert client.get(download_url(document.pk)).status_code == 200
+
+    entry = AuditEntry.objects.get(action="document.staff_download")
+    assert (entry.actor, entry.target_id) == (staff, str(document.pk))
+    assert entry.data["application"] == document.application.number
+
+
+def test_the_owner_downloading_leaves_no_staff_trace(client, document):
+    client.force_login(document.application.candidate)
+    assert client.get(download_url(document.pk)).status_code == 200
+    assert not AuditEntry.objects.filter(action="document.staff_download").exists()
