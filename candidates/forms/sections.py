@@ -60,6 +60,9 @@ class SectionForm(forms.ModelForm):
         super().__init__(*args, **kwargs)
         for field in self.fields.values():
             field.required = False
+            if isinstance(field.widget, forms.RadioSelect) and hasattr(field, "choices"):
+                # A radio list needs no "choose an option" entry: none ticked means no answer.
+                field.choices = [(v, label) for v, label in field.choices if v not in ("", None)]
 
     def model_data(self) -> dict:
         return {name: self.cleaned_data[name] for name in self._meta.fields if name in self.fields}
