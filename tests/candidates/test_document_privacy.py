@@ -211,7 +211,9 @@ def test_staff_downloads_are_recorded_in_the_audit_log(client, document):
     staff = staff_with_permission()
     client.force_login(staff)
 
-    assert client.get(download_url(document.pk)).status_code == 200
+    response = client.get(download_url(document.pk))
+    response.close()
+    assert response.status_code == 200
 
     entry = AuditEntry.objects.get(action="document.staff_download")
     assert (entry.actor, entry.target_id) == (staff, str(document.pk))
@@ -220,5 +222,7 @@ def test_staff_downloads_are_recorded_in_the_audit_log(client, document):
 
 def test_the_owner_downloading_leaves_no_staff_trace(client, document):
     client.force_login(document.application.candidate)
-    assert client.get(download_url(document.pk)).status_code == 200
+    response = client.get(download_url(document.pk))
+    response.close()
+    assert response.status_code == 200
     assert not AuditEntry.objects.filter(action="document.staff_download").exists()
