@@ -160,6 +160,14 @@ class StudiesForm(SectionForm):
         _("Were most of your secondary and university studies done in Canada?")
     )
 
+    field_order = [
+        "enrolment_status",
+        "institution",
+        "missing_institution_name",
+        "missing_institution_city",
+        "missing_institution_province",
+    ]
+
     class Meta:
         model = Studies
         fields = [
