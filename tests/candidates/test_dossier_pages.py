@@ -12,7 +12,7 @@ from candidates.models import Application, Experience, Identity
 from tapif.core.models import Academie
 from tests.candidates.dossier import LETTER, complete_dossier, fill_sections, upload
 from tests.candidates.factories import CAMPAIGN_CLOSED_AT, ApplicationFactory
-from tests.factories import CandidateFactory, ProfessorFactory
+from tests.factories import EASTERN, CandidateFactory, ProfessorFactory
 
 pytestmark = pytest.mark.usefixtures("campaign_open", "private_storage")
 
@@ -268,3 +268,71 @@ def test_public_eligibility_check_in_english(client):
     html = client.get("/en/eligibility/", {"passport_expiry": "2027-10-29"}).content.decode()
     assert "rule rule-fail" in html
     assert "30 October 2027" in html
+
+
+def test_a_missing_university_is_requested_and_chosen(candidate_client):
+    from tapif.core.models import Institution
+
+    response = candidate_client.post(
+        "/en/dossier/studies/",
+        {
+            "enrolment_status": "enrolled",
+            "missing_institution_name": "Université de Hearst",
+            "missing_institution_city": "Hearst",
+            "missing_institution_province": "ON",
+        },
+    )
+    assert response.status_code == 302
+    requested = Institution.objects.get(name="Université de Hearst")
+    assert requested.status == Institution.Status.REQUESTED
+    assert requested.requested_by == candidate_client.application.candidate
+    assert Application.objects.get().studies.institution == requested
+    html = candidate_client.get("/en/dossier/studies/").content.decode()
+    assert "You asked for Université de Hearst to be added to the list" in html
+
+
+def test_a_half_filled_university_request_is_refused(candidate_client):
+    response = candidate_client.post(
+        "/en/dossier/studies/",
+        {
+            "missing_institution_name": "Université de Hearst",
+        },
+    )
+    assert "Give the name, city and province of the missing university." in (
+        response.content.decode()
+    )
+
+
+def test_french_courses_are_added_and_removed(candidate_client):
+    candidate_client.post(
+        "/en/dossier/french/courses/add/",
+        {
+            "title": "FRA 3100 Advanced grammar",
+            "level": "third year",
+            "grade": "A-",
+            "year": "2025",
+        },
+    )
+    course = candidate_client.application.french_courses.get()
+    assert (course.title, course.grade, course.year) == ("FRA 3100 Advanced grammar", "A-", 2025)
+    assert (
+        "FRA 3100 Advanced grammar" in candidate_client.get("/en/dossier/french/").content.decode()
+    )
+    candidate_client.post(f"/en/dossier/french/courses/{course.pk}/delete/")
+    assert not candidate_client.application.french_courses.exists()
+
+
+def test_an_official_test_after_the_deadline_is_refused(candidate_client, campaign_open):
+    campaign_open.move_to(dt.datetime(2026, 2, 25, 12, tzinfo=EASTERN))
+    candidate_client.force_login(candidate_client.application.candidate)
+    response = candidate_client.post(
+        "/en/dossier/french/",
+        {
+            "proof_route": "official_test",
+            "test_name": "TCF",
+            "test_level": "B2",
+            "test_date": "2026-02-21",
+        },
+    )
+    assert response.status_code == 200
+    assert "Results must be in by 20 February 2026." in response.content.decode()
