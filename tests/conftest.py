@@ -1,11 +1,30 @@
 import pytest
+from django.conf import settings
 from django.core.cache import cache
+from django.test import override_settings
 
 from tapif.core.models import Campaign
 
 
+@pytest.fixture(scope="session", autouse=True)
+def _cache_per_xdist_worker(worker_id):
+    """On Redis (CACHE_URL), give each xdist worker its own database: cache.clear() is FLUSHDB,
+    and one worker clearing must not wipe the rate-limit counters another is counting."""
+    location = str(settings.CACHES["default"].get("LOCATION", ""))
+    if worker_id == "master" or not location.startswith(("redis://", "rediss://")):
+        yield
+        return
+    base, _, db = location.rpartition("/")
+    own = {
+        **settings.CACHES["default"],
+        "LOCATION": f"{base}/{int(db or 0) + 8 + int(worker_id[2:])}",
+    }
+    with override_settings(CACHES={**settings.CACHES, "default": own}):
+        yield
+
+
 @pytest.fixture(autouse=True)
-def _isolated_cache():
+def _isolated_cache(_cache_per_xdist_worker):
     """allauth keeps rate limits and used TOTP codes in the cache: start each test clean."""
     cache.clear()
     yield
