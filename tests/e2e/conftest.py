@@ -1,0 +1,195 @@
+"""Browser tests: Chromium driven by Playwright against Django's live server.
+
+`make e2e` or `pytest tests/e2e` (with `-n 2` too). They need the Debian `chromium` package at
+/usr/bin/chromium (`playwright install` cannot download a browser here); without it every test
+in this folder is reported as skipped, so `make test` still passes on a machine with no browser.
+
+The live server answers from a thread of the test process, so these tests use transactional
+database access: pytest-django empties every table after each of them, the rows written by data
+migrations included (the 2026-2027 campaign, the académies, the institutions). Those migration
+steps are run again whenever the tables have been emptied: before each test here, after each one,
+and at the end of the session. The tests that follow in the same process, and the next run with
+--reuse-db, find the database as `migrate` left it.
+"""
+
+from __future__ import annotations
+
+import os
+import uuid
+from collections.abc import Callable, Iterator
+from pathlib import Path
+
+import pytest
+from allauth.account.models import EmailAddress
+from django.apps import apps as django_apps
+from django.db import connection
+from django.db.migrations.executor import MigrationExecutor
+from django.db.migrations.operations import RunPython
+from playwright.sync_api import expect
+
+from tapif.core.choices import UserKind
+from tapif.core.models import Campaign, User
+from tests.e2e.helpers import PASSWORD
+
+CHROMIUM = Path("/usr/bin/chromium")
+HERE = Path(__file__).resolve().parent
+CHROMIUM_ARGS = [
+    "--no-sandbox",
+    "--disable-gpu",
+    "--disable-background-networking",
+    "--disable-component-update",
+    "--disable-sync",
+    "--no-first-run",
+    "--disable-quic",
+]
+#: Fail a browser step or an expectation after this many milliseconds (Playwright: 30 s, 5 s).
+TIMEOUT_MS = 10_000
+
+expect.set_options(timeout=TIMEOUT_MS)
+
+if CHROMIUM.exists():
+    # Playwright's sync API keeps an asyncio loop running in the main thread for the whole
+    # session, and Django refuses ORM calls from such a thread unless told otherwise.
+    os.environ.setdefault("DJANGO_ALLOW_ASYNC_UNSAFE", "true")
+
+
+def pytest_collection_modifyitems(config: pytest.Config, items: list[pytest.Item]) -> None:
+    if CHROMIUM.exists():
+        return
+    skip = pytest.mark.skip(
+        reason=f"browser tests need Chromium at {CHROMIUM} "
+        "(apt-get install -y --no-install-recommends chromium)"
+    )
+    for item in items:
+        if item.path.is_relative_to(HERE):
+            item.add_marker(skip)
+
+
+# --- Data written by migrations, put back after each flush -------------------------------------
+
+
+def _is_ours(app_label: str) -> bool:
+    """An app of this repository, not an installed package."""
+    return "site-packages" not in Path(django_apps.get_app_config(app_label).path).parts
+
+
+def _run_data_migrations_again() -> None:
+    """Run the RunPython steps of our migrations again, in migration order.
+
+    With today's models, not the historical ones `migrate` gave them: the emptied tables have
+    today's columns (a column added since, with its default, would be missing from an insert).
+    """
+    executor = MigrationExecutor(connection)
+    plan = executor.migration_plan(executor.loader.graph.leaf_nodes(), clean_start=True)
+    for migration, _backwards in plan:
+        if not _is_ours(migration.app_label):
+            continue
+        for operation in migration.operations:
+            if isinstance(operation, RunPython):
+                with connection.schema_editor() as schema_editor:
+                    operation.code(django_apps, schema_editor)
+
+
+def restore_migration_data() -> None:
+    """Put the migrations' rows back if a flush has removed them (the campaign tells)."""
+    if not Campaign.objects.filter(school_year="2026-2027").exists():
+        # Only on emptied tables: the loaders expect them (run twice, the campaign loader would
+        # take the current flag off the campaign).
+        _run_data_migrations_again()
+
+
+_DB_BLOCKER = pytest.StashKey[object]()
+
+
+@pytest.fixture(scope="session")
+def _migration_data_kept(
+    request: pytest.FixtureRequest, django_db_setup: None, django_db_blocker
+) -> Iterator[None]:
+    request.config.stash[_DB_BLOCKER] = django_db_blocker
+    yield
+    del request.config.stash[_DB_BLOCKER]
+    # After the session's last test, before pytest-django lets go of the test database.
+    with django_db_blocker.unblock():
+        restore_migration_data()
+
+
+@pytest.hookimpl(wrapper=True)
+def pytest_runtest_teardown(item: pytest.Item, nextitem: pytest.Item | None):
+    result = yield
+    # The test's fixtures, the flush included, are torn down. After the session's last test the
+    # blocker is gone already and `_migration_data_kept` has done this.
+    blocker = item.config.stash.get(_DB_BLOCKER, None)
+    if blocker is not None and item.path.is_relative_to(HERE):
+        with blocker.unblock():
+            restore_migration_data()
+    return result
+
+
+@pytest.fixture(autouse=True)
+def _e2e_database(django_db_setup, live_server, transactional_db, _migration_data_kept) -> None:
+    # django_db_setup first: pytest sets session fixtures up in the order it discovers them, and
+    # the live server hands the in-memory SQLite test database to its request threads only if
+    # that database exists when the server starts (else each thread opens, and leaks, its own).
+    restore_migration_data()
+
+
+# --- Browser -----------------------------------------------------------------------------------
+
+
+@pytest.fixture(scope="session")
+def browser_type_launch_args(browser_type_launch_args: dict) -> dict:
+    return {
+        **browser_type_launch_args,
+        "executable_path": str(CHROMIUM),
+        "args": CHROMIUM_ARGS,
+    }
+
+
+@pytest.fixture(scope="session")
+def base_url(django_db_setup, live_server) -> str:
+    # Also replaces pytest-playwright's fallback fixture, whose definition as an instance method
+    # is deprecated by pytest 9 (a warning, so an error here).
+    return live_server.url
+
+
+@pytest.fixture(scope="session")
+def browser_context_args(browser_context_args: dict) -> dict:
+    # A Canadian French-speaking visitor; tests open /fr/ or /en/ URLs explicitly anyway.
+    return {**browser_context_args, "locale": "fr-CA"}
+
+
+@pytest.fixture
+def context(context):
+    context.set_default_timeout(TIMEOUT_MS)
+    return context
+
+
+# --- People ------------------------------------------------------------------------------------
+
+
+@pytest.fixture
+def make_user(transactional_db) -> Callable[..., User]:
+    """Create an account directly in the database, with a verified e-mail unless told not to."""
+
+    def make(
+        *,
+        kind: UserKind = UserKind.CANDIDATE,
+        language: str = "fr",
+        verified: bool = True,
+        is_staff: bool = False,
+        is_superuser: bool = False,
+        first_name: str = "Camille",
+        last_name: str = "Tremblay",
+    ) -> User:
+        email = f"{kind}-{uuid.uuid4().hex[:12]}@example.ca"
+        fields = {"first_name": first_name, "last_name": last_name, "preferred_language": language}
+        if is_superuser:
+            user = User.objects.create_superuser(email=email, password=PASSWORD, **fields)
+        else:
+            user = User.objects.create_user(
+                email=email, password=PASSWORD, kind=kind, is_staff=is_staff, **fields
+            )
+        EmailAddress.objects.create(user=user, email=email, verified=verified, primary=True)
+        return user
+
+    return make
