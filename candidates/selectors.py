@@ -52,7 +52,7 @@ def dossier_load(application_id: int) -> Application:
     )
 
 
-def _section(application: Application, name: str):
+def section_of(application: Application, name: str):
     """A one-to-one section row, or None before the candidate first saves it."""
     try:
         return getattr(application, name)
@@ -76,7 +76,7 @@ def campaign_rules(campaign: Campaign) -> CampaignRules:
 
 def _passport_expiry(application: Application, identity) -> object:
     """The earliest expiry among the passports this dossier must carry (the one that binds)."""
-    required = completeness.required_document_kinds(identity, _section(application, "french"))
+    required = completeness.required_document_kinds(identity, section_of(application, "french"))
     expiries = [
         document.expires_on
         for document in application.current_documents
@@ -89,10 +89,10 @@ def _passport_expiry(application: Application, identity) -> object:
 
 def application_facts(application: Application) -> Facts:
     """What the dossier says, as the eligibility rules read it (None where not known yet)."""
-    identity = _section(application, "identity")
-    studies = _section(application, "studies")
-    french = _section(application, "french")
-    assets = _section(application, "assets")
+    identity = section_of(application, "identity")
+    studies = section_of(application, "studies")
+    french = section_of(application, "french")
+    assets = section_of(application, "assets")
     experiences = list(application.experiences.all())
     declared_level = french.test_level if french and french.proof_route == "official_test" else ""
     return Facts(
@@ -150,19 +150,19 @@ class DossierStatus:
 
 def dossier_status(application: Application) -> DossierStatus:
     """Completeness of every section and document, and the eligibility verdict, in memory."""
-    identity = _section(application, "identity")
-    french = _section(application, "french")
+    identity = section_of(application, "identity")
+    french = section_of(application, "french")
     sections = [
         completeness.SectionState("identity", completeness.identity_missing(identity)),
         completeness.SectionState(
-            "studies", completeness.studies_missing(_section(application, "studies"))
+            "studies", completeness.studies_missing(section_of(application, "studies"))
         ),
         completeness.SectionState("french", completeness.french_missing(french)),
         completeness.SectionState("experience", []),
         completeness.SectionState(
             "assets",
             completeness.assets_missing(
-                _section(application, "assets"), application.campaign.motivation_letter_words
+                section_of(application, "assets"), application.campaign.motivation_letter_words
             ),
         ),
     ]

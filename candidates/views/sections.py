@@ -26,7 +26,12 @@ from candidates.forms.sections import (
 )
 from candidates.models import Experience, FrenchCourse, PreviousParticipation
 from candidates.permissions import can_own_dossier
-from candidates.selectors import application_for, couple_for, couple_invitations_for
+from candidates.selectors import (
+    application_for,
+    couple_for,
+    couple_invitations_for,
+    section_of,
+)
 from candidates.views.common import dossier_context, dossier_view
 from tapif.core.exceptions import DomainError
 from tapif.core.selectors import campaign_current
@@ -106,7 +111,7 @@ def start(request):
 def _section_page(request, section: str, form_class, template: str, save_extra=None, **extra):
     """GET shows the section; POST saves the fields it holds (nothing else) and comes back."""
     application = request.dossier
-    instance = getattr(application, section, None) if _has_section(application, section) else None
+    instance = section_of(application, section)
     form_kwargs = {"instance": instance, "campaign": application.campaign}
     if form_class is IdentityForm:
         form_kwargs["initial"] = {"preferred_language": request.user.preferred_language}
@@ -142,14 +147,6 @@ def _section_page(request, section: str, form_class, template: str, save_extra=N
         **extra,
     )
     return render(request, template, context)
-
-
-def _has_section(application, name: str) -> bool:
-    try:
-        getattr(application, name)
-    except application._meta.get_field(name).related_model.DoesNotExist:
-        return False
-    return True
 
 
 def _save_identity_extra(request, form, data):
@@ -192,25 +189,28 @@ def studies(request):
     )
 
 
-@dossier_view
-def french(request):
+def _french_page(request, course_form=None):
     return _section_page(
         request,
         "french",
         FrenchForm,
         "candidates/section_french.html",
         courses=request.dossier.french_courses.all(),
-        course_form=FrenchCourseForm(),
+        course_form=course_form or FrenchCourseForm(),
     )
 
 
 @dossier_view
-def assets(request):
-    letter = ""
-    if _has_section(request.dossier, "assets"):
-        letter = request.dossier.assets.motivation_letter
-    if request.method == "POST":
-        letter = request.POST.get("motivation_letter", "")
+def french(request):
+    return _french_page(request)
+
+
+def _assets_page(request, participation_form=None):
+    """Section 5, with the letter's live word count computed from what was last typed."""
+    assets = section_of(request.dossier, "assets")
+    letter = assets.motivation_letter if assets else ""
+    if request.method == "POST" and "motivation_letter" in request.POST:
+        letter = request.POST["motivation_letter"]
     minimum, low, high = letter_bounds(request.dossier.campaign.motivation_letter_words)
     return _section_page(
         request,
@@ -218,12 +218,17 @@ def assets(request):
         AssetsForm,
         "candidates/section_assets.html",
         participations=request.dossier.previous_participations.all(),
-        participation_form=PreviousParticipationForm(),
+        participation_form=participation_form or PreviousParticipationForm(),
         letter_words=count_words(letter),
         letter_minimum=minimum,
         letter_low=low,
         letter_high=high,
     )
+
+
+@dossier_view
+def assets(request):
+    return _assets_page(request)
 
 
 @dossier_view
@@ -233,19 +238,17 @@ def experience(request):
     return render(request, "candidates/section_experience.html", context)
 
 
-def _save_item(request, form, success_url: str, template: str, **extra):
-    if form.is_valid():
-        try:
-            services.item_save(
-                application=request.dossier, instance=form.instance, actor=request.user
-            )
-        except DomainError as error:
-            form.add_error(None, error.message)
-        else:
-            messages.success(request, _("Saved."))
-            return redirect(success_url)
-    context = dossier_context(request, form=form, **extra)
-    return render(request, template, context, status=200)
+def _item_saved(request, form) -> bool:
+    """Validate and save one repeatable entry; on refusal the form carries the message."""
+    if not form.is_valid():
+        return False
+    try:
+        services.item_save(application=request.dossier, instance=form.instance, actor=request.user)
+    except DomainError as error:
+        form.add_error(None, error.message)
+        return False
+    messages.success(request, _("Saved."))
+    return True
 
 
 @dossier_view
@@ -253,16 +256,10 @@ def experience_edit(request, pk: int | None = None):
     instance = None
     if pk is not None:
         instance = get_object_or_404(Experience, pk=pk, application=request.dossier)
-    if request.method == "POST":
-        form = ExperienceForm(request.POST, instance=instance)
-        return _save_item(
-            request,
-            form,
-            "candidates:experience",
-            "candidates/experience_form.html",
-            entry=instance,
-        )
-    context = dossier_context(request, form=ExperienceForm(instance=instance), entry=instance)
+    form = ExperienceForm(request.POST if request.method == "POST" else None, instance=instance)
+    if request.method == "POST" and _item_saved(request, form):
+        return redirect("candidates:experience")
+    context = dossier_context(request, form=form, entry=instance)
     return render(request, "candidates/experience_form.html", context)
 
 
@@ -287,19 +284,10 @@ def experience_delete(request, pk: int):
 @require_POST
 def course_add(request):
     form = FrenchCourseForm(request.POST)
-    if form.is_valid():
-        return _save_item(request, form, "candidates:french", "candidates/section_french.html")
-    # Re-show the French page with the course form's errors and what was typed.
-    request.method = "GET"
-    response = _section_page(
-        request,
-        "french",
-        FrenchForm,
-        "candidates/section_french.html",
-        courses=request.dossier.french_courses.all(),
-        course_form=form,
-    )
-    return response
+    if _item_saved(request, form):
+        return redirect("candidates:french")
+    request.method = "GET"  # show the French page again, with this form's errors
+    return _french_page(request, course_form=form)
 
 
 @dossier_view
@@ -312,25 +300,10 @@ def course_delete(request, pk: int):
 @require_POST
 def participation_add(request):
     form = PreviousParticipationForm(request.POST)
-    if form.is_valid():
-        return _save_item(request, form, "candidates:assets", "candidates/section_assets.html")
-    request.method = "GET"
-    minimum, low, high = letter_bounds(request.dossier.campaign.motivation_letter_words)
-    letter = (
-        request.dossier.assets.motivation_letter if _has_section(request.dossier, "assets") else ""
-    )
-    return _section_page(
-        request,
-        "assets",
-        AssetsForm,
-        "candidates/section_assets.html",
-        participations=request.dossier.previous_participations.all(),
-        participation_form=form,
-        letter_words=count_words(letter),
-        letter_minimum=minimum,
-        letter_low=low,
-        letter_high=high,
-    )
+    if _item_saved(request, form):
+        return redirect("candidates:assets")
+    request.method = "GET"  # show section 5 again, with this form's errors
+    return _assets_page(request, participation_form=form)
 
 
 @dossier_view
