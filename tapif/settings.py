@@ -120,6 +120,8 @@ AUTH_PASSWORD_VALIDATORS = [
 ]
 LOGIN_URL = "account_login"
 LOGIN_REDIRECT_URL = "core:home"
+# Back to the programme page in the language of the page the user logged out from.
+ACCOUNT_LOGOUT_REDIRECT_URL = "core:landing"
 
 # --- allauth: e-mail only, verified before anything else, rate-limited logins -----------------
 ACCOUNT_ADAPTER = "tapif.core.adapters.AccountAdapter"
