@@ -123,6 +123,10 @@ def studies_missing(studies) -> list:
     return [label for value, label in checks if not value]
 
 
+# Evaluator states (recorded by the evaluations app) that count as "an evaluator is on it".
+EVALUATOR_ENGAGED = frozenset({"invited", "opened", "submitted"})
+
+
 def french_missing(french) -> list:
     if french is None or not french.proof_route:
         return [_("How your French level will be proved")]
@@ -133,6 +137,10 @@ def french_missing(french) -> list:
             (french.test_date, _("Date of the results")),
         ]
         return [label for value, label in checks if not value]
+    if french.evaluator_status == "declined":
+        return [_("Your evaluator declined: invite another one")]
+    if french.evaluator_status not in EVALUATOR_ENGAGED:
+        return [_("Invite the professor who will evaluate your French")]
     return []
 
 

@@ -79,6 +79,13 @@ class Application(models.Model):
         blank=True,
         editable=False,
     )
+    french_level_source = models.CharField(
+        _("French level from"),
+        max_length=20,
+        blank=True,
+        editable=False,
+        help_text=_("evaluation, official_test or staff"),
+    )
 
     class Meta:
         verbose_name = _("application")
@@ -210,11 +217,26 @@ class FrenchProfile(models.Model):
         _("level obtained"), max_length=2, choices=CefrLevel.choices, blank=True
     )
     test_date = models.DateField(_("date of the results"), null=True, blank=True)
+    # Staff check the certificate; any change to the test afterwards clears the check.
+    test_verified_at = models.DateTimeField(
+        _("test verified"), null=True, blank=True, editable=False
+    )
+    test_verified_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        null=True,
+        blank=True,
+        on_delete=models.SET_NULL,
+        related_name="+",
+        editable=False,
+    )
+    # Recorded by the evaluations app through candidates.services (the dossier cannot import it).
+    evaluator_status = models.CharField(_("evaluator"), max_length=20, blank=True, editable=False)
     updated_at = models.DateTimeField(auto_now=True)
 
     class Meta:
         verbose_name = _("French")
         verbose_name_plural = _("French")
+        permissions = [("verify_french_test", "Can verify an official French test")]
 
     def __str__(self) -> str:
         return f"{self.application} · French"

@@ -8,10 +8,16 @@ from typing import Any
 from django.core.files.uploadedfile import UploadedFile
 from django.db import IntegrityError, transaction
 from django.db.models import F, Q
-from django.utils import timezone
+from django.utils import formats, timezone
 from django.utils.translation import gettext as _
 
-from candidates.choices import DOCUMENTS_WITH_EXPIRY, ApplicationStatus, CoupleStatus
+from candidates.choices import (
+    DOCUMENTS_WITH_EXPIRY,
+    ApplicationStatus,
+    CoupleStatus,
+    DocumentKind,
+    FrenchProofRoute,
+)
 from candidates.documents import DocumentRejected, inspect_upload
 from candidates.models import (
     Application,
@@ -199,6 +205,7 @@ def section_update(
     application_assert_editable(application)
     model = _SECTION_MODELS[section]
     row, _created = model.objects.get_or_create(application=application)
+    _clear_test_verification_if_changed(application, row, data)
     for name, value in data.items():
         setattr(row, name, value)
     row.full_clean(exclude=["application"])
@@ -376,13 +383,18 @@ def application_reopen(*, application: Application, actor: User, reason: str) ->
 def application_record_french_level(
     *, application: Application, level: str, actor: User | None, source: str
 ) -> Application:
-    """Higher apps (evaluations, staff checks) record the verified French level here."""
+    """Higher apps (evaluations, staff checks) record the verified French level here.
+
+    `level` may be empty to withdraw a level (an evaluator replaced, a test changed). Returns
+    early when nothing changes; records an audit entry otherwise.
+    """
     application = _lock(application)
-    if application.french_level == level:
+    if (application.french_level, application.french_level_source) == (level, source):
         return application
     previous = application.french_level
     application.french_level = level
-    application.save(update_fields=["french_level", "updated_at"])
+    application.french_level_source = source if level else ""
+    application.save(update_fields=["french_level", "french_level_source", "updated_at"])
     audit_record(
         actor=actor,
         action="application.french_level",
@@ -390,6 +402,78 @@ def application_record_french_level(
         data={"from": previous, "to": level, "source": source},
     )
     return application
+
+
+@transaction.atomic
+def application_record_evaluator_status(
+    *, application: Application, status: str, actor: User | None
+) -> FrenchProfile:
+    """The evaluations app tells the dossier where its evaluator stands (no content)."""
+    application = _lock(application)
+    french, _created = FrenchProfile.objects.select_for_update().get_or_create(
+        application=application
+    )
+    if french.evaluator_status != status:
+        french.evaluator_status = status
+        french.save(update_fields=["evaluator_status", "updated_at"])
+    return french
+
+
+@transaction.atomic
+def french_test_verify(*, application: Application, actor: User) -> Application:
+    """Staff confirm the official test certificate: its CEFR level becomes the French level.
+
+    Refused when the dossier is not on the test route, the test is incomplete, dated after the
+    campaign's language deadline, or has no certificate uploaded.
+    """
+    application = _lock(application)
+    french = FrenchProfile.objects.select_for_update().filter(application=application).first()
+    if french is None or french.proof_route != FrenchProofRoute.OFFICIAL_TEST:
+        raise DomainError(_("This dossier does not prove its French with an official test."))
+    if not (french.test_name and french.test_level and french.test_date):
+        raise DomainError(_("The test, its level and its date must all be entered first."))
+    deadline = application.campaign.language_test_deadline
+    if french.test_date > deadline:
+        raise DomainError(
+            _("The results are dated after the deadline (%(date)s).")
+            % {"date": formats.date_format(deadline)}
+        )
+    if not Document.objects.filter(
+        application=application, kind=DocumentKind.LANGUAGE_TEST, is_current=True
+    ).exists():
+        raise DomainError(_("The test certificate has not been uploaded."))
+    french.test_verified_at = timezone.now()
+    french.test_verified_by = actor
+    french.save(update_fields=["test_verified_at", "test_verified_by", "updated_at"])
+    audit_record(
+        actor=actor,
+        action="french_test.verify",
+        target=application,
+        data={"test": french.test_name, "level": french.test_level},
+    )
+    return application_record_french_level(
+        application=application,
+        level=french.test_level,
+        actor=actor,
+        source=FrenchProofRoute.OFFICIAL_TEST,
+    )
+
+
+_TEST_FIELDS = {"proof_route", "test_name", "test_level", "test_date"}
+
+
+def _clear_test_verification_if_changed(application: Application, row, data: dict) -> None:
+    """A verified test that the candidate changes must be checked again."""
+    if not isinstance(row, FrenchProfile) or not row.test_verified_at:
+        return
+    if not any(getattr(row, name) != data[name] for name in _TEST_FIELDS & data.keys()):
+        return
+    row.test_verified_at, row.test_verified_by = None, None
+    row.save(update_fields=["test_verified_at", "test_verified_by"])
+    if application.french_level_source == FrenchProofRoute.OFFICIAL_TEST:
+        application_record_french_level(
+            application=application, level="", actor=None, source=FrenchProofRoute.OFFICIAL_TEST
+        )
 
 
 def _live_couple_of(application: Application) -> Couple | None:

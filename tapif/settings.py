@@ -218,6 +218,10 @@ CELERY_WORKER_PREFETCH_MULTIPLIER = 1
 CELERY_BROKER_CONNECTION_RETRY_ON_STARTUP = True
 # A static schedule: *what* each job sends, and when, is read from the campaign at run time.
 CELERY_BEAT_SCHEDULE = {
+    "flag-unopened-invitations": {
+        "task": "evaluations.tasks.flag_unopened_invitations",
+        "schedule": crontab(hour=9, minute=5),
+    },
     "clear-expired-sessions": {
         "task": "tapif.core.tasks.clear_expired_sessions",
         "schedule": crontab(hour=3, minute=17),

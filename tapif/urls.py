@@ -14,6 +14,7 @@ urlpatterns = [
 urlpatterns += i18n_patterns(
     path("accounts/", include("allauth.urls")),
     path("dossier/", include("candidates.urls")),
+    path("evaluations/", include("evaluations.urls")),
     path("eligibility/", candidates_public.eligibility_check, name="eligibility_check"),
     path("", include("tapif.core.urls")),
     prefix_default_language=True,

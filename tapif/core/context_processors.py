@@ -9,8 +9,8 @@ from tapif.core.selectors import campaign_current
 _NAVIGATION = {
     None: [(_("The programme"), "core:landing"), (_("Am I eligible?"), "eligibility_check")],
     UserKind.CANDIDATE: [(_("My application"), "candidates:dossier")],
-    UserKind.PROFESSOR: [(_("My evaluation requests"), "core:home")],
-    UserKind.INSTITUTION: [(_("My institution"), "core:home")],
+    UserKind.PROFESSOR: [(_("My evaluation requests"), "evaluations:requests")],
+    UserKind.INSTITUTION: [(_("My institution"), "evaluations:institution")],
     UserKind.STAFF: [(_("Administration"), "admin:index")],
 }
 

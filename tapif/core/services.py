@@ -62,3 +62,21 @@ def institution_request(*, name: str, city: str, province: str, actor: User) -> 
     )
     audit_record(actor=actor, action="institution.request", target=institution)
     return institution
+
+
+@transaction.atomic
+def institution_set_status(*, institution: Institution, status: str, actor: User) -> Institution:
+    """Staff list (approve) or refuse a requested institution. No-op when unchanged."""
+    institution = Institution.objects.select_for_update().get(pk=institution.pk)
+    if institution.status == status:
+        return institution
+    previous = institution.status
+    institution.status = status
+    institution.save(update_fields=["status"])
+    audit_record(
+        actor=actor,
+        action="institution.status",
+        target=institution,
+        data={"from": previous, "to": status},
+    )
+    return institution

@@ -30,22 +30,18 @@ def landing(request: HttpRequest) -> HttpResponse:
     )
 
 
-_HOME_TEMPLATES = {
-    UserKind.CANDIDATE: "core/home_candidate.html",
-    UserKind.PROFESSOR: "core/home_professor.html",
-    UserKind.INSTITUTION: "core/home_institution.html",
-    UserKind.STAFF: "core/home_staff.html",
-}
-
-
 @login_required
 @require_GET
 def home(request: HttpRequest) -> HttpResponse:
-    kind = UserKind.STAFF if request.user.is_staff else request.user.kind
-    if kind == UserKind.CANDIDATE:
-        # The candidate's home is their dossier (progress, next step, eligibility).
-        return redirect("candidates:dossier")
-    return render(request, _HOME_TEMPLATES[kind], {"campaign": campaign_current()})
+    if request.user.is_staff:
+        return render(request, "core/home_staff.html", {"campaign": campaign_current()})
+    # Each kind's home is its own work: the dossier, the evaluation requests, the institution.
+    homes = {
+        UserKind.CANDIDATE: "candidates:dossier",
+        UserKind.PROFESSOR: "evaluations:requests",
+        UserKind.INSTITUTION: "evaluations:institution",
+    }
+    return redirect(homes[UserKind(request.user.kind)])
 
 
 @require_POST

@@ -59,6 +59,11 @@ def fill_sections(application: Application, **overrides) -> Application:
         ("assets", assets),
     ]:
         services.section_update(application=application, section=section, data=data, actor=actor)
+    if french["proof_route"] == "professor":
+        # What the evaluations app records once the candidate has invited their professor.
+        services.application_record_evaluator_status(
+            application=application, status="invited", actor=actor
+        )
     return application
 
 

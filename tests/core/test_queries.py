@@ -2,7 +2,7 @@
 
 import pytest
 
-from tests.factories import ProfessorFactory
+from tests.factories import StaffFactory
 
 pytestmark = pytest.mark.django_db
 
@@ -13,7 +13,7 @@ def test_landing_page_runs_two_queries(client, django_assert_num_queries):
         client.get("/fr/")
 
 
-def test_professor_home_runs_three_queries(client, django_assert_num_queries):
-    client.force_login(ProfessorFactory())
+def test_staff_home_runs_three_queries(client, django_assert_num_queries):
+    client.force_login(StaffFactory())
     with django_assert_num_queries(3):  # session, user, campaign
         client.get("/fr/home/")

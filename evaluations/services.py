@@ -1,0 +1,548 @@
+"""Every change to evaluators, requests and evaluations goes through these functions.
+
+What the dossier needs to know (where the evaluator stands, the French level once an
+evaluation is submitted) is recorded on it through candidates.services.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import logging
+
+from django.conf import settings
+from django.core.mail import EmailMultiAlternatives
+from django.db import transaction
+from django.db.models import Q
+from django.urls import reverse
+from django.utils import timezone, translation
+from django.utils.translation import gettext as _
+
+from candidates import services as dossier_services
+from candidates.choices import FrenchProofRoute
+from candidates.models import Application
+from candidates.services import application_assert_editable
+from evaluations.choices import (
+    OPEN_STATUSES,
+    ContactStatus,
+    EvaluationStatus,
+    RequestStatus,
+)
+from evaluations.models import Evaluation, EvaluationRequest, InstitutionContact, Professor
+from evaluations.tokens import new_token, token_hash
+from tapif.core.audit import audit_record
+from tapif.core.choices import UserKind
+from tapif.core.exceptions import DomainError
+from tapif.core.mail import mail_user, render_mail
+from tapif.core.models import Institution, User
+from tapif.core.services import institution_set_status
+
+logger = logging.getLogger(__name__)
+
+#: Fields a professor fills; all are required to submit.
+EVALUATION_FIELDS = (
+    "oral_comprehension",
+    "oral_expression",
+    "written_comprehension",
+    "written_expression",
+    "overall_level",
+    "motivation",
+    "aptitude",
+    "known_for",
+    "known_context",
+    "known_context_details",
+    "comment",
+    "recommendation",
+)
+REQUIRED_TO_SUBMIT = tuple(
+    f for f in EVALUATION_FIELDS if f not in {"known_context_details", "comment"}
+)
+#: An invitation not opened after this many days is pointed out to the candidate.
+UNOPENED_AFTER_DAYS = 4
+
+
+def _link_expiry(application: Application) -> dt.datetime:
+    """Links work until the campaign closes (evaluations are part of the dossier)."""
+    return application.campaign.closes_at
+
+
+def _lock_request(request: EvaluationRequest) -> EvaluationRequest:
+    return (
+        EvaluationRequest.objects.select_for_update()
+        .select_related("application__campaign", "application__candidate", "professor")
+        .get(pk=request.pk)
+    )
+
+
+def _record_on_dossier(request: EvaluationRequest, actor: User | None) -> None:
+    dossier_services.application_record_evaluator_status(
+        application=request.application, status=request.status, actor=actor
+    )
+
+
+def _send_invitation(request_id: int, token: str) -> None:
+    """Send the link (after commit). A refused delivery is recorded for the candidate to see."""
+    request = EvaluationRequest.objects.select_related(
+        "application__candidate", "application__campaign"
+    ).get(pk=request_id)
+    with translation.override(request.language):
+        link = settings.SITE_URL + reverse("evaluations:link", kwargs={"token": token})
+    subject, text, html = render_mail(
+        "evaluations/email/invitation",
+        language=request.language,
+        context={
+            "request": request,
+            "application": request.application,
+            "candidate": request.application.candidate,
+            "campaign": request.application.campaign,
+            "link": link,
+        },
+    )
+    message = EmailMultiAlternatives(
+        subject=f"{settings.ACCOUNT_EMAIL_SUBJECT_PREFIX}{subject}",
+        body=text,
+        to=[request.evaluator_email],
+        reply_to=[request.application.candidate.email],
+    )
+    message.attach_alternative(html, "text/html")
+    try:
+        message.send()
+    except Exception:  # the mail server refused it: tell the candidate, keep the request
+        logger.exception("Invitation %s could not be sent", request_id)
+        EvaluationRequest.objects.filter(pk=request_id).update(delivery_failed_at=timezone.now())
+        return
+    EvaluationRequest.objects.filter(pk=request_id).update(sent_at=timezone.now())
+
+
+@transaction.atomic
+def evaluation_request_create(
+    *,
+    application: Application,
+    evaluator_name: str,
+    evaluator_email: str,
+    institution: Institution | None,
+    relationship: str,
+    language: str,
+    actor: User,
+) -> EvaluationRequest:
+    """Invite an evaluator for this dossier and e-mail them a personal link (after commit).
+
+    Refused while another evaluator is still waiting (replace them instead), when the dossier
+    proves its French by an official test, or when it can no longer be changed.
+    """
+    application = (
+        Application.objects.select_for_update()
+        .select_related("campaign", "candidate")
+        .get(pk=application.pk)
+    )
+    application_assert_editable(application)
+    french = getattr(application, "french", None)
+    if french is not None and french.proof_route == FrenchProofRoute.OFFICIAL_TEST:
+        raise DomainError(
+            _(
+                "Your dossier proves your French with an official test: choose "
+                "the professor route in section 3 first."
+            ),
+            code="route",
+        )
+    email = evaluator_email.strip().lower()
+    if email == application.candidate.email.lower():
+        raise DomainError(
+            _("Your evaluator must be someone else: enter their address."), code="self"
+        )
+    if EvaluationRequest.objects.filter(application=application, status__in=OPEN_STATUSES).exists():
+        raise DomainError(
+            _("An evaluator is already invited. Replace them if needed."), code="exists"
+        )
+    if EvaluationRequest.objects.filter(
+        application=application, status=RequestStatus.SUBMITTED
+    ).exists():
+        raise DomainError(_("Your evaluation has already been received."), code="done")
+    token = new_token()
+    request = EvaluationRequest.objects.create(
+        application=application,
+        evaluator_name=evaluator_name.strip(),
+        evaluator_email=email,
+        institution=institution,
+        relationship=relationship,
+        language=language,
+        token_hash=token_hash(token),
+        token_expires_at=_link_expiry(application),
+    )
+    _record_on_dossier(request, actor)
+    audit_record(
+        actor=actor, action="evaluation_request.create", target=request, data={"email": email}
+    )
+    transaction.on_commit(lambda: _send_invitation(request.pk, token))
+    return request
+
+
+@transaction.atomic
+def evaluation_request_resend(*, request: EvaluationRequest, actor: User) -> EvaluationRequest:
+    """Send the invitation again with a fresh link (the previous link stops working)."""
+    request = _lock_request(request)
+    application_assert_editable(request.application)
+    if not request.is_open:
+        raise DomainError(_("This invitation is no longer waiting for the evaluator."))
+    token = new_token()
+    request.token_hash = token_hash(token)
+    request.token_expires_at = _link_expiry(request.application)
+    request.resent_count += 1
+    request.delivery_failed_at = None
+    request.save(
+        update_fields=["token_hash", "token_expires_at", "resent_count", "delivery_failed_at"]
+    )
+    audit_record(actor=actor, action="evaluation_request.resend", target=request)
+    transaction.on_commit(lambda: _send_invitation(request.pk, token))
+    return request
+
+
+@transaction.atomic
+def evaluation_request_replace(
+    *,
+    request: EvaluationRequest,
+    evaluator_name: str,
+    evaluator_email: str,
+    institution: Institution | None,
+    relationship: str,
+    language: str,
+    actor: User,
+) -> EvaluationRequest:
+    """Withdraw an evaluator who has not submitted (their link dies) and invite another."""
+    request = _lock_request(request)
+    if request.status == RequestStatus.SUBMITTED:
+        raise DomainError(
+            _("This evaluator has already submitted: they cannot be replaced."), code="submitted"
+        )
+    if request.status == RequestStatus.REPLACED:
+        raise DomainError(_("This evaluator has already been replaced."), code="replaced")
+    request.status = RequestStatus.REPLACED
+    request.replaced_at = timezone.now()
+    request.save(update_fields=["status", "replaced_at"])
+    audit_record(actor=actor, action="evaluation_request.replace", target=request)
+    return evaluation_request_create(
+        application=request.application,
+        evaluator_name=evaluator_name,
+        evaluator_email=evaluator_email,
+        institution=institution,
+        relationship=relationship,
+        language=language,
+        actor=actor,
+    )
+
+
+def evaluation_request_by_token(token: str) -> EvaluationRequest | None:
+    """The request a link points to, if the token is known (None for a guessed one)."""
+    if not token or len(token) > 100:
+        return None
+    return (
+        EvaluationRequest.objects.select_related(
+            "application__candidate", "application__campaign", "professor"
+        )
+        .filter(token_hash=token_hash(token))
+        .first()
+    )
+
+
+def _professor_for(user: User) -> Professor:
+    professor = Professor.objects.filter(user=user).first()
+    if professor:
+        return professor
+    professor = Professor.objects.filter(email__iexact=user.email, user__isnull=True).first()
+    if professor:
+        professor.user = user
+        professor.save(update_fields=["user"])
+        return professor
+    return Professor.objects.create(
+        email=user.email.lower(), full_name=user.get_full_name(), user=user
+    )
+
+
+@transaction.atomic
+def evaluation_request_open(*, token: str, user: User) -> EvaluationRequest:
+    """A signed-in professor follows their link: bind the request to their account, once.
+
+    Refused for an unknown, expired, replaced or already-bound-to-someone-else link, and for an
+    account that is not a Professeur account. Opening again by the same professor is harmless.
+    """
+    found = evaluation_request_by_token(token)
+    if found is None:
+        raise DomainError(
+            _("This link is not valid. Ask the candidate to send it again."), code="unknown"
+        )
+    request = _lock_request(found)
+    if user.kind != UserKind.PROFESSOR:
+        raise DomainError(
+            _("This link is for a Professeur account. Sign in with one, or create one."),
+            code="kind",
+        )
+    professor = _professor_for(user)
+    if request.professor_id and request.professor_id != professor.pk:
+        raise DomainError(_("This request is already linked to another account."), code="taken")
+    if request.professor_id == professor.pk:
+        return request
+    if request.status == RequestStatus.REPLACED:
+        raise DomainError(
+            _("The candidate has chosen another evaluator: this link no longer works."),
+            code="replaced",
+        )
+    if request.token_expires_at < timezone.now():
+        raise DomainError(
+            _("This link has expired. Ask the candidate to send it again."), code="expired"
+        )
+    request.professor = professor
+    if request.status == RequestStatus.INVITED:
+        request.status = RequestStatus.OPENED
+        request.opened_at = timezone.now()
+    request.save(update_fields=["professor", "status", "opened_at"])
+    _record_on_dossier(request, user)
+    audit_record(actor=user, action="evaluation_request.open", target=request)
+    return request
+
+
+def _assert_professor_of(request: EvaluationRequest, user: User) -> None:
+    if request.professor is None or request.professor.user_id != user.pk:
+        raise DomainError(_("This request is not addressed to you."), code="forbidden")
+
+
+@transaction.atomic
+def evaluation_request_decline(
+    *, request: EvaluationRequest, user: User, reason: str
+) -> EvaluationRequest:
+    """The professor declines; the candidate sees the reason and can invite someone else."""
+    request = _lock_request(request)
+    _assert_professor_of(request, user)
+    if not request.is_open:
+        raise DomainError(_("This request can no longer be declined."), code="closed")
+    if not reason.strip():
+        raise DomainError(_("Tell the candidate why, in a few words."), code="reason")
+    request.status = RequestStatus.DECLINED
+    request.declined_at = timezone.now()
+    request.decline_reason = reason.strip()
+    request.save(update_fields=["status", "declined_at", "decline_reason"])
+    _record_on_dossier(request, user)
+    audit_record(actor=user, action="evaluation_request.decline", target=request)
+    candidate = request.application.candidate
+    transaction.on_commit(
+        lambda: mail_user(
+            user=candidate,
+            template_prefix="evaluations/email/declined",
+            context={"request": request, "application": request.application},
+        )
+    )
+    return request
+
+
+@transaction.atomic
+def evaluation_save(*, request: EvaluationRequest, user: User, data: dict) -> Evaluation:
+    """Save the professor's draft (any subset of the fields). Refused once submitted."""
+    request = _lock_request(request)
+    _assert_professor_of(request, user)
+    if not request.is_open:
+        raise DomainError(
+            _("This request is closed: the evaluation can no longer be changed."), code="closed"
+        )
+    evaluation, _created = Evaluation.objects.select_for_update().get_or_create(request=request)
+    if evaluation.status == EvaluationStatus.SUBMITTED:
+        raise DomainError(
+            _("This evaluation has been submitted and can no longer be changed."), code="submitted"
+        )
+    fields = [name for name in EVALUATION_FIELDS if name in data]
+    for name in fields:
+        setattr(evaluation, name, data[name])
+    evaluation.full_clean(exclude=["request"])
+    evaluation.save(update_fields=[*fields, "updated_at"])
+    return evaluation
+
+
+def evaluation_missing(evaluation: Evaluation | None) -> list[str]:
+    """The names of the fields still empty (all but the comment are needed to submit)."""
+    if evaluation is None:
+        return list(REQUIRED_TO_SUBMIT)
+    return [name for name in REQUIRED_TO_SUBMIT if getattr(evaluation, name) in ("", None)]
+
+
+@transaction.atomic
+def evaluation_submit(*, request: EvaluationRequest, user: User) -> Evaluation:
+    """Submit the evaluation, once: it becomes immutable and its overall level feeds the dossier.
+
+    A second submission (double click, second tab) is refused with a clear message.
+    """
+    request = _lock_request(request)
+    _assert_professor_of(request, user)
+    evaluation = Evaluation.objects.select_for_update().filter(request=request).first()
+    if evaluation is not None and evaluation.status == EvaluationStatus.SUBMITTED:
+        raise DomainError(_("This evaluation has already been submitted."), code="submitted")
+    if not request.is_open:
+        raise DomainError(
+            _("This request is closed: the evaluation can no longer be sent."), code="closed"
+        )
+    if missing := evaluation_missing(evaluation):
+        labels = [str(Evaluation._meta.get_field(name).verbose_name) for name in missing]
+        raise DomainError(
+            _("Complete the evaluation first: %(fields)s.") % {"fields": ", ".join(labels)},
+            code="incomplete",
+        )
+    now = timezone.now()
+    evaluation.status = EvaluationStatus.SUBMITTED
+    evaluation.submitted_at = now
+    evaluation.save(update_fields=["status", "submitted_at", "updated_at"])
+    request.status = RequestStatus.SUBMITTED
+    request.submitted_at = now
+    request.save(update_fields=["status", "submitted_at"])
+    _record_on_dossier(request, user)
+    dossier_services.application_record_french_level(
+        application=request.application,
+        level=evaluation.overall_level,
+        actor=user,
+        source="evaluation",
+    )
+    audit_record(actor=user, action="evaluation.submit", target=evaluation)
+    candidate = request.application.candidate
+    transaction.on_commit(
+        lambda: mail_user(
+            user=candidate,
+            template_prefix="evaluations/email/received",
+            context={"request": request, "application": request.application},
+        )
+    )
+    return evaluation
+
+
+@transaction.atomic
+def evaluation_requests_flag_unopened(*, now: dt.datetime | None = None) -> int:
+    """Tell candidates, once, when their invitation was refused or not opened after a few days.
+
+    Run daily by Celery beat; returns how many candidates were told.
+    """
+    now = now or timezone.now()
+    cutoff = now - dt.timedelta(days=UNOPENED_AFTER_DAYS)
+    pending = (
+        EvaluationRequest.objects.select_for_update(skip_locked=True)
+        .filter(status=RequestStatus.INVITED, unopened_notice_at__isnull=True)
+        .filter(Q(delivery_failed_at__isnull=False) | Q(sent_at__lte=cutoff))
+        .select_related("application__candidate")
+    )
+    told = 0
+    for request in pending:
+        request.unopened_notice_at = now
+        request.save(update_fields=["unopened_notice_at"])
+        candidate = request.application.candidate
+        transaction.on_commit(
+            lambda r=request, c=candidate: mail_user(
+                user=c,
+                template_prefix="evaluations/email/not_opened",
+                context={"request": r, "application": r.application},
+            )
+        )
+        told += 1
+    return told
+
+
+# --- Institutions ------------------------------------------------------------------------------
+
+
+@transaction.atomic
+def institution_contact_request(
+    *, user: User, institution: Institution, role: str
+) -> InstitutionContact:
+    """An institution account asks to represent a university; staff decide."""
+    if user.kind != UserKind.INSTITUTION:
+        raise DomainError(_("Only an institution account can represent a university."))
+    contact, created = InstitutionContact.objects.get_or_create(
+        user=user, defaults={"institution": institution, "role": role.strip()}
+    )
+    if not created:
+        if contact.status == ContactStatus.APPROVED:
+            raise DomainError(
+                _("Your account already represents %(name)s.") % {"name": contact.institution.name}
+            )
+        contact.institution, contact.role = institution, role.strip()
+        contact.status = ContactStatus.REQUESTED
+        contact.save(update_fields=["institution", "role", "status"])
+    audit_record(actor=user, action="institution_contact.request", target=contact)
+    return contact
+
+
+@transaction.atomic
+def institution_contact_decide(
+    *, contact: InstitutionContact, approve: bool, actor: User
+) -> InstitutionContact:
+    """Staff approve or reject a contact; approving also lists a requested institution."""
+    contact = (
+        InstitutionContact.objects.select_for_update()
+        .select_related("institution", "user")
+        .get(pk=contact.pk)
+    )
+    status = ContactStatus.APPROVED if approve else ContactStatus.REJECTED
+    if contact.status == status:
+        return contact
+    contact.status = status
+    contact.decided_by, contact.decided_at = actor, timezone.now()
+    contact.save(update_fields=["status", "decided_by", "decided_at"])
+    if approve and contact.institution.status != Institution.Status.APPROVED:
+        institution_set_status(
+            institution=contact.institution, status=Institution.Status.APPROVED, actor=actor
+        )
+    audit_record(actor=actor, action=f"institution_contact.{status}", target=contact)
+    user = contact.user
+    transaction.on_commit(
+        lambda: mail_user(
+            user=user,
+            template_prefix="evaluations/email/contact_decided",
+            context={"contact": contact, "approved": approve},
+        )
+    )
+    return contact
+
+
+def _approved_contact(user: User) -> InstitutionContact:
+    contact = (
+        InstitutionContact.objects.select_related("institution")
+        .filter(user=user, status=ContactStatus.APPROVED)
+        .first()
+    )
+    if contact is None:
+        raise DomainError(
+            _("Your institution account has not been approved yet."), code="forbidden"
+        )
+    return contact
+
+
+@transaction.atomic
+def professor_add(*, user: User, full_name: str, email: str) -> Professor:
+    """An approved institution contact lists one of its professors (by e-mail)."""
+    contact = _approved_contact(user)
+    email = email.strip().lower()
+    professor = Professor.objects.select_for_update().filter(email__iexact=email).first()
+    if (
+        professor
+        and professor.institution_id not in (None, contact.institution_id)
+        and (professor.is_active)
+    ):
+        raise DomainError(_("This professor is listed by another institution."), code="taken")
+    if professor is None:
+        professor = Professor(email=email)
+    professor.full_name = full_name.strip()
+    professor.institution = contact.institution
+    professor.is_active = True
+    professor.added_by = professor.added_by or user
+    professor.save()
+    audit_record(actor=user, action="professor.add", target=professor)
+    return professor
+
+
+@transaction.atomic
+def professor_set_active(*, user: User, professor: Professor, active: bool) -> Professor:
+    contact = _approved_contact(user)
+    professor = Professor.objects.select_for_update().get(pk=professor.pk)
+    if professor.institution_id != contact.institution_id:
+        raise DomainError(_("This professor is not listed by your institution."), code="forbidden")
+    if professor.is_active != active:
+        professor.is_active = active
+        professor.save(update_fields=["is_active"])
+        audit_record(
+            actor=user,
+            action="professor.active" if active else "professor.inactive",
+            target=professor,
+        )
+    return professor
