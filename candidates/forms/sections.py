@@ -219,6 +219,18 @@ class FrenchForm(SectionForm):
         model = FrenchProfile
         fields = ["proof_route", "test_name", "test_level", "test_date"]
         widgets = {"proof_route": forms.RadioSelect, "test_date": DateInput()}
+        help_texts = {
+            # Scales changed over the years: the level printed on the certificate is what counts.
+            "test_level": _(
+                "Enter the CEFR level printed on your certificate. Usual bands: TCF 300–399 = "
+                "B1, 400–499 = B2, 500–599 = C1, 600–699 = C2; DELF B1, DELF B2, DALF C1 and "
+                "DALF C2 name their level; for the TEF, copy the level on your attestation."
+            ),
+            "test_date": _(
+                "The date printed on your results. Upload the certificate with "
+                "your documents; the embassy checks it."
+            ),
+        }
 
     def clean(self):
         data = super().clean()
