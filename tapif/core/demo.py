@@ -12,6 +12,7 @@ from dataclasses import dataclass
 from allauth.account.models import EmailAddress
 from allauth.mfa.models import Authenticator
 from allauth.mfa.totp.internal.auth import TOTP
+from django.apps import apps
 from django.db import transaction
 from django.utils import timezone
 
@@ -116,8 +117,11 @@ def load_demo(*, now: dt.datetime | None = None) -> tuple[Campaign, list[DemoAcc
         school_year=values.pop("school_year"), defaults=values
     )
     campaign_make_current(campaign=campaign, actor=None)
-    for account in DEMO_ACCOUNTS:
-        _ensure_account(account)
+    users = {account.email: _ensure_account(account) for account in DEMO_ACCOUNTS}
+    # Apps above core add their own demo data through an AppConfig hook (core imports no app).
+    for config in apps.get_app_configs():
+        if hasattr(config, "load_demo"):
+            config.load_demo(campaign=campaign, users=users)
     return campaign, list(DEMO_ACCOUNTS)
 
 

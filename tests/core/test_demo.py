@@ -69,3 +69,16 @@ def test_healthz_answers_ok(client):
     response = client.get("/healthz")
     assert response.status_code == 200
     assert response.content == b"ok"
+
+
+def test_load_demo_lets_the_institution_and_professor_accounts_work_at_once():
+    from evaluations.models import InstitutionContact, Professor
+
+    load_demo(now=dt.datetime(2026, 11, 28, 10, tzinfo=EASTERN))
+    load_demo(now=dt.datetime(2026, 11, 28, 10, tzinfo=EASTERN))
+
+    contact = InstitutionContact.objects.get(user__email="institution@demo.tapif.ca")
+    assert contact.status == "approved"
+    professor = Professor.objects.get(email="professor@demo.tapif.ca")
+    assert professor.institution == contact.institution
+    assert professor.user.email == "professor@demo.tapif.ca"
