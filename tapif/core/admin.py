@@ -3,8 +3,8 @@ from django.contrib.auth.admin import UserAdmin as DjangoUserAdmin
 from django.utils.translation import gettext_lazy as _
 from django.utils.translation import ngettext
 
-from tapif.core.models import Academie, AuditEntry, Campaign, User
-from tapif.core.services import campaign_make_current
+from tapif.core.models import Academie, AuditEntry, Campaign, Institution, User
+from tapif.core.services import campaign_make_current, institution_set_status
 
 
 @admin.register(User)
@@ -132,6 +132,75 @@ class AcademieAdmin(admin.ModelAdmin):
             ngettext("%(count)d académie deactivated.", "%(count)d académies deactivated.", count)
             % {"count": count},
         )
+
+
+@admin.register(Institution)
+class InstitutionAdmin(admin.ModelAdmin):
+    """Staff correct a name or a city here; the status changes only through the two actions."""
+
+    list_display = ["name", "city", "province", "kind", "status", "requested_by", "created_at"]
+    list_filter = ["status", "kind", "province"]
+    search_fields = ["name", "city", "requested_by__email"]
+    list_select_related = ["requested_by"]
+    fields = ["name", "city", "province", "kind", "status", "requested_by", "created_at"]
+    readonly_fields = ["status", "requested_by", "created_at"]
+    actions = ["approve", "reject"]
+
+    def _set_status(self, request, queryset, status: str) -> tuple[int, int]:
+        """Call `institution_set_status` for each selected row; return (changed, unchanged)."""
+        changed = unchanged = 0
+        for institution in queryset.order_by("pk"):
+            if institution.status == status:
+                unchanged += 1
+                continue
+            institution_set_status(institution=institution, status=status, actor=request.user)
+            changed += 1
+        return changed, unchanged
+
+    def _report_unchanged(self, request, unchanged: int) -> None:
+        if unchanged:
+            self.message_user(
+                request,
+                ngettext(
+                    "%(count)d institution already had this status: nothing changed.",
+                    "%(count)d institutions already had this status: nothing changed.",
+                    unchanged,
+                )
+                % {"count": unchanged},
+                messages.INFO,
+            )
+
+    @admin.action(description=_("Approve (list it)"), permissions=["change"])
+    def approve(self, request, queryset):
+        changed, unchanged = self._set_status(request, queryset, Institution.Status.APPROVED)
+        if changed:
+            self.message_user(
+                request,
+                ngettext(
+                    "%(count)d institution listed: candidates and professors can now choose it.",
+                    "%(count)d institutions listed: candidates and professors can now choose them.",
+                    changed,
+                )
+                % {"count": changed},
+                messages.SUCCESS,
+            )
+        self._report_unchanged(request, unchanged)
+
+    @admin.action(description=_("Reject"), permissions=["change"])
+    def reject(self, request, queryset):
+        changed, unchanged = self._set_status(request, queryset, Institution.Status.REJECTED)
+        if changed:
+            self.message_user(
+                request,
+                ngettext(
+                    "%(count)d institution rejected: it is not offered in the list.",
+                    "%(count)d institutions rejected: they are not offered in the list.",
+                    changed,
+                )
+                % {"count": changed},
+                messages.SUCCESS,
+            )
+        self._report_unchanged(request, unchanged)
 
 
 @admin.register(AuditEntry)
