@@ -2,8 +2,9 @@
 
 Staff never edit a candidate's answers or documents here. The change page shows the whole
 dossier (five sections, every document version, completeness, eligibility rule by rule, the
-timeline); the only write is the "reopen" action, which calls `application_reopen` and needs the
-`candidates.reopen_application` permission.
+timeline); the only writes are two actions: "reopen", which calls `application_reopen` and needs
+the `candidates.reopen_application` permission, and "verify the official French test", which
+calls `french_test_verify` and needs `candidates.verify_french_test`.
 """
 
 from __future__ import annotations
@@ -29,17 +30,17 @@ from django.utils.translation import gettext, ngettext
 from django.utils.translation import gettext_lazy as _
 from django_countries import countries
 
-from candidates.choices import ApplicationStatus
+from candidates.choices import ApplicationStatus, DocumentKind, FrenchProofRoute
 from candidates.completeness import count_words
 from candidates.eligibility import Status
-from candidates.models import Application, Couple, Document
+from candidates.models import Application, Couple, Document, FrenchProfile
 from candidates.selectors import (
     couple_for,
     document_versions,
     dossier_load,
     dossier_status,
 )
-from candidates.services import application_reopen
+from candidates.services import application_reopen, french_test_verify
 from tapif.core.exceptions import DomainError
 
 DAYS_PER_MONTH = 365.25 / 12
@@ -72,6 +73,14 @@ RULE_STATUS_LABELS = {
 COUNTRY_FIELDS = {"country", "country_of_birth", "country_of_citizenship"}
 # Section fields the staff never need to read (keys and bookkeeping).
 HIDDEN_SECTION_FIELDS = {"application", "updated_at"}
+# The official test, shown apart in section 3 with its verification and certificate.
+FRENCH_TEST_FIELDS = {
+    "test_name",
+    "test_level",
+    "test_date",
+    "test_verified_at",
+    "test_verified_by",
+}
 
 
 # --- small HTML helpers (every value goes through format_html, so it is escaped) ---------------
@@ -243,7 +252,7 @@ class ApplicationAdmin(admin.ModelAdmin):
     # get_queryset() below does not call select_related() itself.
     list_select_related = ["campaign", "candidate", "identity", "studies", "french", "assets"]
     date_hierarchy = "created_at"
-    actions = ["reopen_for_candidate"]
+    actions = ["reopen_for_candidate", "verify_french_test"]
     readonly_fields = [
         "number",
         "candidate_display",
@@ -304,6 +313,10 @@ class ApplicationAdmin(admin.ModelAdmin):
     def has_reopen_permission(self, request) -> bool:
         codename = get_permission_codename("reopen", self.opts)
         return request.user.has_perm(f"{self.opts.app_label}.{codename}")
+
+    def has_verify_french_test_permission(self, request) -> bool:
+        # Declared on FrenchProfile (the section that holds the test), not on Application.
+        return request.user.has_perm(f"{FrenchProfile._meta.app_label}.verify_french_test")
 
     def get_queryset(self, request):
         current_documents = (
@@ -402,12 +415,54 @@ class ApplicationAdmin(admin.ModelAdmin):
             ),
             empty=_("No French course entered."),
         )
+        french = _section(dossier, "french")
         return format_html(
-            "{}<h3>{}</h3>{}",
-            _answers(_section(dossier, "french")),
+            "{}<h3>{}</h3>{}<h3>{}</h3>{}",
+            _answers(french, skip=FRENCH_TEST_FIELDS),
+            _("Official French test"),
+            self._french_test(dossier, french),
             _("French courses"),
             courses,
         )
+
+    def _french_test(self, dossier: Application, french: FrenchProfile | None) -> str:
+        """The test as entered, whether and by whom it was verified, and its certificate."""
+        if french is None or not (
+            french.proof_route == FrenchProofRoute.OFFICIAL_TEST
+            or french.test_name
+            or french.test_level
+            or french.test_date
+        ):
+            return format_html("<p>{}</p>", _("No official test entered."))
+        if french.test_verified_at:
+            verifier = french.test_verified_by
+            verified = gettext("Yes, on %(when)s by %(who)s") % {
+                "when": _date(french.test_verified_at),
+                "who": verifier.email if verifier else "—",
+            }
+        else:
+            verified = gettext("Not verified yet")
+        certificate = next(
+            (d for d in dossier.current_documents if d.kind == DocumentKind.LANGUAGE_TEST), None
+        )
+        certificate_link = (
+            format_html(
+                '<a href="{}">{}</a> ({})',
+                reverse("candidates:document_download", kwargs={"pk": certificate.pk}),
+                certificate.original_name,
+                _date(certificate.uploaded_at),
+            )
+            if certificate
+            else _("Not uploaded")
+        )
+        rows = [
+            (_label(french, "test_name"), french.get_test_name_display() or "—"),
+            (_label(french, "test_level"), french.get_test_level_display() or "—"),
+            (_label(french, "test_date"), _date(french.test_date)),
+            (_label(french, "test_verified_at"), verified),
+            (_("Certificate"), certificate_link),
+        ]
+        return _table([_("Question"), _("Answer")], rows, empty="")
 
     @admin.display(description=_("entries"))
     def experience_display(self, obj: Application) -> str:
@@ -631,6 +686,45 @@ class ApplicationAdmin(admin.ModelAdmin):
                     reopened,
                 )
                 % {"count": reopened},
+                messages.SUCCESS,
+            )
+        return None
+
+    @admin.action(
+        description=_("Verify the official French test"),
+        permissions=["verify_french_test"],
+        location=[ActionLocation.CHANGE_LIST, ActionLocation.CHANGE_FORM],
+    )
+    def verify_french_test(self, request, queryset):
+        """Call `french_test_verify` for each selected dossier; its level becomes the French level.
+
+        Reports how many were verified and, for each refusal, the dossier and the reason.
+        """
+        applications = list(queryset.prefetch_related(None).order_by("number"))
+        verified = 0
+        for application in applications:
+            try:
+                french_test_verify(application=application, actor=request.user)
+            except DomainError as error:
+                self.message_user(
+                    request,
+                    gettext("%(number)s: the French test was not verified: %(reason)s")
+                    % {"number": application.number, "reason": error.message},
+                    messages.WARNING,
+                )
+            else:
+                verified += 1
+        if verified:
+            self.message_user(
+                request,
+                ngettext(
+                    "%(count)d official French test verified: its level is now the dossier's "
+                    "French level.",
+                    "%(count)d official French tests verified: each level is now its dossier's "
+                    "French level.",
+                    verified,
+                )
+                % {"count": verified},
                 messages.SUCCESS,
             )
         return None
