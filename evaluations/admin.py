@@ -1,0 +1,357 @@
+"""Staff screens for evaluators, institution contacts, evaluation requests and evaluations.
+
+Everything here is read-only: services write these rows (the candidate's invitation, the
+professor's link and evaluation, the institution's professors). Staff see every field of every
+request and evaluation; nobody adds, changes or deletes one here, so a submitted evaluation stays
+as the professor sent it. The only writes are the approve / reject actions on institution
+contacts, which call `institution_contact_decide` and report what they did.
+"""
+
+from __future__ import annotations
+
+from django.contrib import admin, messages
+from django.contrib.auth import get_permission_codename
+from django.urls import reverse
+from django.utils.html import format_html
+from django.utils.translation import gettext, ngettext
+from django.utils.translation import gettext_lazy as _
+
+from evaluations.choices import ContactStatus
+from evaluations.models import Evaluation, EvaluationRequest, InstitutionContact, Professor
+from evaluations.services import institution_contact_decide
+from tapif.core.exceptions import DomainError
+
+
+class ReadOnlyAdmin(admin.ModelAdmin):
+    """Rows that only services write: staff look, never add, change or delete."""
+
+    def has_add_permission(self, request, obj=None):
+        return False
+
+    def has_change_permission(self, request, obj=None):
+        return False
+
+    def has_delete_permission(self, request, obj=None):
+        return False
+
+
+def _dossier_link(application) -> str:
+    return format_html(
+        '<a href="{}">{}</a>',
+        reverse("admin:candidates_application_change", args=[application.pk]),
+        application.number,
+    )
+
+
+# --- Professor ----------------------------------------------------------------------------------
+
+
+@admin.register(Professor)
+class ProfessorAdmin(ReadOnlyAdmin):
+    list_display = ["full_name", "email", "institution", "is_active", "has_account", "created_at"]
+    list_filter = ["institution", "is_active"]
+    search_fields = ["full_name", "email", "institution__name"]
+    list_select_related = ["institution"]
+    fields = ["full_name", "email", "institution", "is_active", "user", "added_by", "created_at"]
+    readonly_fields = fields
+
+    @admin.display(description=_("Professeur account"), boolean=True, ordering="user")
+    def has_account(self, obj: Professor) -> bool:
+        return obj.user_id is not None
+
+
+# --- InstitutionContact -------------------------------------------------------------------------
+
+
+@admin.register(InstitutionContact)
+class InstitutionContactAdmin(ReadOnlyAdmin):
+    list_display = [
+        "user_email",
+        "user_name",
+        "institution",
+        "institution_status",
+        "role",
+        "status",
+        "created_at",
+        "decided_at",
+        "decided_by",
+    ]
+    list_filter = ["status", "institution__status"]
+    search_fields = ["user__email", "user__first_name", "user__last_name", "institution__name"]
+    list_select_related = ["user", "institution", "decided_by"]
+    fields = ["user", "institution", "role", "status", "created_at", "decided_at", "decided_by"]
+    readonly_fields = fields
+    actions = ["approve", "reject"]
+
+    def has_decide_permission(self, request) -> bool:
+        codename = get_permission_codename("change", self.opts)
+        return request.user.has_perm(f"{self.opts.app_label}.{codename}")
+
+    @admin.display(description=_("e-mail address"), ordering="user__email")
+    def user_email(self, obj: InstitutionContact) -> str:
+        return obj.user.email
+
+    @admin.display(description=_("name"), ordering="user__last_name")
+    def user_name(self, obj: InstitutionContact) -> str:
+        return obj.user.get_full_name()
+
+    @admin.display(description=_("institution listed"), ordering="institution__status")
+    def institution_status(self, obj: InstitutionContact) -> str:
+        return obj.institution.get_status_display()
+
+    def _decide(self, request, queryset, *, approve: bool) -> None:
+        wanted = ContactStatus.APPROVED if approve else ContactStatus.REJECTED
+        changed = unchanged = 0
+        for contact in queryset.select_related("user", "institution").order_by("pk"):
+            if contact.status == wanted:
+                unchanged += 1
+                continue
+            try:
+                institution_contact_decide(contact=contact, approve=approve, actor=request.user)
+            except DomainError as error:
+                self.message_user(
+                    request,
+                    gettext("%(contact)s: nothing changed: %(reason)s")
+                    % {"contact": contact.user.email, "reason": error.message},
+                    messages.WARNING,
+                )
+            else:
+                changed += 1
+        if changed:
+            text = (
+                ngettext(
+                    "%(count)d contact approved: they now see their institution's page "
+                    "(and a requested institution is now listed).",
+                    "%(count)d contacts approved: they now see their institution's page "
+                    "(and a requested institution is now listed).",
+                    changed,
+                )
+                if approve
+                else ngettext(
+                    "%(count)d contact rejected.", "%(count)d contacts rejected.", changed
+                )
+            )
+            self.message_user(request, text % {"count": changed}, messages.SUCCESS)
+        if unchanged:
+            self.message_user(
+                request,
+                ngettext(
+                    "%(count)d contact already had this status: nothing changed.",
+                    "%(count)d contacts already had this status: nothing changed.",
+                    unchanged,
+                )
+                % {"count": unchanged},
+                messages.INFO,
+            )
+
+    @admin.action(description=_("Approve the selected contacts"), permissions=["decide"])
+    def approve(self, request, queryset):
+        self._decide(request, queryset, approve=True)
+
+    @admin.action(description=_("Reject the selected contacts"), permissions=["decide"])
+    def reject(self, request, queryset):
+        self._decide(request, queryset, approve=False)
+
+
+# --- EvaluationRequest --------------------------------------------------------------------------
+
+
+@admin.register(EvaluationRequest)
+class EvaluationRequestAdmin(ReadOnlyAdmin):
+    list_display = [
+        "dossier_number",
+        "evaluator_name",
+        "evaluator_email",
+        "status",
+        "relationship",
+        "sent_at",
+        "opened_at",
+        "submitted_at",
+        "reminders_sent",
+        "last_reminded_at",
+    ]
+    list_filter = ["status", "relationship", "language", "application__campaign"]
+    search_fields = [
+        "application__number",
+        "evaluator_name",
+        "evaluator_email",
+        "application__candidate__email",
+        "application__candidate__last_name",
+    ]
+    list_select_related = ["application"]
+    date_hierarchy = "created_at"
+    # Every field but `token_hash`: a hash is of no use to staff, and the link itself is never
+    # stored.
+    fieldsets = [
+        (
+            None,
+            {
+                "fields": [
+                    "dossier",
+                    ("evaluator_name", "evaluator_email"),
+                    ("institution", "relationship", "language"),
+                    "status",
+                    "professor",
+                    "evaluation_link",
+                ]
+            },
+        ),
+        (
+            _("Dates"),
+            {
+                "fields": [
+                    "created_at",
+                    "sent_at",
+                    "delivery_failed_at",
+                    "opened_at",
+                    "submitted_at",
+                    ("declined_at", "decline_reason"),
+                    "replaced_at",
+                    "token_expires_at",
+                ]
+            },
+        ),
+        (
+            _("Reminders"),
+            {
+                "fields": [
+                    "resent_count",
+                    "reminders_sent",
+                    "last_reminded_at",
+                    "unopened_notice_at",
+                ]
+            },
+        ),
+    ]
+    readonly_fields = [
+        "dossier",
+        "evaluator_name",
+        "evaluator_email",
+        "institution",
+        "relationship",
+        "language",
+        "status",
+        "professor",
+        "evaluation_link",
+        "created_at",
+        "sent_at",
+        "delivery_failed_at",
+        "opened_at",
+        "submitted_at",
+        "declined_at",
+        "decline_reason",
+        "replaced_at",
+        "token_expires_at",
+        "resent_count",
+        "reminders_sent",
+        "last_reminded_at",
+        "unopened_notice_at",
+    ]
+
+    @admin.display(description=_("candidate number"), ordering="application__number")
+    def dossier_number(self, obj: EvaluationRequest) -> str:
+        return obj.application.number
+
+    @admin.display(description=_("dossier"))
+    def dossier(self, obj: EvaluationRequest) -> str:
+        return _dossier_link(obj.application)
+
+    @admin.display(description=_("evaluation"))
+    def evaluation_link(self, obj: EvaluationRequest) -> str:
+        evaluation = Evaluation.objects.filter(request=obj).only("pk", "status").first()
+        if evaluation is None:
+            return _("Not started")
+        return format_html(
+            '<a href="{}">{}</a>',
+            reverse("admin:evaluations_evaluation_change", args=[evaluation.pk]),
+            evaluation.get_status_display(),
+        )
+
+
+# --- Evaluation ---------------------------------------------------------------------------------
+
+
+@admin.register(Evaluation)
+class EvaluationAdmin(ReadOnlyAdmin):
+    list_display = [
+        "dossier_number",
+        "professor",
+        "overall_level",
+        "recommendation",
+        "status",
+        "submitted_at",
+    ]
+    list_filter = ["status", "overall_level", "recommendation"]
+    search_fields = [
+        "request__application__number",
+        "request__evaluator_name",
+        "request__evaluator_email",
+        "request__professor__full_name",
+        "request__professor__email",
+    ]
+    list_select_related = ["request__application", "request__professor"]
+    fieldsets = [
+        (None, {"fields": ["dossier", "professor", "request", "status", "submitted_at"]}),
+        (
+            _("French level"),
+            {
+                "fields": [
+                    ("oral_comprehension", "oral_expression"),
+                    ("written_comprehension", "written_expression"),
+                    "overall_level",
+                ]
+            },
+        ),
+        (
+            _("Motivation and aptitude"),
+            {"fields": ["motivation", "aptitude"]},
+        ),
+        (
+            _("How the professor knows the candidate"),
+            {"fields": ["known_for", "known_context", "known_context_details"]},
+        ),
+        (_("Comment and recommendation"), {"fields": ["comment", "recommendation"]}),
+        (_("History"), {"fields": ["updated_at"]}),
+    ]
+    readonly_fields = [
+        "dossier",
+        "professor",
+        "request",
+        "status",
+        "submitted_at",
+        "oral_comprehension",
+        "oral_expression",
+        "written_comprehension",
+        "written_expression",
+        "overall_level",
+        "motivation",
+        "aptitude",
+        "known_for",
+        "known_context",
+        "known_context_details",
+        "comment",
+        "recommendation",
+        "updated_at",
+    ]
+
+    def get_queryset(self, request):
+        return (
+            super()
+            .get_queryset(request)
+            .select_related("request__application", "request__professor")
+        )
+
+    @admin.display(description=_("candidate number"), ordering="request__application__number")
+    def dossier_number(self, obj: Evaluation) -> str:
+        return obj.request.application.number
+
+    @admin.display(description=_("dossier"))
+    def dossier(self, obj: Evaluation) -> str:
+        return _dossier_link(obj.request.application)
+
+    @admin.display(description=_("professor"), ordering="request__professor__full_name")
+    def professor(self, obj: Evaluation) -> str:
+        request = obj.request
+        if request.professor is not None:
+            return str(request.professor)
+        return f"{request.evaluator_name} <{request.evaluator_email}>"
