@@ -77,6 +77,7 @@ def test_an_18_year_old_is_told_next_to_the_date_of_birth(candidate_client):
     html = candidate_client.get("/en/dossier/identity/").content.decode()
     assert Identity.objects.get().date_of_birth == dt.date(2008, 3, 1)  # kept
     assert 'id="id_date_of_birth_rule"' in html
+    assert 'aria-describedby="id_date_of_birth_rule"' in html  # read out with the field
     assert "You must be 20 to 35 years old on 1 October 2026; you will be 18." in html
 
 

@@ -459,7 +459,7 @@ def test_another_candidate_cannot_open_the_first_ones_document_or_entry(
         response = page.goto(path)
         assert response is not None
         assert response.status == 404, path
-        expect(page.get_by_role("heading", level=1)).to_have_text("Not Found")
+        expect(page.get_by_role("heading", level=1)).to_have_text("Page not found")
         expect(page.locator("body")).not_to_contain_text("Tutor")
     assert Experience.objects.get(pk=entry.pk).role == "Tutor"
 
