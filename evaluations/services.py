@@ -178,9 +178,18 @@ def evaluation_request_create(
 
 @transaction.atomic
 def evaluation_request_resend(*, request: EvaluationRequest, actor: User) -> EvaluationRequest:
-    """Send the invitation again with a fresh link (the previous link stops working)."""
+    """Send the invitation again with a fresh link (the previous link stops working).
+
+    Allowed until the campaign closes, even once the dossier is submitted: resending changes
+    nothing in the dossier, and an evaluator who lost the e-mail must not leave it stuck. The
+    daily check may tell the candidate again if this one bounces or sits unopened.
+    """
     request = _lock_request(request)
-    application_assert_editable(request.application)
+    if request.application.campaign.has_closed():
+        raise DomainError(
+            _("The application period has ended: the invitation can no longer be sent."),
+            code="closed",
+        )
     if not request.is_open:
         raise DomainError(_("This invitation is no longer waiting for the evaluator."))
     token = new_token()
@@ -188,8 +197,15 @@ def evaluation_request_resend(*, request: EvaluationRequest, actor: User) -> Eva
     request.token_expires_at = _link_expiry(request.application)
     request.resent_count += 1
     request.delivery_failed_at = None
+    request.unopened_notice_at = None
     request.save(
-        update_fields=["token_hash", "token_expires_at", "resent_count", "delivery_failed_at"]
+        update_fields=[
+            "token_hash",
+            "token_expires_at",
+            "resent_count",
+            "delivery_failed_at",
+            "unopened_notice_at",
+        ]
     )
     audit_record(actor=actor, action="evaluation_request.resend", target=request)
     transaction.on_commit(lambda: _send_invitation(request.pk, token))
@@ -215,6 +231,11 @@ def evaluation_request_replace(
         )
     if request.status == RequestStatus.REPLACED:
         raise DomainError(_("This evaluator has already been replaced."), code="replaced")
+    if request.status == RequestStatus.DECLINED:
+        # Keep the refusal and its reason on record: the candidate simply invites someone else.
+        raise DomainError(
+            _("This evaluator has declined: invite someone else instead."), code="declined"
+        )
     request.status = RequestStatus.REPLACED
     request.replaced_at = timezone.now()
     request.save(update_fields=["status", "replaced_at"])
@@ -337,15 +358,15 @@ def evaluation_save(*, request: EvaluationRequest, user: User, data: dict) -> Ev
     """Save the professor's draft (any subset of the fields). Refused once submitted."""
     request = _lock_request(request)
     _assert_professor_of(request, user)
+    if Evaluation.objects.filter(request=request, status=EvaluationStatus.SUBMITTED).exists():
+        raise DomainError(
+            _("This evaluation has been submitted and can no longer be changed."), code="submitted"
+        )
     if not request.is_open:
         raise DomainError(
             _("This request is closed: the evaluation can no longer be changed."), code="closed"
         )
     evaluation, _created = Evaluation.objects.select_for_update().get_or_create(request=request)
-    if evaluation.status == EvaluationStatus.SUBMITTED:
-        raise DomainError(
-            _("This evaluation has been submitted and can no longer be changed."), code="submitted"
-        )
     fields = [name for name in EVALUATION_FIELDS if name in data]
     for name in fields:
         setattr(evaluation, name, data[name])
