@@ -1,4 +1,5 @@
 from allauth.account.forms import SignupForm as AllauthSignupForm
+from allauth.core import context as allauth_context
 from django import forms
 from django.utils import translation
 from django.utils.translation import gettext_lazy as _
@@ -32,3 +33,8 @@ class SignupForm(AllauthSignupForm):
         self.fields["preferred_language"].initial = translation.get_language() or "fr"
         self.fields["first_name"].widget.attrs["autocomplete"] = "given-name"
         self.fields["last_name"].widget.attrs["autocomplete"] = "family-name"
+        # A link may preselect the account type: ?kind=professor from an evaluation request.
+        request = allauth_context.request
+        kind = request.GET.get("kind") if request is not None else None
+        if kind in {choice.value for choice in SELF_SERVICE_KINDS}:
+            self.fields["kind"].initial = kind

@@ -1,0 +1,45 @@
+"""Who may reach the evaluation pages. Functions return (allowed, reason) so callers can explain.
+
+The professor's pages: a signed-in Professeur account (never staff, who read evaluations in the
+admin), and only the requests bound to that account. The candidate's pages reuse the dossier's
+own rule (candidates.permissions.can_own_dossier).
+"""
+
+from __future__ import annotations
+
+from django.utils import timezone
+
+from evaluations.choices import RequestStatus
+from evaluations.models import EvaluationRequest
+from tapif.core.choices import UserKind
+from tapif.core.models import User
+
+
+def can_act_as_professor(user: User) -> tuple[bool, str]:
+    if not user.is_authenticated:
+        return False, "anonymous"
+    if user.is_staff or user.kind != UserKind.PROFESSOR:
+        return False, "not a professor account"
+    return True, ""
+
+
+def can_see_request(user: User, request: EvaluationRequest) -> tuple[bool, str]:
+    allowed, reason = can_act_as_professor(user)
+    if not allowed:
+        return allowed, reason
+    if request.professor is None or request.professor.user_id != user.pk:
+        return False, "not addressed to this account"
+    return True, ""
+
+
+def link_still_works(request: EvaluationRequest) -> tuple[bool, str]:
+    """What a visitor not yet signed in may be told about a known link.
+
+    Mirrors evaluation_request_open: a replaced request is gone; an expired link is gone unless
+    a professor already holds the request (they reach it from their list anyway).
+    """
+    if request.status == RequestStatus.REPLACED:
+        return False, "replaced"
+    if request.professor_id is None and request.token_expires_at < timezone.now():
+        return False, "expired"
+    return True, ""
