@@ -20,7 +20,6 @@ from django.utils.translation import gettext as _
 from candidates import services as dossier_services
 from candidates.choices import FrenchProofRoute
 from candidates.models import Application
-from candidates.services import application_assert_editable
 from evaluations.choices import (
     OPEN_STATUSES,
     ContactStatus,
@@ -63,6 +62,14 @@ UNOPENED_AFTER_DAYS = 4
 def _link_expiry(application: Application) -> dt.datetime:
     """Links work until the campaign closes (evaluations are part of the dossier)."""
     return application.campaign.closes_at
+
+
+def _assert_campaign_open(application: Application) -> None:
+    if application.campaign.has_closed():
+        raise DomainError(
+            _("The application period has ended: the invitation can no longer be sent."),
+            code="closed",
+        )
 
 
 def _lock_request(request: EvaluationRequest) -> EvaluationRequest:
@@ -127,14 +134,16 @@ def evaluation_request_create(
     """Invite an evaluator for this dossier and e-mail them a personal link (after commit).
 
     Refused while another evaluator is still waiting (replace them instead), when the dossier
-    proves its French by an official test, or when it can no longer be changed.
+    proves its French by an official test, or after the campaign has closed. A submitted dossier
+    may still invite (an evaluator who declines must not leave the candidate stuck): the
+    evaluation is not part of what the candidate wrote.
     """
     application = (
         Application.objects.select_for_update()
         .select_related("campaign", "candidate")
         .get(pk=application.pk)
     )
-    application_assert_editable(application)
+    _assert_campaign_open(application)
     french = getattr(application, "french", None)
     if french is not None and french.proof_route == FrenchProofRoute.OFFICIAL_TEST:
         raise DomainError(
@@ -185,11 +194,7 @@ def evaluation_request_resend(*, request: EvaluationRequest, actor: User) -> Eva
     daily check may tell the candidate again if this one bounces or sits unopened.
     """
     request = _lock_request(request)
-    if request.application.campaign.has_closed():
-        raise DomainError(
-            _("The application period has ended: the invitation can no longer be sent."),
-            code="closed",
-        )
+    _assert_campaign_open(request.application)
     if not request.is_open:
         raise DomainError(_("This invitation is no longer waiting for the evaluator."))
     token = new_token()

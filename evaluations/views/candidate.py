@@ -41,8 +41,11 @@ def evaluator(request: HttpRequest) -> HttpResponse:
     found = evaluators_of(application)
     french = section_of(application, "french")
     route = french.proof_route if french else ""
+    # The evaluator can change until the close, even once the dossier is submitted: one who
+    # declines must not leave the candidate stuck (the evaluation is not the candidate's text).
+    open_campaign = not application.campaign.has_closed()
     can_invite = (
-        context["editable"]
+        open_campaign
         and route != FrenchProofRoute.OFFICIAL_TEST
         and found.current is None
         and found.received is None
@@ -72,8 +75,7 @@ def evaluator(request: HttpRequest) -> HttpResponse:
         route=route,
         on_test_route=route == FrenchProofRoute.OFFICIAL_TEST,
         problem=invitation_problem(found.current) if found.current else "",
-        # Resending changes nothing in the dossier: possible until the close, even once submitted.
-        can_resend=not application.campaign.has_closed(),
+        can_change_evaluator=open_campaign,
         unopened_days=UNOPENED_AFTER_DAYS,
         form=form,
     )
@@ -106,8 +108,10 @@ def replace(request: HttpRequest, pk: int) -> HttpResponse:
         messages.error(request, _("Only an evaluator who is still expected can be replaced."))
         return redirect("evaluations:evaluator")
     context = dossier_context(request)
-    if not context["editable"]:
-        messages.error(request, _("Your dossier can no longer be changed."))
+    if request.dossier.campaign.has_closed():
+        messages.error(
+            request, _("The application period has ended: the invitation can no longer be sent.")
+        )
         return redirect("evaluations:evaluator")
     initial = {}
     if request.GET.get("correct"):

@@ -311,7 +311,7 @@ def test_the_official_test_route_explains_and_links_to_section_3(candidate, appl
     assert not EvaluationRequest.objects.exists()
 
 
-def test_once_the_dossier_is_submitted_only_resending_remains(
+def test_a_submitted_dossier_can_still_change_its_evaluator_until_the_close(
     candidate, invitation, private_storage
 ):
     application = complete_dossier(invitation.application)
@@ -320,9 +320,19 @@ def test_once_the_dossier_is_submitted_only_resending_remains(
     html = candidate.get(PAGE).content.decode()
 
     assert "Resend the invitation" in html
-    assert "Replace this evaluator" not in html
-    response = candidate.get(replace_url(invitation), follow=True)
-    assert "Your dossier can no longer be changed." in response.content.decode()
+    assert "Replace this evaluator" in html
+    candidate.post(
+        replace_url(invitation),
+        {
+            "evaluator_name": "Marie Roy",
+            "evaluator_email": "marie.roy@example.ca",
+            "relationship": "former_professor",
+            "language": "fr",
+        },
+    )
+    assert EvaluationRequest.objects.get(status="invited").evaluator_email == (
+        "marie.roy@example.ca"
+    )
 
 
 def test_after_the_close_nothing_can_be_sent(candidate, invitation, campaign_open):
