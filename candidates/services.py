@@ -442,6 +442,8 @@ def french_test_verify(*, application: Application, actor: User) -> Application:
         application=application, kind=DocumentKind.LANGUAGE_TEST, is_current=True
     ).exists():
         raise DomainError(_("The test certificate has not been uploaded."))
+    if french.test_verified_at:  # already checked: nothing to record twice
+        return application
     french.test_verified_at = timezone.now()
     french.test_verified_by = actor
     french.save(update_fields=["test_verified_at", "test_verified_by", "updated_at"])

@@ -11,7 +11,7 @@ import logging
 
 from django.conf import settings
 from django.core.mail import EmailMultiAlternatives
-from django.db import transaction
+from django.db import IntegrityError, transaction
 from django.db.models import Q
 from django.urls import reverse
 from django.utils import timezone, translation
@@ -474,6 +474,11 @@ def institution_contact_request(
     """An institution account asks to represent a university; staff decide."""
     if user.kind != UserKind.INSTITUTION:
         raise DomainError(_("Only an institution account can represent a university."))
+    if institution.status == Institution.Status.REJECTED:
+        raise DomainError(
+            _("This institution is not on the programme's list. Write to the programme."),
+            code="rejected",
+        )
     contact, created = InstitutionContact.objects.get_or_create(
         user=user, defaults={"institution": institution, "role": role.strip()}
     )
@@ -484,7 +489,8 @@ def institution_contact_request(
             )
         contact.institution, contact.role = institution, role.strip()
         contact.status = ContactStatus.REQUESTED
-        contact.save(update_fields=["institution", "role", "status"])
+        contact.decided_by, contact.decided_at = None, None
+        contact.save(update_fields=["institution", "role", "status", "decided_by", "decided_at"])
     audit_record(actor=user, action="institution_contact.request", target=contact)
     return contact
 
@@ -547,12 +553,24 @@ def professor_add(*, user: User, full_name: str, email: str) -> Professor:
     ):
         raise DomainError(_("This professor is listed by another institution."), code="taken")
     if professor is None:
-        professor = Professor(email=email)
-    professor.full_name = full_name.strip()
-    professor.institution = contact.institution
-    professor.is_active = True
-    professor.added_by = professor.added_by or user
-    professor.save()
+        try:
+            with transaction.atomic():
+                professor = Professor.objects.create(
+                    email=email,
+                    full_name=full_name.strip(),
+                    institution=contact.institution,
+                    added_by=user,
+                )
+        except IntegrityError:  # the same address added at the same moment
+            raise DomainError(
+                _("This professor has just been added: reload the page."), code="race"
+            ) from None
+    else:
+        professor.full_name = full_name.strip()
+        professor.institution = contact.institution
+        professor.is_active = True
+        professor.added_by = professor.added_by or user
+        professor.save(update_fields=["full_name", "institution", "is_active", "added_by"])
     audit_record(actor=user, action="professor.add", target=professor)
     return professor
 

@@ -70,18 +70,20 @@ def institution_professors(institution: Institution) -> QuerySet[Professor]:
 
 
 def institution_requests(institution: Institution) -> QuerySet[EvaluationRequest]:
-    """Requests addressed to the institution's professors or naming it, newest first.
+    """Requests naming the institution, or naming none and opened by one of its active
+    professors, newest first. Replaced requests are dead links and are left out.
 
-    A request counts as addressed to a professor once they opened it, or before that when it
-    went to the e-mail address the institution listed them with. Replaced requests are dead
-    links and are left out.
+    A contact lists professors by e-mail address, so an address alone must not reveal a
+    candidate who named another institution (or none, before the professor opened the link).
     """
-    listed = Professor.objects.filter(institution=institution).values("email")
     return (
         EvaluationRequest.objects.filter(
             Q(institution=institution)
-            | Q(professor__institution=institution)
-            | Q(professor__isnull=True, evaluator_email__in=listed)
+            | Q(
+                institution__isnull=True,
+                professor__institution=institution,
+                professor__is_active=True,
+            )
         )
         .exclude(status=RequestStatus.REPLACED)
         .select_related("application__candidate", "professor")

@@ -126,8 +126,11 @@ def progress(moncton, campaign_open):
     services.evaluation_request_decline(
         request=declined, user=martin, reason="Reason-Quokka: on sabbatical"
     )
-    # Invited, not opened yet: sent to the address the institution listed.
-    invited = invite(dossier_of("Zoé", "Paquette"), "anne.leblanc@umoncton.ca", "A. L.")
+    # Invited, not opened yet, naming the institution.
+    invited = invite(dossier_of("Zoé", "Paquette"), "anne.leblanc@umoncton.ca", "A. L.", moncton)
+    # Invited, not opened, naming no institution, to an address the institution listed: an
+    # address alone reveals nothing (left out).
+    invite(dossier_of("Walter", "Discret"), "anne.leblanc@umoncton.ca", "A. L.")
     # Replaced: a dead link, left out.
     replaced = invite(dossier_of("Yves", "Remplacé"), "anne.leblanc@umoncton.ca", "A. Leblanc")
     services.evaluation_request_replace(
@@ -163,6 +166,7 @@ def test_dashboard_shows_the_progress_of_each_request_and_never_its_content(
         (r.application.candidate.get_full_name(), r.get_status_display())
         for r in response.context["requests"]
     ]
+    assert "Walter" not in html  # an address the contact listed reveals no one
     assert rows == [
         ("Zoé Paquette", "Invitation sent"),
         ("Bruno Gagnon", "Declined by the evaluator"),

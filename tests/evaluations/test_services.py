@@ -724,3 +724,16 @@ def test_an_approved_contact_lists_and_deactivates_only_their_professors():
         services.professor_add(
             user=InstitutionContactFactory(), full_name="X", email="x@univ.example.ca"
         )
+
+
+def test_a_rejected_institution_cannot_be_represented():
+    from tapif.core.models import Institution
+    from tests.factories import InstitutionContactFactory
+
+    rejected = Institution.objects.create(
+        name="Fake U", city="Nowhere", province="ON", status=Institution.Status.REJECTED
+    )
+    with pytest.raises(DomainError, match="not on the programme's list"):
+        services.institution_contact_request(
+            user=InstitutionContactFactory(), institution=rejected, role="Dean"
+        )
