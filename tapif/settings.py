@@ -187,7 +187,7 @@ FILE_UPLOAD_PERMISSIONS = 0o600
 # Django 6.1's MAILERS: the console on a laptop, SMTP (or any backend) from the environment.
 _email_backend = ENV.get(
     "EMAIL_BACKEND",
-    "django.core.mail.backends.console.EmailBackend"
+    "tapif.core.mail_backends.ReadableConsoleBackend"
     if DEBUG
     else "django.core.mail.backends.smtp.EmailBackend",
 )
