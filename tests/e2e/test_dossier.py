@@ -22,6 +22,7 @@ from candidates.choices import ApplicationStatus, DocumentKind
 from candidates.completeness import count_words
 from candidates.eligibility import format_date_en, format_date_fr
 from candidates.models import Application, Assets, Document, Experience
+from evaluations.models import EvaluationRequest
 from tapif.core.models import Campaign
 from tapif.core.services import campaign_make_current
 from tests.candidates.factories import stored_files, tiny_jpeg, tiny_pdf, tiny_png
@@ -40,6 +41,7 @@ _SENTENCES = (
 )
 LETTER = "\n\n".join([" ".join(_SENTENCES)] * 10)
 UNIVERSITY = "University of Ottawa / Université d'Ottawa — Ottawa"
+PROFESSOR_EMAIL = "helene.gagnon@uottawa.example.ca"
 # A Windows program (its "MZ" header) renamed to look like a PDF.
 EXE_BYTES = b"MZ\x90\x00\x03\x00\x00\x00\x04\x00\x00\x00\xff\xff\x00\x00" + b"\x00" * 200
 
@@ -213,14 +215,25 @@ def test_candidate_fills_and_submits_the_dossier_in_english(
         "Invite the professor who will evaluate your French"
     )
     expect(_nav_state(page, "3. French")).to_have_text("to complete")
-    # The candidate's invitation page (evaluations:evaluator) is still being written: record
-    # what it will report once the invitation is sent, as tests/candidates/dossier.py does.
-    # When the page lands, invite the professor through it here instead.
-    services.application_record_evaluator_status(
-        application=Application.objects.get(number=number), status="invited", actor=candidate
-    )
-    page.reload()
+    # Invite the professor from the section's "Your evaluator" card.
+    evaluator = page.locator("section[aria-labelledby=evaluator-title]")
+    expect(evaluator.locator(".state")).to_have_text("No evaluator invited yet")
+    evaluator.get_by_role("link", name="Invite your evaluator").click()
+    expect(page.get_by_role("heading", level=1)).to_have_text("Your evaluator")
+    page.get_by_label("Your evaluator's name").fill("Hélène Gagnon")
+    page.get_by_label("Their e-mail address").fill(PROFESSOR_EMAIL)
+    page.get_by_label("Their institution").select_option(label=UNIVERSITY)
+    page.get_by_role("group", name="They are").get_by_label("Current French professor").check()
+    page.get_by_role("button", name="Send the invitation").click()
+    expect(_messages(page)).to_have_text(f"Invitation sent to Hélène Gagnon ({PROFESSOR_EMAIL}).")
+    invitation = EvaluationRequest.objects.get(application__number=number)
+    assert (invitation.evaluator_email, invitation.status) == (PROFESSOR_EMAIL, "invited")
+    assert [m.to for m in mail.outbox] == [[PROFESSOR_EMAIL]]
+    page.get_by_role("link", name="Back to section 3. French").click()
     expect(page.get_by_role("note")).to_have_count(0)
+    expect(page.locator("section[aria-labelledby=evaluator-title] .state")).to_have_text(
+        "Invitation sent"
+    )
     expect(_nav_state(page, "3. French")).to_have_text("complete")
 
     # 4. Experience: one entry, shown with its length in days.
