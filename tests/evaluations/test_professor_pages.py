@@ -376,3 +376,11 @@ def test_the_pages_in_french(professor, opened):
     html = professor.get(f"/fr/evaluations/requests/{opened.pk}/").content.decode()
     assert '<html lang="fr">' in html
     assert 'name="overall_level"' in html
+
+
+def test_a_visitor_on_an_already_linked_request_is_only_offered_to_sign_in(client, opened):
+    html = client.get(link(opened.token)).content.decode()
+
+    assert "already linked to a Professeur account" in html
+    assert "Create a Professeur account" not in html
+    assert opened.application.candidate.get_full_name() not in html
