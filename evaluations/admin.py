@@ -18,7 +18,7 @@ from django.utils.translation import gettext_lazy as _
 
 from evaluations.choices import ContactStatus
 from evaluations.models import Evaluation, EvaluationRequest, InstitutionContact, Professor
-from evaluations.services import institution_contact_decide
+from evaluations.services import EVALUATION_FIELDS, institution_contact_decide
 from tapif.core.exceptions import DomainError
 
 
@@ -319,18 +319,7 @@ class EvaluationAdmin(ReadOnlyAdmin):
         "request",
         "status",
         "submitted_at",
-        "oral_comprehension",
-        "oral_expression",
-        "written_comprehension",
-        "written_expression",
-        "overall_level",
-        "motivation",
-        "aptitude",
-        "known_for",
-        "known_context",
-        "known_context_details",
-        "comment",
-        "recommendation",
+        *EVALUATION_FIELDS,
         "updated_at",
     ]
 

@@ -80,6 +80,18 @@ def _lock_request(request: EvaluationRequest) -> EvaluationRequest:
     )
 
 
+def _mail_candidate_after_commit(request: EvaluationRequest, template_prefix: str) -> None:
+    """Tell the candidate (in their language) once the change is saved; never its content."""
+    candidate = request.application.candidate
+    transaction.on_commit(
+        lambda: mail_user(
+            user=candidate,
+            template_prefix=template_prefix,
+            context={"request": request, "application": request.application},
+        )
+    )
+
+
 def _record_on_dossier(request: EvaluationRequest, actor: User | None) -> None:
     dossier_services.application_record_evaluator_status(
         application=request.application, status=request.status, actor=actor
@@ -347,14 +359,7 @@ def evaluation_request_decline(
     request.save(update_fields=["status", "declined_at", "decline_reason"])
     _record_on_dossier(request, user)
     audit_record(actor=user, action="evaluation_request.decline", target=request)
-    candidate = request.application.candidate
-    transaction.on_commit(
-        lambda: mail_user(
-            user=candidate,
-            template_prefix="evaluations/email/declined",
-            context={"request": request, "application": request.application},
-        )
-    )
+    _mail_candidate_after_commit(request, "evaluations/email/declined")
     return request
 
 
@@ -423,14 +428,7 @@ def evaluation_submit(*, request: EvaluationRequest, user: User) -> Evaluation:
         source="evaluation",
     )
     audit_record(actor=user, action="evaluation.submit", target=evaluation)
-    candidate = request.application.candidate
-    transaction.on_commit(
-        lambda: mail_user(
-            user=candidate,
-            template_prefix="evaluations/email/received",
-            context={"request": request, "application": request.application},
-        )
-    )
+    _mail_candidate_after_commit(request, "evaluations/email/received")
     return evaluation
 
 

@@ -1,4 +1,7 @@
+from pathlib import Path
+
 import pytest
+import time_machine
 from django.conf import settings
 from django.core.cache import cache
 from django.test import override_settings
@@ -41,3 +44,26 @@ def reference_campaign(db) -> Campaign:
 def _fast_password_hashing(settings):
     """Real hashing costs ~0.3 s a login; the tests check the flows, not the hash."""
     settings.PASSWORD_HASHERS = ["django.contrib.auth.hashers.MD5PasswordHasher"]
+
+
+@pytest.fixture
+def campaign_open(db):
+    """Freeze time inside the current campaign's window, so dossiers can be created and changed."""
+    from tests.candidates.factories import CAMPAIGN_OPEN_AT
+
+    with time_machine.travel(CAMPAIGN_OPEN_AT, tick=False) as traveller:
+        yield traveller
+
+
+@pytest.fixture
+def private_storage(settings, tmp_path) -> Path:
+    """Documents go to a fresh folder (no public URL); returns it to look at what is stored."""
+    location = tmp_path / "private"
+    settings.STORAGES = {
+        **settings.STORAGES,
+        "default": {
+            "BACKEND": "django.core.files.storage.FileSystemStorage",
+            "OPTIONS": {"location": str(location), "base_url": None},
+        },
+    }
+    return location
