@@ -88,7 +88,7 @@ TRANSITIONS: dict[str, set[str]] = {
 
 def _lock(application: Application) -> Application:
     return (
-        Application.objects.select_for_update()
+        Application.objects.select_for_update(of=("self",))
         .select_related("campaign", "candidate")
         .get(pk=application.pk)
     )
@@ -511,7 +511,9 @@ def couple_propose(
 @transaction.atomic
 def couple_confirm(*, couple: Couple, application: Application, actor: User) -> Couple:
     """The invited partner confirms from their own dossier (same campaign, e-mail matching)."""
-    couple = Couple.objects.select_for_update().select_related("proposer").get(pk=couple.pk)
+    couple = (
+        Couple.objects.select_for_update(of=("self",)).select_related("proposer").get(pk=couple.pk)
+    )
     application = _lock(application)
     application_assert_editable(application)
     if couple.status != CoupleStatus.PROPOSED:

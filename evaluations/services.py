@@ -74,7 +74,7 @@ def _assert_campaign_open(application: Application) -> None:
 
 def _lock_request(request: EvaluationRequest) -> EvaluationRequest:
     return (
-        EvaluationRequest.objects.select_for_update()
+        EvaluationRequest.objects.select_for_update(of=("self",))
         .select_related("application__campaign", "application__candidate", "professor")
         .get(pk=request.pk)
     )
@@ -151,7 +151,7 @@ def evaluation_request_create(
     evaluation is not part of what the candidate wrote.
     """
     application = (
-        Application.objects.select_for_update()
+        Application.objects.select_for_update(of=("self",))
         .select_related("campaign", "candidate")
         .get(pk=application.pk)
     )
@@ -441,7 +441,7 @@ def evaluation_requests_flag_unopened(*, now: dt.datetime | None = None) -> int:
     now = now or timezone.now()
     cutoff = now - dt.timedelta(days=UNOPENED_AFTER_DAYS)
     pending = (
-        EvaluationRequest.objects.select_for_update(skip_locked=True)
+        EvaluationRequest.objects.select_for_update(skip_locked=True, of=("self",))
         .filter(status=RequestStatus.INVITED, unopened_notice_at__isnull=True)
         .filter(Q(delivery_failed_at__isnull=False) | Q(sent_at__lte=cutoff))
         .select_related("application__candidate")
@@ -499,7 +499,7 @@ def institution_contact_decide(
 ) -> InstitutionContact:
     """Staff approve or reject a contact; approving also lists a requested institution."""
     contact = (
-        InstitutionContact.objects.select_for_update()
+        InstitutionContact.objects.select_for_update(of=("self",))
         .select_related("institution", "user")
         .get(pk=contact.pk)
     )
