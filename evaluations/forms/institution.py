@@ -74,7 +74,10 @@ class ProfessorAddForm(forms.Form):
     full_name = forms.CharField(label=_("Professor's name"), max_length=200)
     email = forms.EmailField(
         label=_("Professor's e-mail address"),
-        help_text=_("Their address at the institution: requests sent to it appear below."),
+        help_text=_(
+            "Their address at the institution. Once they open a request from it, its progress "
+            "appears above."
+        ),
     )
 
     def __init__(self, *args, **kwargs):
