@@ -9,6 +9,7 @@ from __future__ import annotations
 
 from django.utils import timezone
 
+from candidates.choices import FrenchProofRoute
 from evaluations.choices import RequestStatus
 from evaluations.models import EvaluationRequest
 from tapif.core.choices import UserKind
@@ -42,4 +43,23 @@ def link_still_works(request: EvaluationRequest) -> tuple[bool, str]:
         return False, "replaced"
     if request.professor_id is None and request.token_expires_at < timezone.now():
         return False, "expired"
+    return True, ""
+
+
+def can_invite_evaluator(application, found) -> tuple[bool, str]:
+    """Whether the candidate may invite someone now (`found`: selectors.evaluators_of).
+
+    Until the campaign closes, even once the dossier is submitted (an evaluator who declines
+    late must not leave the candidate stuck); never on the official-test route, never while
+    an evaluator is waiting or after an evaluation was received.
+    """
+    french = getattr(application, "french", None)
+    if application.campaign.has_closed():
+        return False, "closed"
+    if french is not None and french.proof_route == FrenchProofRoute.OFFICIAL_TEST:
+        return False, "test route"
+    if found.current is not None:
+        return False, "an evaluator is waiting"
+    if found.received is not None:
+        return False, "received"
     return True, ""

@@ -19,6 +19,7 @@ from evaluations import services
 from evaluations.choices import OPEN_STATUSES
 from evaluations.forms.candidate import EvaluatorForm
 from evaluations.models import EvaluationRequest
+from evaluations.permissions import can_invite_evaluator
 from evaluations.selectors import evaluators_of, invitation_problem
 from evaluations.services import UNOPENED_AFTER_DAYS
 from tapif.core.exceptions import DomainError
@@ -41,15 +42,8 @@ def evaluator(request: HttpRequest) -> HttpResponse:
     found = evaluators_of(application)
     french = section_of(application, "french")
     route = french.proof_route if french else ""
-    # The evaluator can change until the close, even once the dossier is submitted: one who
-    # declines must not leave the candidate stuck (the evaluation is not the candidate's text).
     open_campaign = not application.campaign.has_closed()
-    can_invite = (
-        open_campaign
-        and route != FrenchProofRoute.OFFICIAL_TEST
-        and found.current is None
-        and found.received is None
-    )
+    can_invite, _reason = can_invite_evaluator(application, found)
     form = None
     if can_invite:
         form = EvaluatorForm(request.POST if request.method == "POST" else None)
