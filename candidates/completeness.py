@@ -16,7 +16,6 @@ from candidates.choices import (
     DOCUMENTS_WITH_EXPIRY,
     Citizenship,
     DocumentKind,
-    EnrolmentStatus,
     FrenchProofRoute,
 )
 
@@ -176,10 +175,3 @@ def documents_missing(required: list[str], current_documents: dict) -> list:
         elif kind in DOCUMENTS_WITH_EXPIRY and document.expires_on is None:
             missing.append(_("%(document)s: expiry date") % {"document": labels[kind]})
     return missing
-
-
-def enrolment_needs_experience(studies) -> bool:
-    return bool(studies) and studies.enrolment_status in {
-        EnrolmentStatus.GRADUATED,
-        EnrolmentStatus.STOPPED,
-    }

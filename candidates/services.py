@@ -24,12 +24,9 @@ from candidates.models import (
     Assets,
     Couple,
     Document,
-    Experience,
-    FrenchCourse,
     FrenchProfile,
     Identity,
     NumberSequence,
-    PreviousParticipation,
     StatusChange,
     Studies,
 )
@@ -237,12 +234,6 @@ def item_delete(*, application: Application, instance: Any, actor: User) -> None
     instance.delete()
     application.save(update_fields=["updated_at"])
 
-
-REPEATABLE_MODELS = {
-    "experience": Experience,
-    "course": FrenchCourse,
-    "participation": PreviousParticipation,
-}
 
 DOCUMENT_ERRORS = {
     "empty": lambda: _("The file is empty."),

@@ -4,7 +4,6 @@ from __future__ import annotations
 
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
-from django.core.exceptions import PermissionDenied
 from django.db import transaction
 from django.http import Http404
 from django.shortcuts import get_object_or_404, redirect, render
@@ -25,14 +24,13 @@ from candidates.forms.sections import (
     StudiesForm,
 )
 from candidates.models import Experience, FrenchCourse, PreviousParticipation
-from candidates.permissions import can_own_dossier
 from candidates.selectors import (
-    application_for,
     couple_for,
     couple_invitations_for,
+    dossier_load,
     section_of,
 )
-from candidates.views.common import dossier_context, dossier_view
+from candidates.views.common import candidate_application, dossier_context, dossier_view
 from tapif.core.exceptions import DomainError
 from tapif.core.selectors import campaign_current
 from tapif.core.services import institution_request, user_set_language
@@ -67,31 +65,23 @@ def _rule_notes(request, status, section: str) -> dict[str, str]:
 @login_required
 def dossier(request):
     """The candidate's home: start the dossier, or see progress, next step and eligibility."""
-    allowed, _reason = can_own_dossier(request.user)
-    if not allowed:
-        raise PermissionDenied
-    campaign = campaign_current()
-    application = application_for(candidate=request.user, campaign=campaign)
+    application = candidate_application(request)
     if application is None:
-        return render(request, "candidates/start.html", {"campaign": campaign})
-    return _overview(request)
-
-
-@dossier_view
-def _overview(request):
-    context = dossier_context(request)
-    context["couple"] = couple_for(request.dossier)
-    context["couple_invitations"] = couple_invitations_for(request.dossier)
-    context["english"] = request.LANGUAGE_CODE == "en"
+        return render(request, "candidates/start.html", {"campaign": campaign_current()})
+    request.dossier = dossier_load(application.pk)
+    context = dossier_context(
+        request,
+        couple=couple_for(request.dossier),
+        couple_invitations=couple_invitations_for(request.dossier),
+        english=request.LANGUAGE_CODE == "en",
+    )
     return render(request, "candidates/dossier.html", context)
 
 
 @login_required
 @require_POST
 def start(request):
-    allowed, _reason = can_own_dossier(request.user)
-    if not allowed:
-        raise PermissionDenied
+    candidate_application(request)  # candidates only (403 otherwise)
     campaign = campaign_current()
     if campaign is None:
         raise Http404
