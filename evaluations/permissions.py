@@ -63,3 +63,12 @@ def can_invite_evaluator(application, found) -> tuple[bool, str]:
     if found.received is not None:
         return False, "received"
     return True, ""
+
+
+def can_act_for_an_institution(user: User) -> tuple[bool, str]:
+    """Only institution accounts (not staff) reach these pages; approval is checked per page."""
+    if not user.is_authenticated:
+        return False, "anonymous"
+    if user.is_staff or user.kind != UserKind.INSTITUTION:
+        return False, "not an institution account"
+    return True, ""

@@ -9,12 +9,12 @@ from __future__ import annotations
 import datetime as dt
 from dataclasses import dataclass, field
 
-from django.db.models import Exists, OuterRef, QuerySet
+from django.db.models import Exists, OuterRef, Q, QuerySet
 from django.utils import timezone
 
 from candidates.models import Application
 from evaluations.choices import EvaluationStatus, RequestStatus
-from evaluations.models import Evaluation, EvaluationRequest
+from evaluations.models import Evaluation, EvaluationRequest, InstitutionContact, Professor
 from evaluations.services import EVALUATION_FIELDS, UNOPENED_AFTER_DAYS
 from tapif.core.models import Institution, User
 
@@ -107,3 +107,58 @@ def evaluation_rows(evaluation: Evaluation | None) -> list[tuple[str, str]]:
             value = getattr(evaluation, f"get_{name}_display")()
         rows.append((str(model_field.verbose_name), "" if value is None else str(value)))
     return rows
+
+
+# --- the institution contact's pages: progress only, never the evaluation ---------------------
+
+
+#: What the progress table reads of a request; nothing of the evaluation or the decline reason.
+PROGRESS_FIELDS = (
+    "status",
+    "evaluator_name",
+    "created_at",
+    "sent_at",
+    "opened_at",
+    "submitted_at",
+    "declined_at",
+    "application",
+    "application__candidate",
+    "application__candidate__first_name",
+    "application__candidate__last_name",
+    "application__candidate__email",
+    "professor",
+    "professor__full_name",
+)
+
+
+def contact_of(user: User) -> InstitutionContact | None:
+    return InstitutionContact.objects.select_related("institution").filter(user=user).first()
+
+
+def institution_professors(institution: Institution) -> QuerySet[Professor]:
+    return Professor.objects.filter(institution=institution).order_by(
+        "-is_active", "full_name", "pk"
+    )
+
+
+def institution_requests(institution: Institution) -> QuerySet[EvaluationRequest]:
+    """Requests naming the institution, or naming none and opened by one of its active
+    professors, newest first. Replaced requests are dead links and are left out.
+
+    A contact lists professors by e-mail address, so an address alone must not reveal a
+    candidate who named another institution (or none, before the professor opened the link).
+    """
+    return (
+        EvaluationRequest.objects.filter(
+            Q(institution=institution)
+            | Q(
+                institution__isnull=True,
+                professor__institution=institution,
+                professor__is_active=True,
+            )
+        )
+        .exclude(status=RequestStatus.REPLACED)
+        .select_related("application__candidate", "professor")
+        .only(*PROGRESS_FIELDS)
+        .order_by("-created_at", "-pk")
+    )

@@ -13,83 +13,20 @@ from django.contrib import messages
 from django.contrib.auth.decorators import login_required
 from django.core.exceptions import PermissionDenied
 from django.db import transaction
-from django.db.models import Q, QuerySet
 from django.http import HttpRequest, HttpResponse, HttpResponseBadRequest
 from django.shortcuts import get_object_or_404, redirect, render
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_GET, require_POST
 
 from evaluations import services
-from evaluations.choices import ContactStatus, RequestStatus
+from evaluations.choices import ContactStatus
 from evaluations.forms.institution import JoinForm, ProfessorAddForm
-from evaluations.models import EvaluationRequest, InstitutionContact, Professor
-from tapif.core.choices import UserKind
+from evaluations.models import InstitutionContact, Professor
+from evaluations.permissions import can_act_for_an_institution
+from evaluations.selectors import contact_of, institution_professors, institution_requests
 from tapif.core.exceptions import DomainError
-from tapif.core.models import Institution, User
+from tapif.core.models import Institution
 from tapif.core.services import institution_request
-
-#: What the progress table reads of a request; nothing of the evaluation or the decline reason.
-PROGRESS_FIELDS = (
-    "status",
-    "evaluator_name",
-    "created_at",
-    "sent_at",
-    "opened_at",
-    "submitted_at",
-    "declined_at",
-    "application",
-    "application__candidate",
-    "application__candidate__first_name",
-    "application__candidate__last_name",
-    "application__candidate__email",
-    "professor",
-    "professor__full_name",
-)
-
-
-# --- who may come here, and the reads these pages need -----------------------------------------
-
-
-def can_act_for_an_institution(user: User) -> tuple[bool, str]:
-    """Only institution accounts (not staff) reach these pages; approval is checked per page."""
-    if not user.is_authenticated:
-        return False, "anonymous"
-    if user.is_staff or user.kind != UserKind.INSTITUTION:
-        return False, "not an institution account"
-    return True, ""
-
-
-def contact_of(user: User) -> InstitutionContact | None:
-    return InstitutionContact.objects.select_related("institution").filter(user=user).first()
-
-
-def institution_professors(institution: Institution) -> QuerySet[Professor]:
-    return Professor.objects.filter(institution=institution).order_by(
-        "-is_active", "full_name", "pk"
-    )
-
-
-def institution_requests(institution: Institution) -> QuerySet[EvaluationRequest]:
-    """Requests naming the institution, or naming none and opened by one of its active
-    professors, newest first. Replaced requests are dead links and are left out.
-
-    A contact lists professors by e-mail address, so an address alone must not reveal a
-    candidate who named another institution (or none, before the professor opened the link).
-    """
-    return (
-        EvaluationRequest.objects.filter(
-            Q(institution=institution)
-            | Q(
-                institution__isnull=True,
-                professor__institution=institution,
-                professor__is_active=True,
-            )
-        )
-        .exclude(status=RequestStatus.REPLACED)
-        .select_related("application__candidate", "professor")
-        .only(*PROGRESS_FIELDS)
-        .order_by("-created_at", "-pk")
-    )
 
 
 def institution_view(view):
