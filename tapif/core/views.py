@@ -60,7 +60,11 @@ def switch_language(request: HttpRequest) -> HttpResponse:
         next_url = "/"
     if request.user.is_authenticated:
         user_set_language(user=request.user, language=language)
-    response = HttpResponseRedirect(translate_url(next_url, language))
+    # The URL is resolved in its own language: /fr/… only resolves while French is active,
+    # whatever the browser's Accept-Language made active for this request.
+    with translation.override(translation.get_language_from_path(next_url)):
+        target = translate_url(next_url, language)
+    response = HttpResponseRedirect(target)
     response.set_cookie(
         settings.LANGUAGE_COOKIE_NAME,
         language,

@@ -72,3 +72,19 @@ def test_every_page_offers_the_other_language(client):
         assert 'action="/language/"' in html
         assert f'name="next" value="{path}"' in html
         assert other in html
+
+
+@pytest.mark.parametrize(
+    ("browser", "next_url", "language", "expected"),
+    [
+        ("en-CA,en;q=0.9", "/fr/accounts/login/", "en", "/en/accounts/login/"),
+        ("fr-CA,fr;q=0.9", "/en/accounts/login/", "fr", "/fr/accounts/login/"),
+    ],
+)
+def test_switch_works_whatever_the_browser_language(client, browser, next_url, language, expected):
+    response = client.post(
+        "/language/",
+        {"language": language, "next": next_url},
+        headers={"accept-language": browser},
+    )
+    assert response["Location"] == expected
