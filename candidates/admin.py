@@ -10,7 +10,7 @@ calls `french_test_verify` and needs `candidates.verify_french_test`.
 from __future__ import annotations
 
 import datetime as dt
-from collections.abc import Iterable, Sequence
+from collections.abc import Iterable
 from typing import Any
 
 from django import forms
@@ -24,7 +24,7 @@ from django.template.defaultfilters import filesizeformat, linebreaksbr
 from django.template.response import TemplateResponse
 from django.urls import reverse
 from django.utils import formats, timezone, translation
-from django.utils.html import format_html, format_html_join
+from django.utils.html import format_html
 from django.utils.text import capfirst
 from django.utils.translation import gettext, ngettext
 from django.utils.translation import gettext_lazy as _
@@ -41,6 +41,7 @@ from candidates.selectors import (
     dossier_status,
 )
 from candidates.services import application_reopen, french_test_verify
+from tapif.core.admin_display import html_list, html_table, short_date
 from tapif.core.exceptions import DomainError
 
 DAYS_PER_MONTH = 365.25 / 12
@@ -86,38 +87,10 @@ FRENCH_TEST_FIELDS = {
 # --- small HTML helpers (every value goes through format_html, so it is escaped) ---------------
 
 
-def _table(headers: Sequence[Any], rows: Iterable[Sequence[Any]], *, empty: Any) -> str:
-    rows = list(rows)
-    if not rows:
-        return format_html("<p>{}</p>", empty)
-    head = format_html_join("", '<th scope="col">{}</th>', ((h,) for h in headers))
-    body = format_html_join(
-        "",
-        "<tr>{}</tr>",
-        ((format_html_join("", "<td>{}</td>", ((cell,) for cell in row)),) for row in rows),
-    )
-    return format_html("<table><thead><tr>{}</tr></thead><tbody>{}</tbody></table>", head, body)
-
-
-def _list(items: Iterable[Any], *, empty: Any) -> str:
-    items = list(items)
-    if not items:
-        return format_html("<p>{}</p>", empty)
-    return format_html("<ul>{}</ul>", format_html_join("", "<li>{}</li>", ((i,) for i in items)))
-
-
 def _yes_no(value: bool | None) -> Any:
     if value is None:
         return _("Not answered")
     return _("Yes") if value else _("No")
-
-
-def _date(value: dt.date | dt.datetime | None) -> str:
-    if value is None:
-        return "—"
-    if isinstance(value, dt.datetime):
-        return formats.date_format(timezone.localtime(value), "SHORT_DATETIME_FORMAT")
-    return formats.date_format(value, "SHORT_DATE_FORMAT")
 
 
 def _country(code: str) -> str:
@@ -136,7 +109,7 @@ def _field_value(instance: Any, field: Any) -> Any:
     if field.get_internal_type() == "BooleanField":
         return _yes_no(value)
     if isinstance(value, dt.date):
-        return _date(value)
+        return short_date(value)
     if value in (None, ""):
         return "—"
     return str(value)
@@ -152,7 +125,7 @@ def _answers(instance: Any, *, skip: Iterable[str] = ()) -> str:
         for field in instance._meta.concrete_fields
         if field.name not in hidden
     ]
-    return _table([_("Question"), _("Answer")], rows, empty="")
+    return html_table([_("Question"), _("Answer")], rows, empty="")
 
 
 def _label(instance: Any, name: str) -> str:
@@ -234,12 +207,13 @@ class ApplicationAdmin(admin.ModelAdmin):
         "candidate_name",
         "candidate_email",
         "status",
+        "payment_status",
         "eligibility",
         "current_documents_count",
         "submitted_at",
         "campaign",
     ]
-    list_filter = ["campaign", "status", SubmittedFilter]
+    list_filter = ["campaign", "status", "payment_status", SubmittedFilter]
     search_fields = [
         "number",
         "candidate__email",
@@ -407,7 +381,7 @@ class ApplicationAdmin(admin.ModelAdmin):
     @admin.display(description=_("answers"))
     def french_display(self, obj: Application) -> str:
         dossier = self._dossier(obj)
-        courses = _table(
+        courses = html_table(
             [_("course"), _("level"), _("grade"), _("year")],
             (
                 (c.title, c.level, c.grade or "—", c.year or "—")
@@ -437,7 +411,7 @@ class ApplicationAdmin(admin.ModelAdmin):
         if french.test_verified_at:
             verifier = french.test_verified_by
             verified = gettext("Yes, on %(when)s by %(who)s") % {
-                "when": _date(french.test_verified_at),
+                "when": short_date(french.test_verified_at),
                 "who": verifier.email if verifier else "—",
             }
         else:
@@ -450,7 +424,7 @@ class ApplicationAdmin(admin.ModelAdmin):
                 '<a href="{}">{}</a> ({})',
                 reverse("candidates:document_download", kwargs={"pk": certificate.pk}),
                 certificate.original_name,
-                _date(certificate.uploaded_at),
+                short_date(certificate.uploaded_at),
             )
             if certificate
             else _("Not uploaded")
@@ -458,11 +432,11 @@ class ApplicationAdmin(admin.ModelAdmin):
         rows = [
             (_label(french, "test_name"), french.get_test_name_display() or "—"),
             (_label(french, "test_level"), french.get_test_level_display() or "—"),
-            (_label(french, "test_date"), _date(french.test_date)),
+            (_label(french, "test_date"), short_date(french.test_date)),
             (_label(french, "test_verified_at"), verified),
             (_("Certificate"), certificate_link),
         ]
-        return _table([_("Question"), _("Answer")], rows, empty="")
+        return html_table([_("Question"), _("Answer")], rows, empty="")
 
     @admin.display(description=_("entries"))
     def experience_display(self, obj: Application) -> str:
@@ -475,15 +449,15 @@ class ApplicationAdmin(admin.ModelAdmin):
                 e.organisation or "—",
                 _country(e.country),
                 e.get_abroad_activity_display() or "—",
-                _date(e.start_date),
-                _date(e.end_date) if e.end_date else _("ongoing"),
+                short_date(e.start_date),
+                short_date(e.end_date) if e.end_date else _("ongoing"),
                 e.hours_per_week if e.hours_per_week is not None else "—",
                 _duration(e.days(today)),
                 linebreaksbr(e.description) if e.description else "—",
             )
             for e in entries
         ]
-        table = _table(
+        table = html_table(
             [
                 _("type"),
                 _("role or title"),
@@ -504,7 +478,7 @@ class ApplicationAdmin(admin.ModelAdmin):
         for e in entries:
             totals[e.kind] = totals.get(e.kind, 0) + e.days(today)
             labels[e.kind] = e.get_kind_display()
-        summary = _list(
+        summary = html_list(
             (format_html("{}: {}", labels[kind], _duration(days)) for kind, days in totals.items()),
             empty="",
         )
@@ -524,14 +498,14 @@ class ApplicationAdmin(admin.ModelAdmin):
                 % {"words": count_words(assets.motivation_letter), "target": target},
                 linebreaksbr(assets.motivation_letter) if assets.motivation_letter else "—",
             )
-            choices = _list(
+            choices = html_list(
                 (
                     format_html("{}. {}", rank, academie)
                     for rank, academie in enumerate(assets.academie_choices, start=1)
                 ),
                 empty=_("No académie chosen."),
             )
-            answers = _table(
+            answers = html_table(
                 [_("Question"), _("Answer")],
                 [
                     (_("Académies in order of preference"), choices),
@@ -544,7 +518,7 @@ class ApplicationAdmin(admin.ModelAdmin):
                 ],
                 empty="",
             )
-        participations = _table(
+        participations = html_table(
             [_("school year"), _("académie")],
             ((p.school_year, p.academie) for p in dossier.previous_participations.all()),
             empty=_("No previous participation."),
@@ -562,14 +536,14 @@ class ApplicationAdmin(admin.ModelAdmin):
                     d.original_name,
                 ),
                 filesizeformat(d.size),
-                _date(d.uploaded_at),
+                short_date(d.uploaded_at),
                 d.uploaded_by.email if d.uploaded_by else "—",
                 _("current") if d.is_current else _("replaced"),
-                _date(d.expires_on),
+                short_date(d.expires_on),
             )
             for d in document_versions(obj)
         ]
-        return _table(
+        return html_table(
             [
                 _("document"),
                 _("original file name"),
@@ -589,13 +563,13 @@ class ApplicationAdmin(admin.ModelAdmin):
         if status.complete:
             return format_html("<p>{}</p>", _("Complete: nothing is missing."))
         rows = [
-            (section.title, _list(section.missing, empty=""))
+            (section.title, html_list(section.missing, empty=""))
             for section in status.sections
             if section.missing
         ]
         if status.documents_missing:
-            rows.append((_("Documents"), _list(status.documents_missing, empty="")))
-        return _table([_("section"), _("missing")], rows, empty="")
+            rows.append((_("Documents"), html_list(status.documents_missing, empty="")))
+        return html_table([_("section"), _("missing")], rows, empty="")
 
     @admin.display(description=_("eligibility"))
     def eligibility_display(self, obj: Application) -> str:
@@ -611,24 +585,39 @@ class ApplicationAdmin(admin.ModelAdmin):
         return format_html(
             "<p><strong>{}</strong></p>{}",
             ELIGIBILITY_LABELS[verdict.eligible],
-            _table([_("rule"), _("status"), _("message")], rows, empty=""),
+            html_table([_("rule"), _("status"), _("message")], rows, empty=""),
         )
 
-    @admin.display(description=_("status changes"))
+    @admin.display(description=_("status changes and events"))
     def timeline_display(self, obj: Application) -> str:
+        """Status changes (staff labels, from and to) and recorded events (the fee…), in order."""
+        dossier = self._dossier(obj)
         labels = dict(ApplicationStatus.choices)
-        rows = [
+        entries = [
             (
-                _date(change.created_at),
+                change.created_at,
                 labels.get(change.from_status, "—") if change.from_status else "—",
                 labels.get(change.to_status, change.to_status),
-                change.actor.email if change.actor else "—",
-                linebreaksbr(change.reason) if change.reason else "—",
+                change.actor,
+                change.reason,
             )
-            for change in self._dossier(obj).status_changes.all()
+            for change in dossier.status_changes.all()
+        ] + [
+            (event.created_at, "—", event.get_kind_display(), event.actor, event.note)
+            for event in dossier.events.all()
         ]
-        return _table(
-            [_("when"), _("from"), _("to"), _("by"), _("reason")],
+        rows = [
+            (
+                short_date(when),
+                before,
+                after,
+                actor.email if actor else "—",
+                linebreaksbr(reason) if reason else "—",
+            )
+            for when, before, after, actor, reason in sorted(entries, key=lambda e: e[0])
+        ]
+        return html_table(
+            [_("when"), _("from"), _("to, or event"), _("by"), _("reason or note")],
             rows,
             empty=_("No status change yet."),
         )

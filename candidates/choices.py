@@ -136,3 +136,39 @@ class DocumentKind(models.TextChoices):
 DOCUMENTS_WITH_EXPIRY = frozenset(
     {DocumentKind.PASSPORT, DocumentKind.CITIZENSHIP_PASSPORT, DocumentKind.EU_PASSPORT}
 )
+
+
+class PaymentStatus(models.TextChoices):
+    """Where the dossier's application fee stands (the payments app records it here)."""
+
+    DECLARED = "declared", _("Declared")
+    MATCHED = "matched", _("Matched to a bank line")
+    VERIFIED = "verified", _("Verified")
+    REJECTED = "rejected", _("Rejected")
+    REFUNDED = "refunded", _("Refunded")
+
+
+#: A payment in one of these states counts for the dossier (one at most, by constraint).
+LIVE_PAYMENT_STATUSES = frozenset(
+    {PaymentStatus.DECLARED, PaymentStatus.MATCHED, PaymentStatus.VERIFIED}
+)
+
+# What the candidate reads about their fee.
+PAYMENT_CANDIDATE_LABELS = {
+    "": _("Not declared yet"),
+    PaymentStatus.DECLARED: _("Declared, waiting for the embassy's bank statement"),
+    PaymentStatus.MATCHED: _("Received, waiting for the embassy's verification"),
+    PaymentStatus.VERIFIED: _("Payment verified"),
+    PaymentStatus.REJECTED: _("Rejected: declare your payment again"),
+    PaymentStatus.REFUNDED: _("Refunded"),
+}
+
+
+class DossierEventKind(models.TextChoices):
+    """Timeline entries that are not status changes: facts higher apps record on the dossier."""
+
+    PAYMENT_DECLARED = "payment_declared", _("Application fee declared")
+    PAYMENT_MATCHED = "payment_matched", _("Application fee received by the embassy")
+    PAYMENT_VERIFIED = "payment_verified", _("Application fee verified")
+    PAYMENT_REJECTED = "payment_rejected", _("Application fee rejected")
+    PAYMENT_REFUNDED = "payment_refunded", _("Payment refunded")

@@ -14,9 +14,11 @@ from django.utils.translation import gettext_lazy as _
 
 from candidates.choices import (
     DOCUMENTS_WITH_EXPIRY,
+    LIVE_PAYMENT_STATUSES,
     Citizenship,
     DocumentKind,
     FrenchProofRoute,
+    PaymentStatus,
 )
 
 _WORD = re.compile(r"[^\W\d_]+(?:['’-][^\W\d_]+)*|\d+", re.UNICODE)
@@ -75,7 +77,6 @@ def required_document_kinds(identity, french) -> list[str]:
     kinds += [DocumentKind.TRANSCRIPTS, DocumentKind.BIRTH_CERTIFICATE]
     if french and french.proof_route == FrenchProofRoute.OFFICIAL_TEST:
         kinds.append(DocumentKind.LANGUAGE_TEST)
-    kinds.append(DocumentKind.FEE_RECEIPT)
     return kinds
 
 
@@ -143,9 +144,19 @@ def french_missing(french) -> list:
     return []
 
 
-def assets_missing(assets, target_words: int) -> list:
+def payment_missing(payment_status: str) -> list:
+    """The fee counts once declared (its receipt uploaded); staff verify it after submission."""
+    if payment_status in LIVE_PAYMENT_STATUSES:
+        return []
+    if payment_status == PaymentStatus.REJECTED:
+        return [_("Application fee: your payment was rejected, declare a new one")]
+    return [_("Application fee: declare your Interac e-Transfer and upload its receipt")]
+
+
+def assets_missing(assets, target_words: int, payment_status: str = "") -> list:
+    payment = payment_missing(payment_status)
     if assets is None:
-        return [_("This section has not been filled in yet.")]
+        return [_("This section has not been filled in yet."), *payment]
     missing = []
     minimum, _low, _high = letter_bounds(target_words)
     words = count_words(assets.motivation_letter)
@@ -162,7 +173,7 @@ def assets_missing(assets, target_words: int) -> list:
         missing.append(_("School level wanted"))
     if not assets.available_from_contract_start:
         missing.append(_("Attestation of availability on 1 October"))
-    return missing
+    return missing + payment
 
 
 def documents_missing(required: list[str], current_documents: dict) -> list:

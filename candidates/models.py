@@ -23,11 +23,13 @@ from candidates.choices import (
     CouplePreference,
     CoupleStatus,
     DocumentKind,
+    DossierEventKind,
     EnrolmentStatus,
     ExperienceKind,
     FrenchProofRoute,
     FrenchStudy,
     OfficialTest,
+    PaymentStatus,
     SchoolLevel,
     Sex,
 )
@@ -86,6 +88,14 @@ class Application(models.Model):
         editable=False,
         help_text=_("evaluation, official_test or staff"),
     )
+    payment_status = models.CharField(
+        _("application fee"),
+        max_length=20,
+        choices=PaymentStatus.choices,
+        blank=True,
+        editable=False,
+        db_index=True,
+    )
 
     class Meta:
         verbose_name = _("application")
@@ -106,6 +116,11 @@ class Application(models.Model):
     @property
     def is_draft(self) -> bool:
         return self.status == ApplicationStatus.DRAFT
+
+    @property
+    def payment_verified(self) -> bool:
+        """The fee has reached the programme's account: the dossier may go to review."""
+        return self.payment_status == PaymentStatus.VERIFIED
 
 
 class Identity(models.Model):
@@ -514,3 +529,32 @@ class StatusChange(models.Model):
 
     def __str__(self) -> str:
         return f"{self.application}: {self.from_status or '∅'} → {self.to_status}"
+
+
+class DossierEvent(models.Model):
+    """A timeline entry that is not a status change (the fee declared, matched, verified…).
+
+    Higher apps record them through `candidates.services.dossier_event_record`; the candidate
+    reads them beside the status changes, `note` included (a rejection's reason, say).
+    """
+
+    application = models.ForeignKey(Application, on_delete=models.CASCADE, related_name="events")
+    kind = models.CharField(_("event"), max_length=30, choices=DossierEventKind.choices)
+    actor = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        verbose_name=_("by"),
+        null=True,
+        blank=True,
+        on_delete=models.SET_NULL,
+        related_name="+",
+    )
+    note = models.TextField(_("note"), blank=True)
+    created_at = models.DateTimeField(_("when"), default=timezone.now)
+
+    class Meta:
+        verbose_name = _("dossier event")
+        verbose_name_plural = _("dossier events")
+        ordering = ["created_at", "id"]
+
+    def __str__(self) -> str:
+        return f"{self.application}: {self.kind}"

@@ -8,7 +8,14 @@ from django.db.models import Prefetch, Q, QuerySet
 from django.utils import translation
 
 from candidates import completeness
-from candidates.choices import DOCUMENTS_WITH_EXPIRY, Citizenship, CoupleStatus, ExperienceKind
+from candidates.choices import (
+    CANDIDATE_LABELS,
+    DOCUMENTS_WITH_EXPIRY,
+    Citizenship,
+    CoupleStatus,
+    DossierEventKind,
+    ExperienceKind,
+)
 from candidates.eligibility import CampaignRules, Facts, Verdict, evaluate
 from candidates.models import Application, Couple, Document, PreviousParticipation
 from tapif.core.models import Campaign, User
@@ -47,6 +54,7 @@ def dossier_load(application_id: int) -> Application:
                 to_attr="current_documents",
             ),
             "status_changes__actor",
+            "events__actor",
         )
         .get(pk=application_id)
     )
@@ -162,7 +170,9 @@ def dossier_status(application: Application) -> DossierStatus:
         completeness.SectionState(
             "assets",
             completeness.assets_missing(
-                section_of(application, "assets"), application.campaign.motivation_letter_words
+                section_of(application, "assets"),
+                application.campaign.motivation_letter_words,
+                application.payment_status,
             ),
         ),
     ]
@@ -197,3 +207,25 @@ def couple_invitations_for(application: Application) -> QuerySet[Couple]:
 
 def document_versions(application: Application) -> QuerySet[Document]:
     return application.documents.select_related("uploaded_by").order_by("kind", "-uploaded_at")
+
+
+@dataclass(frozen=True)
+class TimelineItem:
+    """One line of the candidate's history: a status change or a recorded fact."""
+
+    created_at: object
+    label: str
+    actor: User | None
+    reason: str
+
+
+def dossier_timeline(application: Application) -> list[TimelineItem]:
+    """Status changes and events of a loaded dossier, oldest first."""
+    items = [
+        TimelineItem(c.created_at, CANDIDATE_LABELS[c.to_status], c.actor, c.reason)
+        for c in application.status_changes.all()
+    ] + [
+        TimelineItem(e.created_at, DossierEventKind(e.kind).label, e.actor, e.note)
+        for e in application.events.all()
+    ]
+    return sorted(items, key=lambda item: item.created_at)

@@ -16,7 +16,9 @@ from candidates.choices import (
     ApplicationStatus,
     CoupleStatus,
     DocumentKind,
+    DossierEventKind,
     FrenchProofRoute,
+    PaymentStatus,
 )
 from candidates.documents import DocumentRejected, inspect_upload
 from candidates.models import (
@@ -24,6 +26,7 @@ from candidates.models import (
     Assets,
     Couple,
     Document,
+    DossierEvent,
     FrenchProfile,
     Identity,
     NumberSequence,
@@ -408,6 +411,37 @@ def application_record_evaluator_status(
         french.evaluator_status = status
         french.save(update_fields=["evaluator_status", "updated_at"])
     return french
+
+
+def dossier_event_record(
+    *, application: Application, kind: DossierEventKind, actor: User | None, note: str = ""
+) -> DossierEvent:
+    """Add a fact to the dossier's timeline (call inside the change's own transaction)."""
+    return DossierEvent.objects.create(
+        application=application, kind=kind, actor=actor, note=note.strip()
+    )
+
+
+@transaction.atomic
+def application_record_payment(
+    *,
+    application: Application,
+    status: PaymentStatus | str,
+    event: DossierEventKind,
+    actor: User | None,
+    note: str = "",
+) -> Application:
+    """The payments app tells the dossier where its application fee stands, on its timeline.
+
+    `status` is the state of the fee as a whole ('' once no payment counts any more); `event`
+    says what happened, with `note` shown to the candidate (a rejection's reason, say).
+    """
+    application = _lock(application)
+    if application.payment_status != status:
+        application.payment_status = status
+        application.save(update_fields=["payment_status", "updated_at"])
+    dossier_event_record(application=application, kind=event, actor=actor, note=note)
+    return application
 
 
 @transaction.atomic

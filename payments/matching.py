@@ -349,6 +349,7 @@ class MatchedBy(StrEnum):
     MEMO = "memo"
     REFERENCE = "reference"
     EMAIL = "email"
+    MANUAL = "manual"
 
 
 @dataclass(frozen=True)
@@ -375,11 +376,13 @@ _HOW_EN = {
     MatchedBy.MEMO: "its number is in the memo",
     MatchedBy.REFERENCE: "the candidate declared this reference number",
     MatchedBy.EMAIL: "the sender’s e-mail is the candidate’s",
+    MatchedBy.MANUAL: "assigned by hand",
 }
 _HOW_FR = {
     MatchedBy.MEMO: "son numéro figure dans le message",
     MatchedBy.REFERENCE: "le candidat a déclaré ce numéro de référence",
     MatchedBy.EMAIL: "le courriel de l’expéditeur est celui du candidat",
+    MatchedBy.MANUAL: "attribué à la main",
 }
 
 
@@ -435,6 +438,14 @@ def match_line(
             "numéro de référence ni le courriel de l’expéditeur n’appartiennent à un seul "
             "dossier.",
         )
+    return judge_line(line, dossier, how, fee=fee, currency=currency)
+
+
+def judge_line(
+    line: StatementLine, dossier: DossierFacts, how: MatchedBy, *, fee: Decimal, currency: str
+) -> MatchResult:
+    """The outcome of a line once its dossier is known (found by `match_line` or by staff):
+    the amount and currency must be the fee's, and a dossier already paid gets a DUPLICATE."""
     number = dossier.number
     paid = f"{line.amount:.2f} {line.currency}"
     due = f"{fee:.2f} {currency.upper()}"

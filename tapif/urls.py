@@ -13,6 +13,7 @@ urlpatterns = [
 
 urlpatterns += i18n_patterns(
     path("accounts/", include("allauth.urls")),
+    path("dossier/fee/", include("payments.urls")),
     path("dossier/", include("candidates.urls")),
     path("evaluations/", include("evaluations.urls")),
     path("eligibility/", candidates_public.eligibility_check, name="eligibility_check"),

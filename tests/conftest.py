@@ -1,3 +1,4 @@
+import os
 from pathlib import Path
 
 import pytest
@@ -10,9 +11,11 @@ from tapif.core.models import Campaign
 
 
 @pytest.fixture(scope="session", autouse=True)
-def _cache_per_xdist_worker(worker_id):
+def _cache_per_xdist_worker():
     """On Redis (CACHE_URL), give each xdist worker its own database: cache.clear() is FLUSHDB,
     and one worker clearing must not wipe the rate-limit counters another is counting."""
+    # Read from the environment, so the suite also runs with xdist disabled (-p no:xdist).
+    worker_id = os.environ.get("PYTEST_XDIST_WORKER", "master")
     location = str(settings.CACHES["default"].get("LOCATION", ""))
     if worker_id == "master" or not location.startswith(("redis://", "rediss://")):
         yield

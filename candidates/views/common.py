@@ -8,7 +8,7 @@ from django.contrib.auth.decorators import login_required
 from django.core.exceptions import PermissionDenied
 from django.shortcuts import redirect
 
-from candidates.choices import CANDIDATE_LABELS
+from candidates.choices import CANDIDATE_LABELS, PAYMENT_CANDIDATE_LABELS
 from candidates.permissions import can_own_dossier
 from candidates.selectors import application_for, dossier_load, dossier_status
 from tapif.core.selectors import campaign_current
@@ -48,5 +48,7 @@ def dossier_context(request, **extra) -> dict:
         "status": dossier_status(dossier),
         "editable": dossier.is_draft and not dossier.campaign.has_closed(),
         "application_status_label": CANDIDATE_LABELS[dossier.status],
+        "payment_label": PAYMENT_CANDIDATE_LABELS[dossier.payment_status],
+        "fee_memo": dossier.campaign.etransfer_memo_for(dossier.number),
         **extra,
     }

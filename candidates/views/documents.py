@@ -68,9 +68,8 @@ GUIDANCE = {
         "Your TCF, TEF, DELF or DALF results. You must have them by %(test_deadline)s."
     ),
     DocumentKind.FEE_RECEIPT: gettext_lazy(
-        "The receipt of your Interac e-Transfer of the application fee (a screenshot or the "
-        "confirmation saved as PDF). It is the document the programme’s instructions ask for in "
-        "“5. Mes atouts → Éléments spécifiques”."
+        "The receipt of your Interac e-Transfer of the application fee, declared with the "
+        "payment in “Application fee”."
     ),
     DocumentKind.CRIMINAL_RECORD: gettext_lazy(
         "A standard level 1 criminal record check. Optional with the application: it is needed "
@@ -168,7 +167,6 @@ def _page(request, failed: DocumentUploadForm | None = None):
     context.update(
         slots=slots,
         failed_slot=next((s for s in slots if failed is not None and s.form is failed), None),
-        memo=context["campaign"].etransfer_memo_for(context["application"].number),
     )
     return render(request, "candidates/documents.html", context)
 

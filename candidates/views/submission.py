@@ -10,8 +10,8 @@ from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
 
 from candidates import services
-from candidates.choices import CANDIDATE_LABELS, ApplicationStatus
-from candidates.selectors import couple_for
+from candidates.choices import ApplicationStatus
+from candidates.selectors import couple_for, dossier_timeline
 from candidates.views.common import dossier_context, dossier_view
 from tapif.core.exceptions import DomainError
 from tapif.core.pdf import render_pdf
@@ -99,11 +99,9 @@ def summary_pdf(request):
 @dossier_view
 def timeline(request):
     application = request.dossier
-    changes = [
-        {"change": change, "label": CANDIDATE_LABELS[change.to_status]}
-        for change in application.status_changes.all()
-    ]
     context = dossier_context(
-        request, changes=changes, next_step=NEXT_STEPS.get(application.status, "")
+        request,
+        changes=dossier_timeline(application),
+        next_step=NEXT_STEPS.get(application.status, ""),
     )
     return render(request, "candidates/timeline.html", context)

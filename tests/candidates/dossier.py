@@ -7,7 +7,7 @@ import datetime as dt
 from django.core.files.uploadedfile import SimpleUploadedFile
 
 from candidates import services
-from candidates.choices import DocumentKind
+from candidates.choices import DocumentKind, DossierEventKind, PaymentStatus
 from candidates.models import Application
 from tapif.core.models import Academie, Institution
 from tests.candidates.factories import tiny_pdf
@@ -79,15 +79,24 @@ def upload(application: Application, kind: str, expires_on: dt.date | None = Non
 
 def fill_documents(application: Application, passport_expiry=dt.date(2030, 1, 1)) -> None:
     upload(application, DocumentKind.PASSPORT, passport_expiry)
-    for kind in (
-        DocumentKind.TRANSCRIPTS,
-        DocumentKind.BIRTH_CERTIFICATE,
-        DocumentKind.FEE_RECEIPT,
-    ):
+    for kind in (DocumentKind.TRANSCRIPTS, DocumentKind.BIRTH_CERTIFICATE):
         upload(application, kind)
+
+
+def declare_fee(application: Application) -> None:
+    """What the payments app records once the candidate declares their e-Transfer (the dossier
+    tests stay below the payments app; tests/payments declares real payments)."""
+    services.application_record_payment(
+        application=application,
+        status=PaymentStatus.DECLARED,
+        event=DossierEventKind.PAYMENT_DECLARED,
+        actor=application.candidate,
+    )
 
 
 def complete_dossier(application: Application) -> Application:
     fill_sections(application)
     fill_documents(application)
+    declare_fee(application)
+    application.refresh_from_db(fields=["payment_status"])
     return application

@@ -334,8 +334,7 @@ def test_change_page_shows_completeness_eligibility_and_timeline(admin_client, f
     # Completeness: every section is answered; the documents still missing, by name.
     assert (
         "<td>Documents</td><td><ul><li>Transcripts of the last two completed years (stamped)</li>"
-        "<li>Birth certificate</li><li>Official French test certificate</li>"
-        "<li>Application fee receipt</li></ul></td>"
+        "<li>Birth certificate</li><li>Official French test certificate</li></ul></td>"
     ) in html
     assert "<td>1. Identity</td>" not in html
     # Eligibility rule by rule, in the staff member's language.

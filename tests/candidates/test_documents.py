@@ -79,16 +79,15 @@ def test_page_shows_one_card_per_required_document_plus_the_optional_one(owner, 
         (DocumentKind.PASSPORT, True, None),
         (DocumentKind.TRANSCRIPTS, True, None),
         (DocumentKind.BIRTH_CERTIFICATE, True, None),
-        (DocumentKind.FEE_RECEIPT, True, None),
         (DocumentKind.CRIMINAL_RECORD, False, None),
     ]
     html = response.content.decode()
-    assert html.count('enctype="multipart/form-data"') == 5
+    # The fee receipt is declared with the payment, on the application fee page.
+    assert html.count('enctype="multipart/form-data"') == 4
     assert '<h2 id="document-passport-title">Passport</h2>' in html
     assert "It must be valid until at least 30 October 2027" in html
     assert "transcripts of the last two completed years of study, bearing the university" in html
     assert "A copy of your birth certificate, in French or in English." in html
-    assert "“5. Mes atouts → Éléments spécifiques”" in html
 
 
 def test_page_offers_pdf_and_images_and_a_date_input_for_the_passport(owner):
@@ -108,8 +107,10 @@ def test_page_offers_pdf_and_images_and_a_date_input_for_the_passport(owner):
     assert '<label for="id_passport-file">Passport: file to upload</label>' in html
 
 
-def test_fee_card_gives_the_exact_etransfer_instructions_with_a_nonced_copy_script(owner, dossier):
-    response = owner.get(url("documents"))
+def test_section_5_gives_the_exact_etransfer_instructions_with_a_nonced_copy_script(
+    owner, dossier
+):
+    response = owner.get(url("assets"))
     html = response.content.decode()
 
     campaign = dossier.campaign
@@ -139,7 +140,6 @@ def test_page_follows_the_documents_the_dossier_requires(owner, dossier):
         DocumentKind.EU_PASSPORT,
         DocumentKind.TRANSCRIPTS,
         DocumentKind.BIRTH_CERTIFICATE,
-        DocumentKind.FEE_RECEIPT,
         DocumentKind.CRIMINAL_RECORD,
     ]
 
@@ -184,7 +184,7 @@ def test_a_passport_expiring_too_early_carries_the_rule_message(owner):
     [
         (DocumentKind.TRANSCRIPTS, PDF, "relevés 2024-2025.pdf", "application/pdf", "pdf"),
         (DocumentKind.BIRTH_CERTIFICATE, tiny_png(), "birth.png", "image/png", "png"),
-        (DocumentKind.FEE_RECEIPT, tiny_jpeg(), "receipt.JPG", "image/jpeg", "jpg"),
+        (DocumentKind.CRIMINAL_RECORD, tiny_jpeg(), "check.JPG", "image/jpeg", "jpg"),
     ],
 )
 def test_upload_stores_a_real_file_under_a_generated_name(

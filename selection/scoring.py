@@ -1,0 +1,360 @@
+"""Merit scoring of dossiers by staff reviewers (issue 6).
+
+Pure Python on purpose (no Django import): the review form, the ranking and the committee's
+pages all call these functions, and the rules are tested without a database.
+
+The rules:
+- A campaign scores dossiers on criteria, each a `Criterion(code, weight)` with a weight that is
+  a Decimal (or an int) strictly greater than 0: a criterion that counts for nothing is not a
+  criterion, so `Criterion` refuses a weight of 0 when it is built, and `reviewer_score` never
+  divides by a total of 0. A list of criteria must be non-empty with distinct codes.
+  `DEFAULT_CRITERIA` holds the programme's seven criteria, their default weights and their
+  English and French labels; `default_criteria()` builds them.
+- A reviewer's score sheet maps every criterion code to whole points on the rubric 0 to
+  `MAX_POINTS` (5). Every criterion must be scored, no other code may appear, and each value must
+  be an int (True and False are refused, although Python counts them as 1 and 0).
+- A reviewer's score (`reviewer_score`) is sum(weight * points) / sum(weight * 5) * 100, rounded
+  half-up to 2 decimals: all 5s give 100.00, all 0s give 0.00.
+- The merit score of a dossier (`merit_score`) is the mean or the median (the campaign chooses,
+  `Aggregation`) of its reviewers' scores, None while no one has reviewed it. It is computed
+  from the exact, unrounded reviewers' scores and rounded half-up to 2 decimals once, at the
+  end: rounding twice could move a dossier by 0.01 and change its rank. The median of an even
+  number of scores is the mean of the two middle ones. The order of the sheets does not matter.
+- The disagreement (`disagreement`) is the highest minus the lowest reviewer's score, as
+  `reviewer_score` returns them (2 decimals), so it is exactly the difference staff see between
+  two figures on the page; 0.00 with fewer than 2 sheets. A dossier needs a second look
+  (`needs_second_look`) when the disagreement is strictly greater than the campaign's
+  threshold, a Decimal (or int) of 0 or more.
+- A French level from an evaluation becomes rubric points (`french_level_points`): A1 0, A2 1,
+  B1 2, B2 3, C1 4, C2 5, whatever the case and surrounding spaces; None or an empty text gives
+  None (no level known yet, the reviewer decides); anything else is an error.
+- Every refusal is a `ScoringError` with an English and a French message and the criterion codes
+  at fault, if any.
+
+Points and weights are read exactly (Fraction inside): no binary float ever touches a score.
+"""
+
+from __future__ import annotations
+
+import statistics
+from collections.abc import Iterable, Mapping, Sequence
+from dataclasses import dataclass
+from decimal import Decimal
+from enum import StrEnum
+from fractions import Fraction
+from typing import NamedTuple
+
+MIN_POINTS = 0
+MAX_POINTS = 5
+CEFR_POINTS = {"A1": 0, "A2": 1, "B1": 2, "B2": 3, "C1": 4, "C2": 5}
+
+_HUNDRED = Fraction(100)
+_HALF = Fraction(1, 2)
+_CENT = Decimal("0.01")
+
+
+class ScoringError(ValueError):
+    """A criterion, a score sheet or a setting the scoring cannot use; `criteria` names the
+    criterion codes at fault (empty when the fault is not one criterion's)."""
+
+    def __init__(self, message_en: str, message_fr: str, *, criteria: Iterable[str] = ()) -> None:
+        self.message_en = message_en
+        self.message_fr = message_fr
+        self.criteria = tuple(criteria)
+        super().__init__(message_en)
+
+    def __str__(self) -> str:
+        return self.message_en
+
+
+class Aggregation(StrEnum):
+    """How a campaign combines its reviewers' scores into the merit score."""
+
+    MEAN = "mean"
+    MEDIAN = "median"
+
+
+class CriterionDefault(NamedTuple):
+    code: str
+    weight: Decimal
+    label_en: str
+    label_fr: str
+
+
+DEFAULT_CRITERIA: tuple[CriterionDefault, ...] = (
+    CriterionDefault("french_level", Decimal(3), "French level", "Niveau de français"),
+    CriterionDefault(
+        "teaching_experience", Decimal(2), "Teaching experience", "Expérience d’enseignement"
+    ),
+    CriterionDefault(
+        "children_experience",
+        Decimal(2),
+        "Experience with children or young adults",
+        "Expérience auprès d’enfants ou de jeunes adultes",
+    ),
+    CriterionDefault(
+        "abroad_experience", Decimal(1), "Experience abroad", "Expérience à l’étranger"
+    ),
+    CriterionDefault(
+        "academic_record",
+        Decimal(2),
+        "Academic level and results",
+        "Niveau et résultats universitaires",
+    ),
+    CriterionDefault("motivation", Decimal(2), "Motivation", "Motivation"),
+    CriterionDefault(
+        "professional_project",
+        Decimal(1),
+        "Coherent professional project",
+        "Projet professionnel cohérent",
+    ),
+)
+
+
+def _is_number(value: object) -> bool:
+    # bool is an int subclass, and a float weight would bring binary rounding into the scores.
+    return isinstance(value, Decimal | int) and not isinstance(value, bool)
+
+
+@dataclass(frozen=True)
+class Criterion:
+    """One scored criterion of a campaign; refuses an empty code and a weight that is not > 0."""
+
+    code: str
+    weight: Decimal
+
+    def __post_init__(self) -> None:
+        # A bad criterion would misjudge every dossier of the campaign: fail when it is built.
+        if not isinstance(self.code, str) or not self.code.strip():
+            raise ScoringError(
+                f"A criterion needs a code, got {self.code!r}.",
+                f"Un critère a besoin d’un code, reçu {self.code!r}.",
+            )
+        if not _is_number(self.weight) or not Decimal(self.weight).is_finite():
+            raise ScoringError(
+                f"The weight of the criterion “{self.code}” must be a decimal number, "
+                f"got {self.weight!r}.",
+                f"Le poids du critère « {self.code} » doit être un nombre décimal, "
+                f"reçu {self.weight!r}.",
+                criteria=[self.code],
+            )
+        if self.weight <= 0:
+            raise ScoringError(
+                f"The weight of the criterion “{self.code}” must be greater than 0, "
+                f"got {self.weight}.",
+                f"Le poids du critère « {self.code} » doit être supérieur à 0, reçu {self.weight}.",
+                criteria=[self.code],
+            )
+        object.__setattr__(self, "weight", Decimal(self.weight))
+
+
+def default_criteria() -> tuple[Criterion, ...]:
+    """The programme's criteria with their default weights, in DEFAULT_CRITERIA order."""
+    return tuple(Criterion(default.code, default.weight) for default in DEFAULT_CRITERIA)
+
+
+def _check_criteria(criteria: Sequence[Criterion]) -> None:
+    if not criteria:
+        raise ScoringError(
+            "The campaign has no scoring criteria.",
+            "La campagne n’a aucun critère de notation.",
+        )
+    codes = [criterion.code for criterion in criteria]
+    repeated = sorted({code for code in codes if codes.count(code) > 1})
+    if repeated:
+        raise ScoringError(
+            f"Criteria listed more than once: {', '.join(repeated)}.",
+            f"Critères présents plusieurs fois : {', '.join(repeated)}.",
+            criteria=repeated,
+        )
+
+
+def _check_sheet(points: Mapping[str, int], criteria: Sequence[Criterion]) -> None:
+    if not isinstance(points, Mapping):
+        raise ScoringError(
+            f"A score sheet maps criterion codes to points, got {type(points).__name__}.",
+            "Une grille de notation associe des points aux codes des critères, "
+            f"reçu {type(points).__name__}.",
+        )
+    known = {criterion.code for criterion in criteria}
+    # An unknown code first: a typo would otherwise also show as a missing criterion.
+    unknown = sorted(str(code) for code in points if code not in known)
+    if unknown:
+        raise ScoringError(
+            f"Unknown criteria: {', '.join(unknown)}.",
+            f"Critères inconnus : {', '.join(unknown)}.",
+            criteria=unknown,
+        )
+    missing = [criterion.code for criterion in criteria if criterion.code not in points]
+    if missing:
+        raise ScoringError(
+            f"Criteria not scored: {', '.join(missing)}.",
+            f"Critères non notés : {', '.join(missing)}.",
+            criteria=missing,
+        )
+    for criterion in criteria:
+        value = points[criterion.code]
+        # bool is an int subclass: True must not count as 1 point.
+        if not isinstance(value, int):
+            raise ScoringError(
+                f"The criterion “{criterion.code}” needs whole points, got {value!r}.",
+                f"Le critère « {criterion.code} » demande des points entiers, reçu {value!r}.",
+                criteria=[criterion.code],
+            )
+        if not MIN_POINTS <= value <= MAX_POINTS:
+            raise ScoringError(
+                f"The criterion “{criterion.code}” is scored from {MIN_POINTS} to {MAX_POINTS}, "
+                f"got {value}.",
+                f"Le critère « {criterion.code} » est noté de {MIN_POINTS} à {MAX_POINTS}, "
+                f"reçu {value}.",
+                criteria=[criterion.code],
+            )
+
+
+def _exact_reviewer_score(points: Mapping[str, int], criteria: Sequence[Criterion]) -> Fraction:
+    """The reviewer's score before rounding, exact (a Decimal weight converts to Fraction
+    without loss)."""
+    _check_criteria(criteria)
+    _check_sheet(points, criteria)
+    earned = sum(Fraction(c.weight) * points[c.code] for c in criteria)
+    possible = sum(Fraction(c.weight) * MAX_POINTS for c in criteria)
+    return earned / possible * _HUNDRED
+
+
+def _round_half_up(value: Fraction) -> Decimal:
+    """`value` to 2 decimals, a half cent rounded away from zero, computed exactly (Decimal
+    division would first round to the context's 28 digits)."""
+    cents = int(abs(value) * 100 + _HALF)  # int() truncates, i.e. floors a positive number
+    sign = -1 if value < 0 else 1
+    return (Decimal(sign * cents) / 100).quantize(_CENT)
+
+
+def reviewer_score(points: Mapping[str, int], criteria: Sequence[Criterion]) -> Decimal:
+    """One reviewer's score of a dossier, 0.00 to 100.00 (rules in the module docstring)."""
+    return _round_half_up(_exact_reviewer_score(points, criteria))
+
+
+def _exact_scores(
+    sheets: Sequence[Mapping[str, int]], criteria: Sequence[Criterion]
+) -> list[Fraction]:
+    # A single sheet passed by mistake would otherwise be read as a sequence of its codes.
+    if isinstance(sheets, Mapping | str) or not isinstance(sheets, Sequence):
+        raise ScoringError(
+            f"Expected a list of score sheets, got {type(sheets).__name__}.",
+            f"Une liste de grilles de notation est attendue, reçu {type(sheets).__name__}.",
+        )
+    _check_criteria(criteria)  # even with no sheet: a bad setting shows before the first review
+    return [_exact_reviewer_score(sheet, criteria) for sheet in sheets]
+
+
+def _aggregation(method: Aggregation | str) -> Aggregation:
+    try:
+        return Aggregation(method)
+    except ValueError:
+        choices = ", ".join(Aggregation)
+        raise ScoringError(
+            f"Unknown aggregation {method!r}: expected one of {choices}.",
+            f"Agrégation inconnue {method!r} : attendu l’une de {choices}.",
+        ) from None
+
+
+def _merit(scores: list[Fraction], method: Aggregation) -> Decimal | None:
+    if not scores:
+        return None
+    # Both are exact on Fractions and independent of the order of the sheets.
+    combined = statistics.mean(scores) if method is Aggregation.MEAN else statistics.median(scores)
+    return _round_half_up(Fraction(combined))
+
+
+def _spread(shown: tuple[Decimal, ...]) -> Decimal:
+    # `shown` is sorted; differences of 2-decimal values are exact, and 0 keeps 2 places.
+    return (shown[-1] - shown[0] if len(shown) >= 2 else Decimal(0)).quantize(_CENT)
+
+
+def merit_score(
+    sheets: Sequence[Mapping[str, int]],
+    criteria: Sequence[Criterion],
+    method: Aggregation,
+) -> Decimal | None:
+    """The dossier's merit score, the mean or median of its reviewers' exact scores rounded
+    half-up once to 2 decimals; None with no sheet."""
+    method = _aggregation(method)
+    return _merit(_exact_scores(sheets, criteria), method)
+
+
+def disagreement(sheets: Sequence[Mapping[str, int]], criteria: Sequence[Criterion]) -> Decimal:
+    """The highest minus the lowest reviewer's score (as shown, 2 decimals); 0.00 with fewer
+    than 2 sheets."""
+    return _spread(tuple(sorted(map(_round_half_up, _exact_scores(sheets, criteria)))))
+
+
+def _check_threshold(threshold: Decimal) -> Decimal:
+    # A negative threshold would flag every dossier, even one with a single review.
+    if not _is_number(threshold) or not Decimal(threshold).is_finite() or threshold < 0:
+        raise ScoringError(
+            f"The disagreement threshold must be a number of 0 or more, got {threshold!r}.",
+            f"Le seuil de désaccord doit être un nombre positif ou nul, reçu {threshold!r}.",
+        )
+    return Decimal(threshold)
+
+
+def needs_second_look(
+    sheets: Sequence[Mapping[str, int]], criteria: Sequence[Criterion], threshold: Decimal
+) -> bool:
+    """Whether the reviewers disagree by strictly more than `threshold` points."""
+    return disagreement(sheets, criteria) > _check_threshold(threshold)
+
+
+@dataclass(frozen=True)
+class ScoreSummary:
+    """What the ranking and the committee show about one dossier's reviews."""
+
+    merit: Decimal | None  # None until a first review
+    reviewers: int
+    spread: Decimal  # highest minus lowest of per_reviewer
+    flagged: bool  # spread strictly above the campaign's threshold
+    per_reviewer: tuple[Decimal, ...]  # each reviewer's score, lowest first
+
+
+def summarise(
+    sheets: Sequence[Mapping[str, int]],
+    criteria: Sequence[Criterion],
+    method: Aggregation,
+    threshold: Decimal,
+) -> ScoreSummary:
+    """The merit score, the reviewers' scores and their disagreement, each sheet read once."""
+    method = _aggregation(method)
+    limit = _check_threshold(threshold)
+    exact = _exact_scores(sheets, criteria)
+    shown = tuple(sorted(map(_round_half_up, exact)))
+    spread = _spread(shown)
+    return ScoreSummary(
+        merit=_merit(exact, method),
+        reviewers=len(shown),
+        spread=spread,
+        flagged=spread > limit,
+        per_reviewer=shown,
+    )
+
+
+def french_level_points(level: str | None) -> int | None:
+    """Rubric points for a CEFR level (`b2` → 3); None for no level; ScoringError otherwise."""
+    if level is None:
+        return None
+    if not isinstance(level, str):
+        raise ScoringError(
+            f"A French level is a CEFR level such as B2, got {level!r}.",
+            f"Un niveau de français est un niveau du CECRL comme B2, reçu {level!r}.",
+            criteria=["french_level"],
+        )
+    code = level.strip().upper()
+    if not code:
+        return None
+    if code not in CEFR_POINTS:
+        levels = ", ".join(CEFR_POINTS)
+        raise ScoringError(
+            f"“{level}” is not a CEFR level: expected one of {levels}.",
+            f"« {level} » n’est pas un niveau du CECRL : attendu l’un de {levels}.",
+            criteria=["french_level"],
+        )
+    return CEFR_POINTS[code]
