@@ -30,7 +30,13 @@ from django.utils.translation import gettext, ngettext
 from django.utils.translation import gettext_lazy as _
 from django_countries import countries
 
-from candidates.choices import ApplicationStatus, DocumentKind, FrenchProofRoute
+from candidates.choices import (
+    ApplicationStatus,
+    DocumentKind,
+    DocumentRejection,
+    DocumentReview,
+    FrenchProofRoute,
+)
 from candidates.completeness import count_words
 from candidates.eligibility import Status
 from candidates.models import Application, Couple, Document, FrenchProfile
@@ -40,8 +46,19 @@ from candidates.selectors import (
     dossier_load,
     dossier_status,
 )
-from candidates.services import application_reopen, french_test_verify
-from tapif.core.admin_display import html_list, html_table, short_date
+from candidates.services import (
+    application_reopen,
+    document_accept,
+    document_reject,
+    french_test_verify,
+)
+from tapif.core.admin_display import (
+    ReadOnlyAdmin,
+    action_confirmation,
+    html_list,
+    html_table,
+    short_date,
+)
 from tapif.core.exceptions import DomainError
 
 DAYS_PER_MONTH = 365.25 / 12
@@ -152,6 +169,15 @@ def _rule_message(rule: Any) -> str:
 
 
 # --- Application --------------------------------------------------------------------------------
+
+
+def _review_display(document: Document) -> str:
+    """The staff check of a document version: state, and the reason when rejected."""
+    if document.review_status != DocumentReview.REJECTED:
+        return document.get_review_status_display()
+    reason = document.get_rejection_reason_display()
+    note = f" — {document.rejection_note}" if document.rejection_note else ""
+    return f"{document.get_review_status_display()}: {reason}{note}"
 
 
 class SubmittedFilter(admin.SimpleListFilter):
@@ -540,6 +566,7 @@ class ApplicationAdmin(admin.ModelAdmin):
                 d.uploaded_by.email if d.uploaded_by else "—",
                 _("current") if d.is_current else _("replaced"),
                 short_date(d.expires_on),
+                _review_display(d),
             )
             for d in document_versions(obj)
         ]
@@ -552,6 +579,7 @@ class ApplicationAdmin(admin.ModelAdmin):
                 _("by"),
                 _("version"),
                 _("expiry date"),
+                _("check"),
             ],
             rows,
             empty=_("No document uploaded."),
@@ -722,34 +750,49 @@ class ApplicationAdmin(admin.ModelAdmin):
 # --- Document and Couple ------------------------------------------------------------------------
 
 
-class ReadOnlyAdmin(admin.ModelAdmin):
-    """Rows that only services write: staff look, never add, change or delete."""
+class DocumentRejectForm(forms.Form):
+    reason = forms.ChoiceField(
+        label=_("Reason"),
+        choices=DocumentRejection.choices,
+        widget=forms.RadioSelect,
+        help_text=_("The candidate reads this reason in an e-mail and on their documents page."),
+    )
+    note = forms.CharField(
+        label=_("Note to the candidate"),
+        required=False,
+        max_length=2000,
+        widget=forms.Textarea(attrs={"rows": 5, "cols": 80}),
+        help_text=_("Required when the reason is “Other reason”; optional otherwise."),
+    )
 
-    def has_add_permission(self, request, obj=None):
-        return False
-
-    def has_change_permission(self, request, obj=None):
-        return False
-
-    def has_delete_permission(self, request, obj=None):
-        return False
+    def clean(self):
+        cleaned = super().clean()
+        cleaned["note"] = cleaned.get("note", "").strip()
+        if cleaned.get("reason") == DocumentRejection.OTHER and not cleaned["note"]:
+            self.add_error("note", gettext("Explain the reason to the candidate in the note."))
+        return cleaned
 
 
 @admin.register(Document)
 class DocumentAdmin(ReadOnlyAdmin):
+    """Every document version, read-only; staff with `candidates.review_document` accept or
+    reject current versions (`document_accept`, `document_reject`)."""
+
     list_display = [
         "application_number",
         "kind",
         "original_name",
         "is_current",
+        "review_status",
         "uploaded_at",
         "size_display",
         "download",
     ]
-    list_filter = ["kind", "is_current"]
+    list_filter = ["review_status", "kind", "is_current", "application__status"]
     search_fields = ["application__number", "original_name"]
     list_select_related = ["application"]
     date_hierarchy = "uploaded_at"
+    actions = ["accept_documents", "reject_documents"]
     # `file` is left out on purpose: its storage URL is private; staff use the download link.
     fields = [
         "application",
@@ -763,8 +806,17 @@ class DocumentAdmin(ReadOnlyAdmin):
         "is_current",
         "uploaded_by",
         "uploaded_at",
+        "review_status",
+        "rejection_reason",
+        "rejection_note",
+        "replaceable_until",
+        "reviewed_by",
+        "reviewed_at",
     ]
     readonly_fields = fields
+
+    def has_review_permission(self, request) -> bool:
+        return request.user.has_perm("candidates.review_document")
 
     @admin.display(description=_("candidate number"), ordering="application__number")
     def application_number(self, obj: Document) -> str:
@@ -780,6 +832,117 @@ class DocumentAdmin(ReadOnlyAdmin):
             '<a href="{}">{}</a>',
             reverse("candidates:document_download", kwargs={"pk": obj.pk}),
             _("Download"),
+        )
+
+    def _report(self, request, done: int, message: str, refusals: list[tuple[Document, str]]):
+        for document, reason in refusals:
+            self.message_user(
+                request,
+                gettext("%(document)s: not changed: %(reason)s")
+                % {"document": document, "reason": reason},
+                messages.WARNING,
+            )
+        if done:
+            self.message_user(request, message % {"count": done}, messages.SUCCESS)
+
+    @admin.action(
+        description=_("Accept the selected documents"),
+        permissions=["review"],
+        location=[ActionLocation.CHANGE_LIST, ActionLocation.CHANGE_FORM],
+    )
+    def accept_documents(self, request, queryset):
+        """`document_accept` for each; a dossier whose documents are all accepted is complete."""
+        documents = list(queryset.select_related("application").order_by("application__number"))
+        refusals, accepted = [], 0
+        for document in documents:
+            try:
+                document_accept(document=document, actor=request.user)
+            except DomainError as error:
+                refusals.append((document, error.message))
+            else:
+                accepted += 1
+        self._report(
+            request,
+            accepted,
+            ngettext("%(count)d document accepted.", "%(count)d documents accepted.", accepted),
+            refusals,
+        )
+
+    @admin.action(
+        description=_("Reject the selected documents (with a reason)"),
+        permissions=["review"],
+        location=[ActionLocation.CHANGE_LIST, ActionLocation.CHANGE_FORM],
+    )
+    def reject_documents(self, request, queryset):
+        """Ask for the reason, then `document_reject` for each: the candidate is told by e-mail
+        and may replace that document only, within the campaign's correction window."""
+        documents = list(
+            queryset.select_related("application__candidate").order_by("application__number")
+        )
+        form = DocumentRejectForm(request.POST if "apply" in request.POST else None)
+        if not form.is_valid():
+            rows = [
+                (
+                    d.pk,
+                    [
+                        d.application.number,
+                        d.application.candidate.get_full_name(),
+                        d.get_kind_display(),
+                        d.original_name,
+                        _review_display(d),
+                    ],
+                )
+                for d in documents
+            ]
+            return action_confirmation(
+                self,
+                request,
+                form=form,
+                title=gettext("Reject documents"),
+                intro=gettext(
+                    "The candidate receives the reason by e-mail and may replace these documents "
+                    "only (the rest of the dossier stays locked) for %(days)s days."
+                )
+                % {"days": documents[0].application.campaign.correction_window_days}
+                if documents
+                else "",
+                submit=gettext("Reject"),
+                action_name="reject_documents",
+                headers=[
+                    _("candidate number"),
+                    _("candidate"),
+                    _("document"),
+                    _("original file name"),
+                    _("check"),
+                ],
+                rows=rows,
+                heading=ngettext(
+                    "The selected document", "The %(counter)s selected documents", len(rows)
+                )
+                % {"counter": len(rows)},
+            )
+        refusals, rejected = [], 0
+        for document in documents:
+            try:
+                document_reject(
+                    document=document,
+                    actor=request.user,
+                    reason=form.cleaned_data["reason"],
+                    note=form.cleaned_data["note"],
+                )
+            except DomainError as error:
+                refusals.append((document, error.message))
+            else:
+                rejected += 1
+        self._report(
+            request,
+            rejected,
+            ngettext(
+                "%(count)d document rejected: its candidate is told by e-mail.",
+                "%(count)d documents rejected: each candidate is told by e-mail.",
+                rejected,
+            ),
+            refusals,
         )
 
 

@@ -172,3 +172,23 @@ class DossierEventKind(models.TextChoices):
     PAYMENT_VERIFIED = "payment_verified", _("Application fee verified")
     PAYMENT_REJECTED = "payment_rejected", _("Application fee rejected")
     PAYMENT_REFUNDED = "payment_refunded", _("Payment refunded")
+    DOCUMENT_REJECTED = "document_rejected", _("Document rejected by the embassy")
+    DOCUMENT_REPLACED = "document_replaced", _("Rejected document replaced")
+
+
+class DocumentReview(models.TextChoices):
+    """Staff's check of one document version."""
+
+    PENDING = "pending", _("To check")
+    ACCEPTED = "accepted", _("Accepted")
+    REJECTED = "rejected", _("Rejected")
+
+
+class DocumentRejection(models.TextChoices):
+    """Why staff reject a document: the candidate reads the label (and the note, if any)."""
+
+    UNREADABLE = "unreadable", _("Unreadable or incomplete scan")
+    EXPIRED = "expired", _("Expired, or not valid long enough")
+    WRONG_DOCUMENT = "wrong_document", _("Not the document asked for")
+    NOT_STAMPED = "not_stamped", _("Not stamped by the institution")
+    OTHER = "other", _("Other reason (see the note)")

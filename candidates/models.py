@@ -23,6 +23,8 @@ from candidates.choices import (
     CouplePreference,
     CoupleStatus,
     DocumentKind,
+    DocumentRejection,
+    DocumentReview,
     DossierEventKind,
     EnrolmentStatus,
     ExperienceKind,
@@ -484,6 +486,33 @@ class Document(models.Model):
         settings.AUTH_USER_MODEL, null=True, on_delete=models.SET_NULL, related_name="+"
     )
     uploaded_at = models.DateTimeField(_("uploaded"), default=timezone.now)
+    # Staff's check of this version (a new version starts unchecked).
+    review_status = models.CharField(
+        _("check"),
+        max_length=10,
+        choices=DocumentReview.choices,
+        default=DocumentReview.PENDING,
+        db_index=True,
+    )
+    rejection_reason = models.CharField(
+        _("reason for rejection"), max_length=20, choices=DocumentRejection.choices, blank=True
+    )
+    rejection_note = models.TextField(_("note to the candidate"), blank=True)
+    reviewed_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        verbose_name=_("checked by"),
+        null=True,
+        blank=True,
+        on_delete=models.SET_NULL,
+        related_name="+",
+    )
+    reviewed_at = models.DateTimeField(_("checked"), null=True, blank=True)
+    replaceable_until = models.DateTimeField(
+        _("may be replaced until"),
+        null=True,
+        blank=True,
+        help_text=_("Set when the document is rejected: the correction window."),
+    )
 
     class Meta:
         verbose_name = _("document")
@@ -495,10 +524,24 @@ class Document(models.Model):
                 condition=models.Q(is_current=True),
                 name="candidates_one_current_document_per_kind",
             ),
+            models.CheckConstraint(
+                condition=~models.Q(review_status=DocumentReview.REJECTED)
+                | ~models.Q(rejection_reason=""),
+                name="candidates_document_rejection_has_reason",
+            ),
         ]
+        permissions = [("review_document", "Can accept or reject documents")]
 
     def __str__(self) -> str:
         return f"{self.application.number} · {self.get_kind_display()}"
+
+    def may_be_replaced(self, at=None) -> bool:
+        """Rejected, and its correction window still open."""
+        return (
+            self.review_status == DocumentReview.REJECTED
+            and self.replaceable_until is not None
+            and (at or timezone.now()) < self.replaceable_until
+        )
 
 
 class StatusChange(models.Model):

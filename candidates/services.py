@@ -8,7 +8,7 @@ from typing import Any
 from django.core.files.uploadedfile import UploadedFile
 from django.db import IntegrityError, transaction
 from django.db.models import F, Q
-from django.utils import formats, timezone
+from django.utils import formats, timezone, translation
 from django.utils.translation import gettext as _
 
 from candidates.choices import (
@@ -16,6 +16,8 @@ from candidates.choices import (
     ApplicationStatus,
     CoupleStatus,
     DocumentKind,
+    DocumentRejection,
+    DocumentReview,
     DossierEventKind,
     FrenchProofRoute,
     PaymentStatus,
@@ -55,6 +57,7 @@ TRANSITIONS: dict[str, set[str]] = {
     },
     ApplicationStatus.COMPLETE: {
         ApplicationStatus.DRAFT,
+        ApplicationStatus.INCOMPLETE,  # a document rejected after all were accepted
         ApplicationStatus.ELIGIBLE,
         ApplicationStatus.INELIGIBLE,
         ApplicationStatus.WITHDRAWN,
@@ -587,3 +590,170 @@ def document_log_staff_access(*, document: Document, actor: User) -> None:
         target=document,
         data={"kind": document.kind, "application": document.application.number},
     )
+
+
+# --- Staff check documents ------------------------------------------------------------------
+
+#: Dossier statuses in which staff check documents (after submission, before the selection).
+DOCUMENT_CHECK_STATUSES = frozenset(
+    {ApplicationStatus.SUBMITTED, ApplicationStatus.INCOMPLETE, ApplicationStatus.COMPLETE}
+)
+
+
+def _lock_document(document: Document) -> tuple[Document, Application]:
+    application = _lock(document.application)
+    document = Document.objects.select_for_update().get(pk=document.pk)
+    if not document.is_current:
+        raise DomainError(
+            _("A newer version of this document has been uploaded: check that one."),
+            code="replaced",
+        )
+    if application.status not in DOCUMENT_CHECK_STATUSES:
+        raise DomainError(
+            _(
+                "Documents are checked once the dossier is submitted and before its eligibility "
+                "is decided (this dossier is “%(status)s”)."
+            )
+            % {"status": ApplicationStatus(application.status).label},
+            code="status",
+        )
+    return document, application
+
+
+def _all_required_documents_accepted(application: Application) -> bool:
+    status = dossier_status(dossier_load(application.pk))
+    current = {d.kind: d for d in Document.objects.filter(application=application, is_current=True)}
+    return all(
+        kind in current and current[kind].review_status == DocumentReview.ACCEPTED
+        for kind in status.required_documents
+    )
+
+
+@transaction.atomic
+def document_accept(*, document: Document, actor: User) -> Document:
+    """Staff accept a document; once every required one is accepted the dossier is complete."""
+    document, application = _lock_document(document)
+    if document.review_status != DocumentReview.ACCEPTED:
+        document.review_status = DocumentReview.ACCEPTED
+        document.rejection_reason = ""
+        document.rejection_note = ""
+        document.replaceable_until = None
+        document.reviewed_by = actor
+        document.reviewed_at = timezone.now()
+        document.save()
+        audit_record(actor=actor, action="document.accept", target=document)
+    if application.status != ApplicationStatus.COMPLETE and _all_required_documents_accepted(
+        application
+    ):
+        application_transition(
+            application=application, to_status=ApplicationStatus.COMPLETE, actor=actor
+        )
+    return document
+
+
+@transaction.atomic
+def document_reject(*, document: Document, actor: User, reason: str, note: str = "") -> Document:
+    """Staff reject a document with a reason the candidate reads; the candidate may replace that
+    document only, until the campaign's correction window closes. The dossier is incomplete."""
+    note = note.strip()
+    if reason not in DocumentRejection.values:
+        raise DomainError(_("Choose a reason for the rejection."), code="reason")
+    if reason == DocumentRejection.OTHER and not note:
+        raise DomainError(_("Explain the reason to the candidate in the note."), code="note")
+    document, application = _lock_document(document)
+    window = dt.timedelta(days=application.campaign.correction_window_days)
+    document.review_status = DocumentReview.REJECTED
+    document.rejection_reason = reason
+    document.rejection_note = note
+    document.replaceable_until = timezone.now() + window
+    document.reviewed_by = actor
+    document.reviewed_at = timezone.now()
+    document.save()
+    audit_record(
+        actor=actor,
+        action="document.reject",
+        target=document,
+        data={"reason": reason, "note": note},
+    )
+    candidate = application.candidate
+    with translation.override(candidate.preferred_language):
+        label = f"{document.get_kind_display()}: {DocumentRejection(reason).label}"
+    dossier_event_record(
+        application=application,
+        kind=DossierEventKind.DOCUMENT_REJECTED,
+        actor=actor,
+        note=f"{label}. {note}" if note else label,
+    )
+    if application.status != ApplicationStatus.INCOMPLETE:
+        application_transition(
+            application=application,
+            to_status=ApplicationStatus.INCOMPLETE,
+            actor=actor,
+            reason=label,
+        )
+    transaction.on_commit(
+        lambda: mail_user(
+            user=candidate,
+            template_prefix="candidates/email/document_rejected",
+            context={
+                "application": application,
+                "campaign": application.campaign,
+                "document": document,
+                "reason": DocumentRejection(reason).label,
+                "note": note,
+            },
+        )
+    )
+    return document
+
+
+def document_replaceable_kinds(application: Application) -> set[str]:
+    """Kinds whose current version was rejected and may still be replaced after submission."""
+    now = timezone.now()
+    return {
+        document.kind
+        for document in Document.objects.filter(
+            application=application, is_current=True, review_status=DocumentReview.REJECTED
+        )
+        if document.may_be_replaced(now)
+    }
+
+
+@transaction.atomic
+def document_replace_rejected(
+    *,
+    application: Application,
+    kind: str,
+    upload: UploadedFile,
+    actor: User,
+    expires_on: dt.date | None = None,
+) -> Document:
+    """The candidate replaces a rejected document after submission (the rest stays locked)."""
+    application = _lock(application)
+    if kind not in document_replaceable_kinds(application):
+        rejected = Document.objects.filter(
+            application=application,
+            kind=kind,
+            is_current=True,
+            review_status=DocumentReview.REJECTED,
+        ).exists()
+        if rejected:
+            raise DomainError(
+                _("The time allowed to replace this document has passed."), code="locked"
+            )
+        application_assert_editable(application)  # says why the dossier is locked
+    document = document_upload(
+        application=application,
+        kind=kind,
+        upload=upload,
+        actor=actor,
+        expires_on=expires_on,
+        allow_after_submission=True,
+    )
+    dossier_event_record(
+        application=application,
+        kind=DossierEventKind.DOCUMENT_REPLACED,
+        actor=actor,
+        note=str(document.get_kind_display()),
+    )
+    return document

@@ -16,7 +16,7 @@ from typing import Any
 
 from django import forms
 from django.contrib import admin, messages
-from django.contrib.admin import ActionLocation, helpers
+from django.contrib.admin import ActionLocation
 from django.core.exceptions import PermissionDenied
 from django.shortcuts import get_object_or_404, redirect
 from django.template.defaultfilters import filesizeformat
@@ -39,7 +39,12 @@ from payments.services import (
     payments_verify_matched,
     statement_import,
 )
-from tapif.core.admin_display import html_table, short_date
+from tapif.core.admin_display import (
+    ReadOnlyAdmin,
+    action_confirmation,
+    html_table,
+    short_date,
+)
 from tapif.core.exceptions import DomainError
 from tapif.core.selectors import campaign_current
 
@@ -113,25 +118,6 @@ def _line_link(line: BankLine, text: Any) -> str:
 def _changelist_url(model_name: str, **filters: Any) -> str:
     url = reverse(f"admin:payments_{model_name}_changelist")
     return f"{url}?{urlencode(filters)}" if filters else url
-
-
-def _action_field_name(request) -> str:
-    """The action's field is named after where it was started (the list or the change page)."""
-    prefix = f"{ActionLocation.CHANGE_FORM.value}-"
-    return f"{prefix}action" if f"{prefix}action" in request.POST else "action"
-
-
-class ReadOnlyAdmin(admin.ModelAdmin):
-    """Rows that only services write: staff look, never add, change or delete."""
-
-    def has_add_permission(self, request, obj=None):
-        return False
-
-    def has_change_permission(self, request, obj=None):
-        return False
-
-    def has_delete_permission(self, request, obj=None):
-        return False
 
 
 # --- Payment ------------------------------------------------------------------------------------
@@ -393,20 +379,42 @@ class PaymentAdmin(ReadOnlyAdmin):
         )
 
     def _intermediate(self, request, *, payments, form, title, intro, submit, action_name):
-        context = {
-            **self.admin_site.each_context(request),
-            "title": title,
-            "intro": intro,
-            "submit_label": submit,
-            "opts": self.opts,
-            "payments": payments,
-            "form": form,
-            "action_checkbox_name": helpers.ACTION_CHECKBOX_NAME,
-            "action_field_name": _action_field_name(request),
-            "action_name": action_name,
-            "media": self.media + form.media,
-        }
-        return TemplateResponse(request, "admin/payments/payment/action_form.html", context)
+        headers = [
+            _("Candidate number"),
+            _("Candidate"),
+            _("Amount"),
+            _("Reference number"),
+            _("Status"),
+        ]
+        rows = [
+            (
+                payment.pk,
+                [
+                    payment.application.number,
+                    payment.application.candidate.get_full_name(),
+                    _money(payment.amount, payment.currency),
+                    payment.reference_number or "—",
+                    payment.get_status_display()
+                    + (f" ({gettext('duplicate: to refund')})" if payment.duplicate else ""),
+                ],
+            )
+            for payment in payments
+        ]
+        heading = ngettext(
+            "The selected payment", "The %(counter)s selected payments", len(rows)
+        ) % {"counter": len(rows)}
+        return action_confirmation(
+            self,
+            request,
+            form=form,
+            title=title,
+            intro=intro,
+            submit=submit,
+            action_name=action_name,
+            headers=headers,
+            rows=rows,
+            heading=heading,
+        )
 
     @admin.action(
         description=_("Verify the selected matched payments"),

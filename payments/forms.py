@@ -105,7 +105,7 @@ class PaymentDeclarationForm(forms.Form):
                 _("A reference number has 6 to 20 letters and digits, without other signs."),
                 code="reference",
             )
-        return reference.upper()
+        return reference  # as on the receipt; matching ignores case
 
     def clean_receipt(self):
         receipt = self.cleaned_data.get("receipt")

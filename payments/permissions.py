@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from django.utils.translation import gettext as _
 
-from candidates.choices import ApplicationStatus
+from candidates.choices import ApplicationStatus, PaymentStatus
 from candidates.models import Application
 
 # Dossiers whose story is over: no fee to declare any more.
@@ -28,3 +28,12 @@ def can_declare_payment(application: Application) -> tuple[bool, str]:
     if never_submitted and application.campaign.has_closed():
         return False, _("The application period has ended.")
     return True, ""
+
+
+def payment_open_to_declaration(live) -> bool:
+    """Whether the dossier's live payment (or its absence) can take a declaration: none yet, a
+    declaration still waiting for the bank (correctable), or a payment the bank reported first
+    and staff have not verified yet (the candidate adds the receipt and details)."""
+    if live is None or live.status == PaymentStatus.DECLARED:
+        return True
+    return live.status == PaymentStatus.MATCHED and live.declared_at is None

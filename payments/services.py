@@ -28,7 +28,7 @@ from candidates.models import Application
 from payments import matching
 from payments.choices import LIVE_PAYMENT_STATUSES, LineOutcome, PaymentStatus, RejectionReason
 from payments.models import BankLine, Payment, StatementImport
-from payments.permissions import can_declare_payment
+from payments.permissions import can_declare_payment, payment_open_to_declaration
 from tapif.core.audit import audit_record
 from tapif.core.exceptions import DomainError
 from tapif.core.mail import mail_user
@@ -126,7 +126,7 @@ def payment_declare(
     if not allowed:
         raise DomainError(reason, code="not_allowed")
     payment = live_payment(application, lock=True)
-    if payment is not None and payment.declared_at and payment.status != PaymentStatus.DECLARED:
+    if not payment_open_to_declaration(payment):
         raise DomainError(
             _("Your payment has already been received: there is nothing more to declare."),
             code="received",

@@ -14,7 +14,7 @@ from django.utils.translation import gettext as _
 from candidates.views.common import dossier_context, dossier_view
 from payments import services
 from payments.forms import PaymentDeclarationForm
-from payments.permissions import can_declare_payment
+from payments.permissions import can_declare_payment, payment_open_to_declaration
 from payments.selectors import payments_of
 from tapif.core.exceptions import DomainError
 
@@ -23,8 +23,7 @@ def _declaration_form(request: HttpRequest, live, data=None, files=None):
     """The form when the candidate may (re)declare, else None."""
     application = request.dossier
     allowed, _reason = can_declare_payment(application)
-    received = live is not None and (live.status != "declared") and live.declared_at
-    if not allowed or received:
+    if not allowed or not payment_open_to_declaration(live):
         return None
     initial = {"amount": application.campaign.fee_amount, "memo": ""}
     if live is not None:

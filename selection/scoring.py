@@ -195,7 +195,7 @@ def _check_sheet(points: Mapping[str, int], criteria: Sequence[Criterion]) -> No
     for criterion in criteria:
         value = points[criterion.code]
         # bool is an int subclass: True must not count as 1 point.
-        if not isinstance(value, int):
+        if isinstance(value, bool) or not isinstance(value, int):
             raise ScoringError(
                 f"The criterion “{criterion.code}” needs whole points, got {value!r}.",
                 f"Le critère « {criterion.code} » demande des points entiers, reçu {value!r}.",

@@ -91,6 +91,7 @@ class DocumentSlot:
     form: DocumentUploadForm | None = None
     note: str = ""
     errors: list[str] = field(default_factory=list)
+    replaceable: bool = False  # rejected by staff, within the correction window
 
     @property
     def anchor(self) -> str:
@@ -134,6 +135,7 @@ def _slots(request, context: dict, failed: DocumentUploadForm | None) -> list[Do
         "passport_date": formats.date_format(campaign.passport_valid_until, "DATE_FORMAT"),
         "test_deadline": formats.date_format(campaign.language_test_deadline, "DATE_FORMAT"),
     }
+    replaceable = services.document_replaceable_kinds(dossier) if not editable else set()
     kinds = _slot_kinds(status)
     # A file kept from an earlier answer (say, a PR card before the candidate changed their
     # citizenship) stays visible, without an upload form.
@@ -155,8 +157,9 @@ def _slots(request, context: dict, failed: DocumentUploadForm | None) -> list[Do
         if failed is not None and failed.kind == kind:
             slot.form = failed
             slot.errors = list(failed.non_field_errors())
-        elif editable and uploadable:
+        elif (editable and uploadable) or kind in replaceable:
             slot.form = DocumentUploadForm(kind=kind)
+        slot.replaceable = kind in replaceable
         slots.append(slot)
     return slots
 
@@ -186,8 +189,14 @@ def document_upload(request, kind: str):
         raise Http404
     form = DocumentUploadForm(request.POST, request.FILES, kind=kind)
     if form.is_valid():
+        # A draft uploads freely; a submitted dossier replaces a rejected document only.
+        upload = (
+            services.document_upload
+            if request.dossier.is_draft
+            else services.document_replace_rejected
+        )
         try:
-            document = services.document_upload(
+            document = upload(
                 application=request.dossier,
                 kind=kind,
                 upload=form.cleaned_data["file"],

@@ -7,6 +7,9 @@ import datetime as dt
 from collections.abc import Iterable, Sequence
 from typing import Any
 
+from django.contrib import admin
+from django.contrib.admin import ActionLocation, helpers
+from django.template.response import TemplateResponse
 from django.utils import formats, timezone
 from django.utils.html import format_html, format_html_join
 
@@ -38,3 +41,55 @@ def short_date(value: dt.date | dt.datetime | None) -> str:
     if isinstance(value, dt.datetime):
         return formats.date_format(timezone.localtime(value), "SHORT_DATETIME_FORMAT")
     return formats.date_format(value, "SHORT_DATE_FORMAT")
+
+
+class ReadOnlyAdmin(admin.ModelAdmin):
+    """Rows that only services write: staff look, never add, change or delete."""
+
+    def has_add_permission(self, request, obj=None):
+        return False
+
+    def has_change_permission(self, request, obj=None):
+        return False
+
+    def has_delete_permission(self, request, obj=None):
+        return False
+
+
+def action_field_name(request) -> str:
+    """An action's field is named after where it was started (the list or the change page)."""
+    prefix = f"{ActionLocation.CHANGE_FORM.value}-"
+    return f"{prefix}action" if f"{prefix}action" in request.POST else "action"
+
+
+def action_confirmation(
+    model_admin,
+    request,
+    *,
+    form,
+    title: str,
+    intro: str,
+    submit: str,
+    action_name: str,
+    headers: Sequence[Any],
+    rows: Sequence[tuple[Any, Sequence[Any]]],
+    heading: str,
+) -> TemplateResponse:
+    """The intermediate page of an admin action that needs a form (a reason, a note): the
+    selected rows (pk, cells), the form, and the action posted again with `apply`."""
+    context = {
+        **model_admin.admin_site.each_context(request),
+        "title": title,
+        "intro": intro,
+        "submit_label": submit,
+        "opts": model_admin.opts,
+        "headers": headers,
+        "rows": rows,
+        "items_heading": heading,
+        "form": form,
+        "action_checkbox_name": helpers.ACTION_CHECKBOX_NAME,
+        "action_field_name": action_field_name(request),
+        "action_name": action_name,
+        "media": model_admin.media + form.media,
+    }
+    return TemplateResponse(request, "admin/action_confirmation.html", context)

@@ -177,6 +177,14 @@ class Campaign(models.Model):
     max_academie_choices = models.PositiveSmallIntegerField(
         _("académie preferences per candidate"), default=3
     )
+    correction_window_days = models.PositiveSmallIntegerField(
+        _("days to replace a rejected document"),
+        default=14,
+        help_text=_(
+            "After staff reject a document, the candidate may replace that document only, "
+            "even after the deadline, for this many days."
+        ),
+    )
     motivation_letter_words = models.PositiveSmallIntegerField(
         _("motivation letter length (words)"), default=500
     )

@@ -107,9 +107,7 @@ def test_page_offers_pdf_and_images_and_a_date_input_for_the_passport(owner):
     assert '<label for="id_passport-file">Passport: file to upload</label>' in html
 
 
-def test_section_5_gives_the_exact_etransfer_instructions_with_a_nonced_copy_script(
-    owner, dossier
-):
+def test_section_5_gives_the_exact_etransfer_instructions_with_a_nonced_copy_script(owner, dossier):
     response = owner.get(url("assets"))
     html = response.content.decode()
 

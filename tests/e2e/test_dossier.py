@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import datetime as dt
 import re
+from decimal import Decimal
 from pathlib import Path
 
 import pytest
@@ -23,6 +24,7 @@ from candidates.completeness import count_words
 from candidates.eligibility import format_date_en, format_date_fr
 from candidates.models import Application, Assets, Document, Experience
 from evaluations.models import EvaluationRequest
+from payments.models import Payment
 from tapif.core.models import Campaign
 from tapif.core.services import campaign_make_current
 from tests.candidates.factories import stored_files, tiny_jpeg, tiny_pdf, tiny_png
@@ -270,7 +272,12 @@ def test_candidate_fills_and_submits_the_dossier_in_english(
     page.get_by_role("group", name="School level wanted").get_by_label("Either").check()
     page.get_by_label("I will be available to start on 1 October").check()
     _save_section(page)
-    expect(_nav_state(page, "5. My strengths")).to_have_text("complete")
+    # Section 5 also holds the application fee: "to complete" until the payment is declared.
+    expect(_nav_state(page, "5. My strengths")).to_have_text("to complete")
+    expect(page.get_by_role("note")).to_contain_text(
+        "Application fee: declare your Interac e-Transfer and upload its receipt"
+    )
+    expect(page.locator("#specific-title + p .badge")).to_have_text("Not declared yet")
     expect(counter).to_have_text(re.compile(r"^\s*Words:\s+500\s+—\s+Good length\.\s*$"))
     assets = Assets.objects.select_related("academie_1", "academie_2", "academie_3").get(
         application__number=number
@@ -279,7 +286,7 @@ def test_candidate_fills_and_submits_the_dossier_in_english(
     assert [a.name for a in assets.academie_choices] == ["Bordeaux", "Nantes", "Rennes"]
     assert (assets.school_level, assets.available_from_contract_start) == ("either", True)
 
-    # Documents: PDF, PNG and JPEG files from disk; the passport with its expiry date.
+    # Documents: PDF and PNG files from disk; the passport with its expiry date.
     _open_from_nav(page, "Documents")
     passport_expiry = dt.date(campaign.passport_valid_until.year + 2, 3, 31)
     uploads = [
@@ -290,8 +297,10 @@ def test_candidate_fills_and_submits_the_dossier_in_english(
             "transcripts.pdf",
         ),
         (DocumentKind.BIRTH_CERTIFICATE, "Birth certificate", "birth-certificate.png"),
-        (DocumentKind.FEE_RECEIPT, "Application fee receipt", "fee-receipt.jpg"),
     ]
+    # The fee receipt is no longer a document card: it comes with the payment's declaration.
+    expect(page.locator(f"#document-{DocumentKind.FEE_RECEIPT}")).to_have_count(0)
+    expect(page.locator("main")).not_to_contain_text("Application fee receipt")
     for kind, label, name in uploads:
         card = page.locator(f"#document-{kind}")
         expect(card.locator(".state")).to_have_text("required, missing")
@@ -311,8 +320,52 @@ def test_candidate_fills_and_submits_the_dossier_in_english(
         "passport": ("passport.pdf", "application/pdf", passport_expiry),
         "transcripts": ("transcripts.pdf", "application/pdf", None),
         "birth_certificate": ("birth-certificate.png", "image/png", None),
-        "fee_receipt": ("fee-receipt.jpg", "image/jpeg", None),
     }
+    expect(_nav_state(page, "5. My strengths")).to_have_text("to complete")
+    expect(_nav_state(page, "Application fee")).to_have_text("to complete")
+
+    # Application fee: the instructions with the candidate's own memo, then the declaration.
+    _open_from_nav(page, "Application fee")
+    expect(page.get_by_role("heading", level=1)).to_have_text("Application fee")
+    main = page.locator("main")
+    expect(main.locator("#fee-status")).to_have_text("Not declared yet")
+    memo = f"TAPIF application fee {number}"
+    expect(main.locator("#etransfer-memo")).to_have_text(memo)
+    expect(main.locator("#etransfer-recipient")).to_have_text(campaign.etransfer_recipient)
+    expect(main.locator(".etransfer")).to_contain_text("80.00 CAD")
+    sent_on = timezone.localdate()  # the live server's clock is the real one
+    main.get_by_label("Amount sent (CAD)").fill("80.00")
+    main.get_by_label("Date you sent it").fill(sent_on.isoformat())
+    main.get_by_label("Name of the sender").fill("Camille Tremblay")
+    main.get_by_label("Interac reference number").fill("CA1AbCdEfGh2")
+    main.get_by_label("Message you typed").fill(memo)
+    main.get_by_label("Receipt of the e-Transfer").set_input_files(files["fee-receipt.jpg"])
+    main.get_by_role("button", name="Declare my payment").click()
+    expect(_messages(page)).to_have_text(
+        "Your payment is declared. The embassy matches it with its bank statement."
+    )
+    expect(main.locator("#fee-status")).to_have_text(
+        "Declared, waiting for the embassy's bank statement"
+    )
+    expect(_nav_state(page, "Application fee")).to_have_text("declared")
+    expect(_nav_state(page, "5. My strengths")).to_have_text("complete")
+    payment = Payment.objects.select_related("receipt").get(application__number=number)
+    assert (payment.status, payment.amount, payment.sent_on) == (
+        "declared",
+        Decimal("80.00"),
+        sent_on,
+    )
+    assert (payment.sender_name, payment.reference_number, payment.memo) == (
+        "Camille Tremblay",
+        "CA1ABCDEFGH2",
+        memo,
+    )
+    assert (payment.receipt.kind, payment.receipt.original_name, payment.receipt.content_type) == (
+        "fee_receipt",
+        "fee-receipt.jpg",
+        "image/jpeg",
+    )
+    assert payment.receipt.is_current
 
     # The overview now knows the age and the passport; the French level waits for the professor.
     _open_from_nav(page, "Overview")
@@ -357,7 +410,13 @@ def test_candidate_fills_and_submits_the_dossier_in_english(
 
     _open_from_nav(page, "History")
     steps = page.locator("ol.timeline > li strong")
-    expect(steps).to_have_text(["Submitted, waiting for the embassy's check", "In preparation"])
+    expect(steps).to_have_text(
+        [
+            "Submitted, waiting for the embassy's check",
+            "Application fee declared",
+            "In preparation",
+        ]
+    )
     expect(page.locator("main")).to_contain_text("What happens next: The embassy checks")
 
     for path in ("identity", "assets"):

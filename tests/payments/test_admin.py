@@ -736,7 +736,7 @@ def test_reject_asks_for_a_reason_then_tells_the_candidate(
         )
 
     assert form_page.status_code == 200
-    assert form_page.templates[0].name == "admin/payments/payment/action_form.html"
+    assert form_page.templates[0].name == "admin/action_confirmation.html"
     form_html = form_page.content.decode()
     assert "CA27-00042" in form_html
     assert 'name="reason"' in form_html

@@ -27,6 +27,7 @@ from tests.factories import CandidateFactory, StaffFactory
 from tests.payments.factories import (
     SENT_ON,
     bank_row_for,
+    declaration,
     declared_payment,
     import_statement,
     matched_payment,
@@ -512,3 +513,21 @@ def test_a_rejected_declaration_never_received_cannot_be_refunded():
         services.payment_refund(payment=payment, actor=StaffFactory())
 
     assert error.value.code == "status"
+
+
+def test_a_verified_payment_reported_by_the_bank_first_cannot_be_rewritten():
+    """Found in the browser: a payment the bank reported before any declaration, once verified,
+    takes no declaration any more (it would rewrite what staff verified)."""
+    application = ApplicationFactory()
+    payment = matched_payment(application, declare=False)
+    services.payment_verify(payment=payment, actor=StaffFactory())
+
+    with pytest.raises(DomainError) as refused:
+        services.payment_declare(
+            application=application, **declaration(application, reference_number="ZZZZZZZZ")
+        )
+
+    assert refused.value.code == "received"
+    payment.refresh_from_db()
+    assert (payment.status, payment.declared_at) == (PaymentStatus.VERIFIED, None)
+    assert payment.reference_number != "ZZZZZZZZ"

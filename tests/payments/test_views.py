@@ -100,7 +100,7 @@ def test_declaring_with_a_pdf_receipt_records_the_payment(owner, dossier):
     assert (payment.application, payment.status, payment.reference_number) == (
         dossier,
         PaymentStatus.DECLARED,
-        "CA7KP2RT9XQ1",  # the form writes references in capitals
+        "CA7Kp2Rt9Xq1",  # as typed on the receipt (matching ignores case)
     )
     assert (payment.amount, payment.sent_on, payment.memo) == (
         Decimal("80.00"),
