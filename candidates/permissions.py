@@ -2,9 +2,13 @@
 
 from __future__ import annotations
 
+from candidates.choices import DocumentKind
 from candidates.models import Application, Document
 from tapif.core.choices import UserKind
 from tapif.core.models import User
+
+#: Held by staff who check payments; a string, since candidates does not import payments.
+PAYMENTS_VIEW_PERMISSION = "payments.view_payment"
 
 
 def can_own_dossier(user: User) -> tuple[bool, str]:
@@ -24,9 +28,19 @@ def can_view_application(user: User, application: Application) -> tuple[bool, st
 
 
 def can_view_document(user: User, document: Document) -> tuple[bool, str]:
-    """The owner sees their current documents; staff with the permission see every version."""
+    """The owner sees their current documents; staff with the permission see every version.
+
+    Staff who check payments (and may not see passports) open the fee receipts only.
+    """
     if user.is_authenticated and user.is_staff and user.has_perm("candidates.view_document"):
         return True, "staff"
+    if (
+        user.is_authenticated
+        and user.is_staff
+        and document.kind == DocumentKind.FEE_RECEIPT
+        and user.has_perm(PAYMENTS_VIEW_PERMISSION)
+    ):
+        return True, "staff checking payments"
     if (
         user.is_authenticated
         and document.application.candidate_id == user.pk

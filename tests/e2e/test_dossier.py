@@ -357,7 +357,7 @@ def test_candidate_fills_and_submits_the_dossier_in_english(
     )
     assert (payment.sender_name, payment.reference_number, payment.memo) == (
         "Camille Tremblay",
-        "CA1ABCDEFGH2",
+        "CA1AbCdEfGh2",
         memo,
     )
     assert (payment.receipt.kind, payment.receipt.original_name, payment.receipt.content_type) == (

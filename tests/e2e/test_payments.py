@@ -429,7 +429,7 @@ def test_staff_reject_a_declared_payment_and_the_candidate_declares_again(
         .order_by("created_at", "id")
         .values_list("status", "reference_number")
     )
-    assert statuses == [("rejected", REFERENCE), ("declared", "CA9ZYXWVUTS8")]
+    assert statuses == [("rejected", REFERENCE), ("declared", "CA9ZyXwVuTs8")]
 
 
 def _in_french(english: str) -> str:

@@ -1,0 +1,99 @@
+"""Staff roles: Django groups holding exactly the permissions a job needs.
+
+Pure data and one function, so a data migration can apply them with historical models.
+Permissions are written "app_label.codename". A codename whose model does not exist yet
+(scoring, selection, placement) is skipped without error: the migration that adds such a model
+runs `sync_roles` again (`RunPython` with the same function), and the group then receives it.
+Keep this module free of app imports: tapif.core imports no app.
+"""
+
+from __future__ import annotations
+
+from typing import Any
+
+REVIEWER = "Reviewer"
+PAYMENTS_OFFICER = "Payments officer"
+PROGRAMME_MANAGER = "Programme manager"
+COMMITTEE_MEMBER = "Committee member"
+AUDITOR = "Auditor"
+
+#: Models of the project's apps, by app label (the auditor views every one of them).
+_MODELS = {
+    "core": ["user", "campaign", "academie", "institution", "auditentry"],
+    "candidates": [
+        "numbersequence",
+        "application",
+        "identity",
+        "studies",
+        "frenchprofile",
+        "frenchcourse",
+        "experience",
+        "assets",
+        "previousparticipation",
+        "couple",
+        "document",
+        "statuschange",
+        "dossierevent",
+    ],
+    "evaluations": ["professor", "institutioncontact", "evaluationrequest", "evaluation"],
+    "payments": ["statementimport", "bankline", "payment"],
+}
+
+
+def _view(app_label: str, *models: str) -> frozenset[str]:
+    """View permissions of the app's named models, or of all its models when none is named."""
+    return frozenset(f"{app_label}.view_{model}" for model in models or _MODELS[app_label])
+
+
+_REFERENCE_READ = _view("core", "campaign", "academie", "institution")
+
+ROLES: dict[str, frozenset[str]] = {
+    # Reads dossiers, their documents and evaluations; accepts or rejects documents.
+    REVIEWER: _REFERENCE_READ
+    | _view("candidates", "application", "document", "couple")
+    | _view("evaluations", "evaluationrequest", "evaluation")
+    | _view("payments", "payment")
+    | {"candidates.review_document"},
+    # Payments and bank statements only; sees fee receipts through `can_view_document`.
+    PAYMENTS_OFFICER: _view("core", "campaign")
+    | _view("payments")
+    | {"payments.verify_payment", "payments.import_statement"},
+    # Runs the campaign: reference data, reopening, overrides, institution contacts.
+    PROGRAMME_MANAGER: frozenset(
+        f"core.{action}_{model}"
+        for action in ("add", "change", "view")
+        for model in ("campaign", "academie", "institution")
+    )
+    | _view("core", "auditentry")
+    | _view("candidates")
+    | {
+        "candidates.reopen_application",
+        "candidates.verify_french_test",
+        "candidates.review_document",
+    }
+    | _view("evaluations")
+    | {"evaluations.change_institutioncontact"}
+    | _view("payments"),
+    # Selection and placement permissions join when their models exist.
+    COMMITTEE_MEMBER: _view("core", "campaign", "academie") | _view("candidates", "application"),
+    # Reads everything, changes nothing.
+    AUDITOR: frozenset().union(*(_view(app_label) for app_label in _MODELS)),
+}
+
+
+def sync_roles(group_model: Any, permission_model: Any) -> None:
+    """Create each role's group and give it exactly its permissions (idempotent).
+
+    Takes the models so a migration can pass its historical ones. Permissions that do not exist
+    yet are ignored; permissions granted by hand beyond the list are taken away.
+    """
+    app_labels = {name.split(".", 1)[0] for names in ROLES.values() for name in names}
+    existing = {
+        f"{app_label}.{codename}": pk
+        for pk, app_label, codename in permission_model.objects.filter(
+            content_type__app_label__in=app_labels
+        ).values_list("pk", "content_type__app_label", "codename")
+    }
+    for name, permissions in ROLES.items():
+        group, _created = group_model.objects.get_or_create(name=name)
+        group.permissions.set([existing[perm] for perm in sorted(permissions) if perm in existing])

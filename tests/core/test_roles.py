@@ -1,0 +1,272 @@
+"""Staff roles (tapif.core.roles): each group can do what its job needs in the admin, no more."""
+
+from __future__ import annotations
+
+import pytest
+from django.contrib.auth.models import Group, Permission
+from django.urls import reverse
+
+from candidates.choices import DocumentKind, DocumentReview
+from candidates.models import Application, Document
+from candidates.permissions import can_view_document
+from payments.choices import PaymentStatus
+from tapif.core.roles import (
+    AUDITOR,
+    COMMITTEE_MEMBER,
+    PAYMENTS_OFFICER,
+    PROGRAMME_MANAGER,
+    REVIEWER,
+    ROLES,
+)
+from tests.candidates.factories import ApplicationFactory, DocumentFactory
+from tests.factories import StaffFactory
+from tests.payments.factories import matched_payment, numbered_dossier
+
+pytestmark = [pytest.mark.django_db, pytest.mark.usefixtures("campaign_open", "private_storage")]
+
+PROJECT_APPS = ["core", "candidates", "evaluations", "payments"]
+APPLICATIONS = "/admin/candidates/application/"
+DOCUMENTS = "/admin/candidates/document/"
+PAYMENTS = "/admin/payments/payment/"
+LINES = "/admin/payments/bankline/"
+UPLOAD = "/admin/payments/statementimport/add/"
+AUDIT = "/admin/core/auditentry/"
+CONTACTS = "/admin/evaluations/institutioncontact/"
+PAGES = [APPLICATIONS, DOCUMENTS, PAYMENTS, LINES, UPLOAD, AUDIT, CONTACTS]
+
+# Status code of each page, per role.
+OPENS = {
+    REVIEWER: {APPLICATIONS, DOCUMENTS, PAYMENTS},
+    PAYMENTS_OFFICER: {PAYMENTS, LINES, UPLOAD},
+    PROGRAMME_MANAGER: {APPLICATIONS, DOCUMENTS, PAYMENTS, LINES, AUDIT, CONTACTS},
+    COMMITTEE_MEMBER: {APPLICATIONS},
+    AUDITOR: {APPLICATIONS, DOCUMENTS, PAYMENTS, LINES, AUDIT, CONTACTS},
+}
+# The actions each changelist may offer, and the roles that get them.
+ACTIONS = {
+    APPLICATIONS: {"reopen_for_candidate", "verify_french_test"},
+    DOCUMENTS: {"accept_documents", "reject_documents"},
+    PAYMENTS: {"verify_matched", "reject", "mark_refunded"},
+    CONTACTS: {"approve", "reject"},
+}
+OFFERED = {
+    APPLICATIONS: {PROGRAMME_MANAGER},
+    DOCUMENTS: {REVIEWER, PROGRAMME_MANAGER},
+    PAYMENTS: {PAYMENTS_OFFICER},
+    CONTACTS: {PROGRAMME_MANAGER},
+}
+
+
+def member_of(role: str, **fields):
+    user = StaffFactory(**fields)
+    user.groups.add(Group.objects.get(name=role))
+    return user
+
+
+def log_in(client, user):
+    client.force_login(user)
+    client.defaults["HTTP_ACCEPT_LANGUAGE"] = "en"
+    return client
+
+
+def codes(permissions) -> set[str]:
+    return {f"{p.content_type.app_label}.{p.codename}" for p in permissions}
+
+
+def run_action(client, url: str, action: str, pks):
+    return client.post(
+        url, {"action": action, "_selected_action": [str(pk) for pk in pks], "index": "0"}
+    )
+
+
+# --- The groups the migration leaves -----------------------------------------------------------
+
+
+def test_the_migration_gives_each_group_exactly_its_permissions():
+    groups = Group.objects.prefetch_related("permissions__content_type").filter(name__in=ROLES)
+
+    assert {group.name: codes(group.permissions.all()) for group in groups} == {
+        name: set(permissions) for name, permissions in ROLES.items()
+    }
+
+
+def test_every_listed_permission_exists_today():
+    existing = codes(Permission.objects.select_related("content_type"))
+
+    assert set().union(*ROLES.values()) - existing == set()
+
+
+def test_the_auditor_holds_every_view_permission_of_the_project_and_nothing_else():
+    every_view = Permission.objects.select_related("content_type").filter(
+        content_type__app_label__in=PROJECT_APPS, codename__startswith="view_"
+    )
+
+    assert codes(Group.objects.get(name=AUDITOR).permissions.all()) == codes(every_view)
+
+
+def test_only_the_programme_manager_may_change_anything():
+    for name, permissions in ROLES.items():
+        changes = {p for p in permissions if p.split(".")[1].startswith(("add_", "change_"))}
+        expected = (
+            {
+                f"core.{action}_{model}"
+                for action in ("add", "change")
+                for model in ("campaign", "academie", "institution")
+            }
+            | {"evaluations.change_institutioncontact"}
+            if name == PROGRAMME_MANAGER
+            else set()
+        )
+        assert changes == expected, name
+        assert not any(".delete_" in p for p in permissions), name
+
+
+def test_syncing_again_changes_nothing_and_takes_extra_permissions_away():
+    from tapif.core.roles import sync_roles
+
+    reviewers = Group.objects.get(name=REVIEWER)
+    reviewers.permissions.add(Permission.objects.get(codename="verify_payment"))
+
+    sync_roles(Group, Permission)
+    sync_roles(Group, Permission)
+
+    assert Group.objects.filter(name__in=ROLES).count() == len(ROLES)
+    assert codes(reviewers.permissions.all()) == set(ROLES[REVIEWER])
+
+
+# --- Admin pages and actions -------------------------------------------------------------------
+
+
+@pytest.mark.parametrize("role", list(ROLES))
+def test_each_role_opens_its_pages_and_no_other(client, role):
+    log_in(client, member_of(role))
+
+    answers = {page: client.get(page).status_code for page in PAGES}
+
+    assert answers == {page: 200 if page in OPENS[role] else 403 for page in PAGES}
+
+
+@pytest.mark.parametrize("role", list(ROLES))
+def test_each_role_is_offered_its_actions_and_no_other(client, role):
+    log_in(client, member_of(role))
+
+    for page, actions in ACTIONS.items():
+        if page not in OPENS[role]:
+            continue
+        form = client.get(page).context["action_form"]  # None when no action is allowed
+        choices = set() if form is None else {n for n, _ in form.fields["action"].choices if n}
+        expected = actions if role in OFFERED[page] else set()
+        assert choices == expected, (role, page)
+
+
+def test_the_dropdown_names_the_actions(client):
+    log_in(client, member_of(REVIEWER))
+    documents = client.get(DOCUMENTS).content.decode()
+    payments = client.get(PAYMENTS).content.decode()
+    log_in(client, member_of(PAYMENTS_OFFICER))
+    officer_payments = client.get(PAYMENTS).content.decode()
+    log_in(client, member_of(PROGRAMME_MANAGER))
+    applications = client.get(APPLICATIONS).content.decode()
+
+    assert "Accept the selected documents" in documents
+    assert "Verify the selected matched payments" not in payments
+    assert "Verify the selected matched payments" in officer_payments
+    assert "Reopen for the candidate" in applications
+
+
+@pytest.mark.parametrize("role", list(ROLES))
+def test_campaign_page_is_editable_by_the_programme_manager_only(client, role, reference_campaign):
+    log_in(client, member_of(role))
+
+    response = client.get(reverse("admin:core_campaign_change", args=[reference_campaign.pk]))
+
+    assert response.status_code == 200
+    assert response.context["has_change_permission"] is (role == PROGRAMME_MANAGER)
+
+
+@pytest.mark.parametrize("role", [REVIEWER, PROGRAMME_MANAGER, AUDITOR, COMMITTEE_MEMBER])
+def test_verifying_a_payment_is_refused_to_everyone_but_the_payments_officer(client, role):
+    payment = matched_payment(numbered_dossier("CA27-00042"))
+    log_in(client, member_of(role))
+
+    run_action(client, PAYMENTS, "verify_matched", [payment.pk])
+
+    payment.refresh_from_db()
+    assert payment.status == PaymentStatus.MATCHED
+
+
+def test_the_payments_officer_verifies_a_matched_payment(client):
+    payment = matched_payment(numbered_dossier("CA27-00042"))
+    log_in(client, member_of(PAYMENTS_OFFICER))
+
+    response = run_action(client, PAYMENTS, "verify_matched", [payment.pk])
+
+    assert response.status_code == 302
+    payment.refresh_from_db()
+    assert payment.status == PaymentStatus.VERIFIED
+
+
+@pytest.mark.parametrize("role", [PAYMENTS_OFFICER, AUDITOR, COMMITTEE_MEMBER])
+def test_accepting_a_document_is_refused_to_roles_that_do_not_review(client, role):
+    document = DocumentFactory()
+    log_in(client, member_of(role))
+
+    run_action(client, DOCUMENTS, "accept_documents", [document.pk])
+
+    document.refresh_from_db()
+    assert document.review_status == DocumentReview.PENDING
+
+
+def test_the_reviewer_accepts_a_document(client):
+    document = DocumentFactory()
+    log_in(client, member_of(REVIEWER))
+
+    response = run_action(client, DOCUMENTS, "accept_documents", [document.pk])
+
+    assert response.status_code == 302
+    document.refresh_from_db()
+    assert document.review_status == DocumentReview.ACCEPTED
+
+
+@pytest.mark.parametrize("role", [REVIEWER, PAYMENTS_OFFICER, AUDITOR, COMMITTEE_MEMBER])
+def test_reopening_a_dossier_is_refused_to_all_but_the_programme_manager(client, role):
+    application = ApplicationFactory()
+    before = Application.objects.values().get(pk=application.pk)
+    log_in(client, member_of(role))
+
+    client.post(
+        APPLICATIONS,
+        {
+            "action": "reopen_for_candidate",
+            "_selected_action": [str(application.pk)],
+            "reason": "A missing page",
+            "apply": "1",
+        },
+    )
+
+    assert Application.objects.values().get(pk=application.pk) == before
+
+
+# --- Fee receipts for the payments officer -----------------------------------------------------
+
+
+def test_the_payments_officer_downloads_fee_receipts_but_no_other_document(client):
+    officer = member_of(PAYMENTS_OFFICER)
+    receipt = DocumentFactory(kind=DocumentKind.FEE_RECEIPT)
+    passport = DocumentFactory(kind=DocumentKind.PASSPORT)
+    log_in(client, officer)
+
+    def download(document: Document) -> int:
+        return client.get(reverse("candidates:document_download", args=[document.pk])).status_code
+
+    assert can_view_document(officer, receipt) == (True, "staff checking payments")
+    assert can_view_document(officer, passport)[0] is False
+    assert download(receipt) == 200
+    assert download(passport) == 404
+
+
+def test_a_reviewer_without_payments_still_needs_view_document_for_receipts():
+    committee = member_of(COMMITTEE_MEMBER)
+    receipt = DocumentFactory(kind=DocumentKind.FEE_RECEIPT)
+
+    assert can_view_document(committee, receipt)[0] is False
