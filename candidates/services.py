@@ -750,10 +750,9 @@ def document_replace_rejected(
         expires_on=expires_on,
         allow_after_submission=True,
     )
+    with translation.override(application.candidate.preferred_language):
+        label = str(document.get_kind_display())
     dossier_event_record(
-        application=application,
-        kind=DossierEventKind.DOCUMENT_REPLACED,
-        actor=actor,
-        note=str(document.get_kind_display()),
+        application=application, kind=DossierEventKind.DOCUMENT_REPLACED, actor=actor, note=label
     )
     return document
