@@ -54,6 +54,7 @@ from candidates.services import (
 )
 from tapif.core.admin_display import (
     ReadOnlyAdmin,
+    ReasonForm,
     action_confirmation,
     html_list,
     html_table,
@@ -750,27 +751,9 @@ class ApplicationAdmin(admin.ModelAdmin):
 # --- Document and Couple ------------------------------------------------------------------------
 
 
-class DocumentRejectForm(forms.Form):
-    reason = forms.ChoiceField(
-        label=_("Reason"),
-        choices=DocumentRejection.choices,
-        widget=forms.RadioSelect,
-        help_text=_("The candidate reads this reason in an e-mail and on their documents page."),
-    )
-    note = forms.CharField(
-        label=_("Note to the candidate"),
-        required=False,
-        max_length=2000,
-        widget=forms.Textarea(attrs={"rows": 5, "cols": 80}),
-        help_text=_("Required when the reason is “Other reason”; optional otherwise."),
-    )
-
-    def clean(self):
-        cleaned = super().clean()
-        cleaned["note"] = cleaned.get("note", "").strip()
-        if cleaned.get("reason") == DocumentRejection.OTHER and not cleaned["note"]:
-            self.add_error("note", gettext("Explain the reason to the candidate in the note."))
-        return cleaned
+class DocumentRejectForm(ReasonForm):
+    reasons = DocumentRejection
+    reason_help = _("The candidate reads this reason in an e-mail and on their documents page.")
 
 
 @admin.register(Document)

@@ -41,6 +41,7 @@ from payments.services import (
 )
 from tapif.core.admin_display import (
     ReadOnlyAdmin,
+    ReasonForm,
     action_confirmation,
     html_table,
     short_date,
@@ -140,27 +141,9 @@ class DeclaredFilter(admin.SimpleListFilter):
         return queryset
 
 
-class RejectForm(forms.Form):
-    reason = forms.ChoiceField(
-        label=_("Reason"),
-        choices=RejectionReason.choices,
-        widget=forms.RadioSelect,
-        help_text=_("The candidate reads this reason in an e-mail and on their dossier."),
-    )
-    note = forms.CharField(
-        label=_("Note to the candidate"),
-        required=False,
-        max_length=2000,
-        widget=forms.Textarea(attrs={"rows": 5, "cols": 80}),
-        help_text=_("Required when the reason is “Other reason”; optional otherwise."),
-    )
-
-    def clean(self):
-        cleaned = super().clean()
-        cleaned["note"] = cleaned.get("note", "").strip()
-        if cleaned.get("reason") == RejectionReason.OTHER and not cleaned["note"]:
-            self.add_error("note", gettext("Explain the reason to the candidate in the note."))
-        return cleaned
+class RejectForm(ReasonForm):
+    reasons = RejectionReason
+    reason_help = _("The candidate reads this reason in an e-mail and on their dossier.")
 
 
 class RefundForm(forms.Form):

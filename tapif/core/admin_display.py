@@ -7,11 +7,14 @@ import datetime as dt
 from collections.abc import Iterable, Sequence
 from typing import Any
 
+from django import forms
 from django.contrib import admin
 from django.contrib.admin import ActionLocation, helpers
 from django.template.response import TemplateResponse
 from django.utils import formats, timezone
 from django.utils.html import format_html, format_html_join
+from django.utils.translation import gettext
+from django.utils.translation import gettext_lazy as _
 
 
 def html_table(headers: Sequence[Any], rows: Iterable[Sequence[Any]], *, empty: Any) -> str:
@@ -93,3 +96,34 @@ def action_confirmation(
         "media": model_admin.media + form.media,
     }
     return TemplateResponse(request, "admin/action_confirmation.html", context)
+
+
+class ReasonForm(forms.Form):
+    """The form of a "reject…" action: a reason from a list, and a note that "other" needs.
+
+    Subclasses set `reasons` (TextChoices with an OTHER member) and the reason's help text.
+    """
+
+    reasons: type
+    reason_help = ""
+
+    reason = forms.ChoiceField(label=_("Reason"), widget=forms.RadioSelect)
+    note = forms.CharField(
+        label=_("Note to the candidate"),
+        required=False,
+        max_length=2000,
+        widget=forms.Textarea(attrs={"rows": 5, "cols": 80}),
+        help_text=_("Required when the reason is “Other reason”; optional otherwise."),
+    )
+
+    def __init__(self, *args, **kwargs) -> None:
+        super().__init__(*args, **kwargs)
+        self.fields["reason"].choices = self.reasons.choices
+        self.fields["reason"].help_text = self.reason_help
+
+    def clean(self):
+        cleaned = super().clean()
+        cleaned["note"] = cleaned.get("note", "").strip()
+        if cleaned.get("reason") == self.reasons.OTHER and not cleaned["note"]:
+            self.add_error("note", gettext("Explain the reason to the candidate in the note."))
+        return cleaned

@@ -6,6 +6,7 @@ import pytest
 from django.contrib.auth.models import Group, Permission
 from django.urls import reverse
 
+from candidates import services
 from candidates.choices import DocumentKind, DocumentReview
 from candidates.models import Application, Document
 from candidates.permissions import can_view_document
@@ -18,8 +19,9 @@ from tapif.core.roles import (
     REVIEWER,
     ROLES,
 )
+from tests.candidates.dossier import complete_dossier
 from tests.candidates.factories import ApplicationFactory, DocumentFactory
-from tests.factories import StaffFactory
+from tests.factories import CandidateFactory, StaffFactory
 from tests.payments.factories import matched_payment, numbered_dossier
 
 pytestmark = [pytest.mark.django_db, pytest.mark.usefixtures("campaign_open", "private_storage")]
@@ -71,6 +73,17 @@ def log_in(client, user):
 
 def codes(permissions) -> set[str]:
     return {f"{p.content_type.app_label}.{p.codename}" for p in permissions}
+
+
+def submitted_transcript() -> Document:
+    """A pending document of a submitted dossier: one staff may review."""
+    application = complete_dossier(
+        ApplicationFactory(candidate=CandidateFactory(preferred_language="en"))
+    )
+    services.application_submit(application=application, actor=application.candidate)
+    return Document.objects.get(
+        application=application, kind=DocumentKind.TRANSCRIPTS, is_current=True
+    )
 
 
 def run_action(client, url: str, action: str, pks):
@@ -160,6 +173,8 @@ def test_each_role_is_offered_its_actions_and_no_other(client, role):
 
 
 def test_the_dropdown_names_the_actions(client):
+    submitted_transcript()
+    matched_payment(numbered_dossier("CA27-00042"))
     log_in(client, member_of(REVIEWER))
     documents = client.get(DOCUMENTS).content.decode()
     payments = client.get(PAYMENTS).content.decode()
@@ -208,7 +223,7 @@ def test_the_payments_officer_verifies_a_matched_payment(client):
 
 @pytest.mark.parametrize("role", [PAYMENTS_OFFICER, AUDITOR, COMMITTEE_MEMBER])
 def test_accepting_a_document_is_refused_to_roles_that_do_not_review(client, role):
-    document = DocumentFactory()
+    document = submitted_transcript()
     log_in(client, member_of(role))
 
     run_action(client, DOCUMENTS, "accept_documents", [document.pk])
@@ -218,7 +233,7 @@ def test_accepting_a_document_is_refused_to_roles_that_do_not_review(client, rol
 
 
 def test_the_reviewer_accepts_a_document(client):
-    document = DocumentFactory()
+    document = submitted_transcript()
     log_in(client, member_of(REVIEWER))
 
     response = run_action(client, DOCUMENTS, "accept_documents", [document.pk])
@@ -257,7 +272,9 @@ def test_the_payments_officer_downloads_fee_receipts_but_no_other_document(clien
     log_in(client, officer)
 
     def download(document: Document) -> int:
-        return client.get(reverse("candidates:document_download", args=[document.pk])).status_code
+        response = client.get(reverse("candidates:document_download", args=[document.pk]))
+        response.close()  # the file handle of a FileResponse
+        return response.status_code
 
     assert can_view_document(officer, receipt) == (True, "staff checking payments")
     assert can_view_document(officer, passport)[0] is False
@@ -265,7 +282,7 @@ def test_the_payments_officer_downloads_fee_receipts_but_no_other_document(clien
     assert download(passport) == 404
 
 
-def test_a_reviewer_without_payments_still_needs_view_document_for_receipts():
+def test_staff_holding_neither_payments_nor_documents_cannot_open_receipts():
     committee = member_of(COMMITTEE_MEMBER)
     receipt = DocumentFactory(kind=DocumentKind.FEE_RECEIPT)
 

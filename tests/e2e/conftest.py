@@ -14,6 +14,7 @@ and at the end of the session. The tests that follow in the same process, and th
 
 from __future__ import annotations
 
+import datetime as dt
 import os
 import uuid
 from collections.abc import Callable, Iterator
@@ -25,11 +26,14 @@ from django.apps import apps as django_apps
 from django.db import connection
 from django.db.migrations.executor import MigrationExecutor
 from django.db.migrations.operations import RunPython
+from django.utils import timezone
 from playwright.sync_api import expect
 
 from tapif.core.choices import UserKind
 from tapif.core.models import Campaign, User
+from tapif.core.services import campaign_make_current
 from tests.e2e.helpers import PASSWORD
+from tests.factories import CampaignFactory
 
 CHROMIUM = Path("/usr/bin/chromium")
 HERE = Path(__file__).resolve().parent
@@ -193,3 +197,40 @@ def make_user(transactional_db) -> Callable[..., User]:
         return user
 
     return make
+
+
+# --- What the journeys share: an open campaign, a private folder for uploads ----------------
+
+
+@pytest.fixture
+def campaign(transactional_db) -> Campaign:
+    """An open campaign made current: opened a month ago, closing in two months."""
+    now = timezone.now()
+    closes_at = now + dt.timedelta(days=60)
+    contract_year = closes_at.year if closes_at.month < 10 else closes_at.year + 1
+    campaign = CampaignFactory(
+        school_year=f"{contract_year}-{contract_year + 1}",
+        code=f"CA{(contract_year + 1) % 100}",
+        opens_at=now - dt.timedelta(days=30),
+        closes_at=closes_at,
+        language_test_deadline=(closes_at - dt.timedelta(days=7)).date(),
+        contract_start=dt.date(contract_year, 10, 1),
+        contract_end=dt.date(contract_year + 1, 4, 30),
+        passport_valid_until=dt.date(contract_year + 1, 10, 30),
+        results_release_date=dt.date(contract_year, 4, 15),
+    )
+    return campaign_make_current(campaign=campaign, actor=None)
+
+
+@pytest.fixture
+def storage(settings, tmp_path) -> Path:
+    """Uploaded files go to a fresh private folder (no public URL)."""
+    location = tmp_path / "private"
+    settings.STORAGES = {
+        **settings.STORAGES,
+        "default": {
+            "BACKEND": "django.core.files.storage.FileSystemStorage",
+            "OPTIONS": {"location": str(location), "base_url": None},
+        },
+    }
+    return location

@@ -26,10 +26,8 @@ from candidates.models import Application, Assets, Document, Experience
 from evaluations.models import EvaluationRequest
 from payments.models import Payment
 from tapif.core.models import Campaign
-from tapif.core.services import campaign_make_current
 from tests.candidates.factories import stored_files, tiny_jpeg, tiny_pdf, tiny_png
 from tests.e2e.helpers import axe_violations, describe_violations, log_in, log_out
-from tests.factories import CampaignFactory
 
 pytestmark = pytest.mark.e2e
 
@@ -46,40 +44,6 @@ UNIVERSITY = "University of Ottawa / Université d'Ottawa — Ottawa"
 PROFESSOR_EMAIL = "helene.gagnon@uottawa.example.ca"
 # A Windows program (its "MZ" header) renamed to look like a PDF.
 EXE_BYTES = b"MZ\x90\x00\x03\x00\x00\x00\x04\x00\x00\x00\xff\xff\x00\x00" + b"\x00" * 200
-
-
-@pytest.fixture
-def campaign(transactional_db) -> Campaign:
-    """An open campaign made current: opened a month ago, closing in two months."""
-    now = timezone.now()
-    closes_at = now + dt.timedelta(days=60)
-    contract_year = closes_at.year if closes_at.month < 10 else closes_at.year + 1
-    campaign = CampaignFactory(
-        school_year=f"{contract_year}-{contract_year + 1}",
-        code=f"CA{(contract_year + 1) % 100}",
-        opens_at=now - dt.timedelta(days=30),
-        closes_at=closes_at,
-        language_test_deadline=(closes_at - dt.timedelta(days=7)).date(),
-        contract_start=dt.date(contract_year, 10, 1),
-        contract_end=dt.date(contract_year + 1, 4, 30),
-        passport_valid_until=dt.date(contract_year + 1, 10, 30),
-        results_release_date=dt.date(contract_year, 4, 15),
-    )
-    return campaign_make_current(campaign=campaign, actor=None)
-
-
-@pytest.fixture
-def storage(settings, tmp_path) -> Path:
-    """Uploaded documents go to a fresh private folder (no public URL)."""
-    location = tmp_path / "private"
-    settings.STORAGES = {
-        **settings.STORAGES,
-        "default": {
-            "BACKEND": "django.core.files.storage.FileSystemStorage",
-            "OPTIONS": {"location": str(location), "base_url": None},
-        },
-    }
-    return location
 
 
 @pytest.fixture

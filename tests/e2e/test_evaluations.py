@@ -29,7 +29,6 @@ from evaluations.choices import EvaluationStatus, RequestStatus
 from evaluations.models import Evaluation, EvaluationRequest
 from tapif.core.choices import UserKind
 from tapif.core.models import Campaign, User
-from tapif.core.services import campaign_make_current
 from tests.e2e.conftest import TIMEOUT_MS
 from tests.e2e.helpers import (
     CONFIRMATION_LINK,
@@ -40,7 +39,6 @@ from tests.e2e.helpers import (
     submit_login_form,
 )
 from tests.evaluations.factories import LINK
-from tests.factories import CampaignFactory
 
 pytestmark = pytest.mark.e2e
 
@@ -57,26 +55,6 @@ SKILLS = {
     "Expression écrite": "B1",
 }
 DECLINE_REASON = "Je suis en congé sabbatique jusqu’en juin, désolée."
-
-
-@pytest.fixture
-def campaign(transactional_db) -> Campaign:
-    """An open campaign made current: opened a month ago, closing in two months."""
-    now = timezone.now()
-    closes_at = now + dt.timedelta(days=60)
-    contract_year = closes_at.year if closes_at.month < 10 else closes_at.year + 1
-    campaign = CampaignFactory(
-        school_year=f"{contract_year}-{contract_year + 1}",
-        code=f"CA{(contract_year + 1) % 100}",
-        opens_at=now - dt.timedelta(days=30),
-        closes_at=closes_at,
-        language_test_deadline=(closes_at - dt.timedelta(days=7)).date(),
-        contract_start=dt.date(contract_year, 10, 1),
-        contract_end=dt.date(contract_year + 1, 4, 30),
-        passport_valid_until=dt.date(contract_year + 1, 10, 30),
-        results_release_date=dt.date(contract_year, 4, 15),
-    )
-    return campaign_make_current(campaign=campaign, actor=None)
 
 
 @pytest.fixture

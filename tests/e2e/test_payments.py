@@ -12,7 +12,6 @@ server answers from a thread on the real clock), and the dossier is built throug
 
 from __future__ import annotations
 
-import datetime as dt
 import re
 from collections.abc import Iterator
 from decimal import Decimal
@@ -30,7 +29,6 @@ from candidates.models import Application
 from payments.forms import PaymentDeclarationForm
 from payments.models import BankLine, Payment, StatementImport
 from tapif.core.models import Campaign, User
-from tapif.core.services import campaign_make_current
 from tests.candidates.dossier import fill_documents, fill_sections
 from tests.candidates.factories import tiny_jpeg, tiny_png
 from tests.e2e.conftest import TIMEOUT_MS
@@ -41,47 +39,12 @@ from tests.e2e.helpers import (
     submit_login_form,
     totp_code,
 )
-from tests.factories import CampaignFactory
 
 pytestmark = pytest.mark.e2e
 
 HEADER = "date,amount,currency,sender_name,sender_email,reference_number,message"
 REFERENCE = "CA1AbCdEfGh2"
 DECLARED = "Declared, waiting for the embassy's bank statement"
-
-
-@pytest.fixture
-def campaign(transactional_db) -> Campaign:
-    """An open campaign made current: opened a month ago, closing in two months."""
-    now = timezone.now()
-    closes_at = now + dt.timedelta(days=60)
-    contract_year = closes_at.year if closes_at.month < 10 else closes_at.year + 1
-    campaign = CampaignFactory(
-        school_year=f"{contract_year}-{contract_year + 1}",
-        code=f"CA{(contract_year + 1) % 100}",
-        opens_at=now - dt.timedelta(days=30),
-        closes_at=closes_at,
-        language_test_deadline=(closes_at - dt.timedelta(days=7)).date(),
-        contract_start=dt.date(contract_year, 10, 1),
-        contract_end=dt.date(contract_year + 1, 4, 30),
-        passport_valid_until=dt.date(contract_year + 1, 10, 30),
-        results_release_date=dt.date(contract_year, 4, 15),
-    )
-    return campaign_make_current(campaign=campaign, actor=None)
-
-
-@pytest.fixture
-def storage(settings, tmp_path) -> Path:
-    """Uploaded receipts go to a fresh private folder (no public URL)."""
-    location = tmp_path / "private"
-    settings.STORAGES = {
-        **settings.STORAGES,
-        "default": {
-            "BACKEND": "django.core.files.storage.FileSystemStorage",
-            "OPTIONS": {"location": str(location), "base_url": None},
-        },
-    }
-    return location
 
 
 @pytest.fixture
