@@ -9,10 +9,29 @@ from django.db import models
 from tapif.core.models import AuditEntry, User
 
 
+def dossier_number_of(target: models.Model) -> str:
+    """The candidate number of the dossier a record belongs to ('' for other records).
+
+    Read by duck typing: core imports no app, and a dossier or any record with an
+    `application` (document, payment, review…) names its number.
+    """
+    if target._meta.label_lower == "candidates.application":
+        return getattr(target, "number", "")
+    application = getattr(target, "application", None)
+    return getattr(application, "number", "") if application is not None else ""
+
+
 def audit_record(
-    *, actor: User | None, action: str, target: models.Model, data: dict[str, Any] | None = None
+    *,
+    actor: User | None,
+    action: str,
+    target: models.Model,
+    data: dict[str, Any] | None = None,
+    dossier: str | None = None,
 ) -> AuditEntry:
+    """Record an action; `data` holds what changed (use "before"/"after" for edits)."""
     return AuditEntry.objects.create(
+        dossier=dossier if dossier is not None else dossier_number_of(target),
         actor=actor if actor is not None and actor.pk else None,
         action=action,
         target_type=target._meta.label_lower,

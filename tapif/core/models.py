@@ -177,6 +177,25 @@ class Campaign(models.Model):
     max_academie_choices = models.PositiveSmallIntegerField(
         _("académie preferences per candidate"), default=3
     )
+    # Merit scoring by staff reviewers (selection app): how reviewers' scores combine.
+    score_aggregation = models.CharField(
+        _("combine reviewers' scores by"),
+        max_length=10,
+        choices=[("mean", _("Mean")), ("median", _("Median"))],
+        default="mean",
+    )
+    disagreement_threshold = models.DecimalField(
+        _("disagreement that calls for a second look (points out of 100)"),
+        max_digits=5,
+        decimal_places=2,
+        default=Decimal("20.00"),
+        help_text=_(
+            "When two reviewers' scores of a dossier differ by more than this, it is flagged."
+        ),
+    )
+    reviewers_per_dossier = models.PositiveSmallIntegerField(
+        _("reviewers per dossier"), default=2
+    )
     correction_window_days = models.PositiveSmallIntegerField(
         _("days to replace a rejected document"),
         default=14,
@@ -352,6 +371,9 @@ class AuditEntry(models.Model):
     target_id = models.CharField(_("record"), max_length=40)
     target_repr = models.CharField(_("record name"), max_length=200, blank=True)
     data = models.JSONField(_("details"), default=dict, blank=True)
+    # The candidate number of the dossier the record belongs to, so a dossier's whole history
+    # (its documents, payments, reviews…) reads in one query.
+    dossier = models.CharField(_("dossier"), max_length=16, blank=True, db_index=True)
 
     class Meta:
         verbose_name = _("audit entry")
