@@ -2,9 +2,13 @@
 
 Staff never edit a candidate's answers or documents here. The change page shows the whole
 dossier (five sections, every document version, completeness, eligibility rule by rule, the
-timeline); the only writes are two actions: "reopen", which calls `application_reopen` and needs
-the `candidates.reopen_application` permission, and "verify the official French test", which
-calls `french_test_verify` and needs `candidates.verify_french_test`.
+timeline, the latest eligibility decision and the history of every staff action); the only
+writes are actions: "reopen", which calls `application_reopen` and needs the
+`candidates.reopen_application` permission; "verify the official French test", which calls
+`french_test_verify` and needs `candidates.verify_french_test`; and "decide eligibility", which
+shows each rule's result beside the facts it read, lets staff holding
+`candidates.override_eligibility` overrule rules with a justification, and calls
+`eligibility_decide` (needs `candidates.decide_eligibility`).
 """
 
 from __future__ import annotations
@@ -24,38 +28,49 @@ from django.template.defaultfilters import filesizeformat, linebreaksbr
 from django.template.response import TemplateResponse
 from django.urls import reverse
 from django.utils import formats, timezone, translation
-from django.utils.html import format_html
+from django.utils.html import format_html, format_html_join
+from django.utils.safestring import mark_safe
 from django.utils.text import capfirst
 from django.utils.translation import gettext, ngettext
 from django.utils.translation import gettext_lazy as _
 from django_countries import countries
 
 from candidates.choices import (
+    ELIGIBILITY_RULE_LABELS,
     ApplicationStatus,
+    Citizenship,
     DocumentKind,
     DocumentRejection,
     DocumentReview,
+    EligibilityOutcome,
+    EnrolmentStatus,
     FrenchProofRoute,
 )
 from candidates.completeness import count_words
-from candidates.eligibility import Status
-from candidates.models import Application, Couple, Document, FrenchProfile
+from candidates.eligibility import Facts, Status, Verdict
+from candidates.models import Application, Couple, Document, EligibilityDecision, FrenchProfile
 from candidates.selectors import (
+    application_facts,
     couple_for,
     document_versions,
+    dossier_history,
     dossier_load,
     dossier_status,
+    eligibility_decision_latest,
 )
 from candidates.services import (
     application_reopen,
     document_accept,
     document_reject,
+    eligibility_decide,
+    eligibility_decision_refusal,
     french_test_verify,
 )
 from tapif.core.admin_display import (
     ReadOnlyAdmin,
     ReasonForm,
     action_confirmation,
+    action_field_name,
     html_list,
     html_table,
     short_date,
@@ -70,17 +85,7 @@ ELIGIBILITY_LABELS = {
     None: _("Not known yet"),
 }
 
-RULE_LABELS = {
-    "age": _("Age on 1 October"),
-    "citizenship": _("Citizenship"),
-    "residence": _("Residence in Canada"),
-    "education": _("University studies"),
-    "studies_in_canada": _("Studies in Canada"),
-    "french_level": _("French level"),
-    "passport": _("Passport validity"),
-    "participations": _("Previous participations"),
-    "availability": _("Availability on 1 October"),
-}
+RULE_LABELS = ELIGIBILITY_RULE_LABELS
 
 RULE_STATUS_LABELS = {
     Status.PASS: _("Met"),
@@ -169,6 +174,224 @@ def _rule_message(rule: Any) -> str:
     return rule.message_en if english else rule.message_fr
 
 
+# --- eligibility decision and history -----------------------------------------------------------
+
+# The facts each rule of candidates.eligibility reads, in the order staff check them.
+RULE_FACTS = {
+    "age": ["date_of_birth"],
+    "citizenship": ["citizenship", "country_of_citizenship"],
+    "residence": ["resides_in_canada", "exchange_student_abroad"],
+    "education": [
+        "enrolment_status",
+        "university_years_completed",
+        "has_teaching_experience",
+        "has_education_degree",
+    ],
+    "studies_in_canada": ["studies_mostly_in_canada"],
+    "french_level": ["french_level"],
+    "passport": ["passport_expiry"],
+    "participations": ["previous_participations"],
+    "availability": ["available_from_contract_start"],
+}
+
+FACT_LABELS = {
+    "date_of_birth": _("date of birth"),
+    "citizenship": _("citizenship"),
+    "country_of_citizenship": _("country of citizenship"),
+    "resides_in_canada": _("lives in Canada"),
+    "exchange_student_abroad": _("on an exchange programme abroad"),
+    "enrolment_status": _("current situation"),
+    "university_years_completed": _("university years completed"),
+    "has_teaching_experience": _("teaching experience"),
+    "has_education_degree": _("degree in education"),
+    "studies_mostly_in_canada": _("studies mostly in Canada"),
+    "french_level": _("French level"),
+    "passport_expiry": _("passport expiry"),
+    "previous_participations": _("previous participations"),
+    "available_from_contract_start": _("available on 1 October"),
+}
+
+OVERRIDE_LABELS = {
+    Status.PASS: _("Overrule to “met”"),
+    Status.FAIL: _("Overrule to “not met”"),
+}
+
+OUTCOME_LABELS = dict(EligibilityDecision._meta.get_field("outcome").choices)
+
+# What staff read for the audit actions of the dossier's own records (others show their code).
+AUDIT_ACTION_LABELS = {
+    "application.reopen": _("Dossier reopened"),
+    "application.eligibility": _("Eligibility decided"),
+    "application.french_level": _("French level recorded"),
+    "french_test.verify": _("Official French test verified"),
+    "document.upload": _("Document uploaded"),
+    "document.accept": _("Document accepted"),
+    "document.reject": _("Document rejected"),
+    "document.staff_download": _("Document read by staff"),
+    "couple.propose": _("Couple application proposed"),
+    "couple.confirm": _("Couple application confirmed"),
+    "couple.dissolve": _("Couple application dissolved"),
+}
+
+
+def _fact_value(dossier: Application, name: str, value: Any) -> Any:
+    """One fact as the rules read it, in words ("Not known yet" when the rule lacks it)."""
+    if value is None:
+        return _("Not known yet")
+    if name == "citizenship":
+        return Citizenship(value).label
+    if name == "enrolment_status":
+        return EnrolmentStatus(value).label
+    if name == "country_of_citizenship":
+        return _country(value)
+    if name == "french_level":
+        if dossier.french_level:
+            return gettext("%(level)s, verified (%(source)s)") % {
+                "level": value,
+                "source": dossier.french_level_source or "—",
+            }
+        return gettext("%(level)s, declared, not verified yet") % {"level": value}
+    if isinstance(value, bool):
+        return _yes_no(value)
+    if isinstance(value, dt.date):
+        return short_date(value)
+    return str(value)
+
+
+def _facts_of_rule(dossier: Application, facts: Facts, rule: str) -> str:
+    return html_list(
+        (
+            format_html(
+                "{}: {}", FACT_LABELS[name], _fact_value(dossier, name, getattr(facts, name))
+            )
+            for name in RULE_FACTS.get(rule, [])
+        ),
+        empty="—",
+    )
+
+
+class EligibilityDecisionForm(forms.Form):
+    """One dossier's decision: for each rule, an optional overrule and its justification.
+
+    Without `candidates.override_eligibility` the overrule fields are disabled (what is posted
+    for them is ignored): staff then confirm the engine's result.
+    """
+
+    def __init__(self, *args, verdict: Verdict, may_override: bool, **kwargs) -> None:
+        super().__init__(*args, **kwargs)
+        self.verdict = verdict
+        for result in verdict.rules:
+            label = RULE_LABELS.get(result.rule, result.rule)
+            self.fields[f"{result.rule}-override"] = forms.ChoiceField(
+                label=label,
+                choices=[("", _("Keep the engine's result")), *OVERRIDE_LABELS.items()],
+                required=False,
+                disabled=not may_override,
+                widget=forms.Select(attrs={"aria-label": label}),
+            )
+            self.fields[f"{result.rule}-justification"] = forms.CharField(
+                label=format_html("{} — {}", label, _("justification")),
+                required=False,
+                max_length=2000,
+                disabled=not may_override,
+                widget=forms.Textarea(
+                    attrs={"rows": 2, "cols": 40, "aria-label": gettext("justification")}
+                ),
+            )
+
+    def clean(self):
+        cleaned = super().clean()
+        for result in self.verdict.rules:
+            justification = cleaned.get(f"{result.rule}-justification", "").strip()
+            cleaned[f"{result.rule}-justification"] = justification
+            if cleaned.get(f"{result.rule}-override") and not justification:
+                self.add_error(
+                    f"{result.rule}-justification",
+                    gettext(
+                        "Justify overruling this rule: the justification is kept in the "
+                        "dossier's history."
+                    ),
+                )
+        return cleaned
+
+    def overrides(self) -> dict[str, tuple[str, str]]:
+        return {
+            result.rule: (
+                self.cleaned_data[f"{result.rule}-override"],
+                self.cleaned_data[f"{result.rule}-justification"],
+            )
+            for result in self.verdict.rules
+            if self.cleaned_data.get(f"{result.rule}-override")
+        }
+
+    def rule_rows(self, dossier: Application, facts: Facts) -> list[dict[str, Any]]:
+        return [
+            {
+                "label": RULE_LABELS.get(result.rule, result.rule),
+                "facts": _facts_of_rule(dossier, facts, result.rule),
+                "status": RULE_STATUS_LABELS[Status(result.status)],
+                "status_code": str(result.status),
+                "message": _rule_message(result),
+                "override": self[f"{result.rule}-override"],
+                "justification": self[f"{result.rule}-justification"],
+            }
+            for result in self.verdict.rules
+        ]
+
+
+def _audit_value(value: Any) -> str:
+    if value in (None, "", [], {}):
+        return "—"
+    if isinstance(value, bool):
+        return str(_yes_no(value))
+    if isinstance(value, list):
+        return ", ".join(_audit_value(item) for item in value)
+    if isinstance(value, dict):
+        return ", ".join(f"{key}: {_audit_value(item)}" for key, item in value.items())
+    return str(value)
+
+
+def _audit_details(entry: Any) -> str:
+    """An audit entry's data, readably: "before → after" first, overruled rules, then the rest."""
+    data = dict(entry.data or {})
+    statuses = (
+        dict(ApplicationStatus.choices) if entry.target_type == "candidates.application" else {}
+    )
+
+    def value(item: Any) -> str:
+        return (
+            str(statuses.get(item, _audit_value(item)))
+            if isinstance(item, str)
+            else _audit_value(item)
+        )
+
+    lines = []
+    for old, new in (("before", "after"), ("from", "to")):
+        if old in data or new in data:
+            lines.append(f"{value(data.pop(old, None))} → {value(data.pop(new, None))}")
+    for override in data.pop("overrides", None) or []:
+        lines.append(
+            gettext("%(rule)s overruled to “%(status)s”: %(justification)s")
+            % {
+                "rule": RULE_LABELS.get(override.get("rule"), override.get("rule")),
+                "status": RULE_STATUS_LABELS.get(override.get("status"), override.get("status")),
+                "justification": override.get("justification", ""),
+            }
+        )
+    failures = [str(RULE_LABELS.get(rule, rule)) for rule in data.pop("failures", None) or []]
+    if failures:
+        lines.append(gettext("rules not met: %(rules)s") % {"rules": ", ".join(failures)})
+    lines.extend(
+        # In key order: PostgreSQL's jsonb does not keep the order the keys were written in.
+        f"{key}: {_audit_value(item)}"
+        for key, item in sorted(data.items())
+        if _audit_value(item) != "—"
+    )
+    if not lines:
+        return "—"
+    return format_html_join(mark_safe("<br>"), "{}", ((line,) for line in lines))
+
+
 # --- Application --------------------------------------------------------------------------------
 
 
@@ -253,7 +476,7 @@ class ApplicationAdmin(admin.ModelAdmin):
     # get_queryset() below does not call select_related() itself.
     list_select_related = ["campaign", "candidate", "identity", "studies", "french", "assets"]
     date_hierarchy = "created_at"
-    actions = ["reopen_for_candidate", "verify_french_test"]
+    actions = ["reopen_for_candidate", "verify_french_test", "decide_eligibility"]
     readonly_fields = [
         "number",
         "candidate_display",
@@ -272,7 +495,9 @@ class ApplicationAdmin(admin.ModelAdmin):
         "documents_display",
         "completeness_display",
         "eligibility_display",
+        "eligibility_decision_display",
         "timeline_display",
+        "history_display",
     ]
     fieldsets = [
         (
@@ -298,7 +523,9 @@ class ApplicationAdmin(admin.ModelAdmin):
             _("Completeness and eligibility"),
             {"fields": ["completeness_display", "eligibility_display"]},
         ),
+        (_("Eligibility decision"), {"fields": ["eligibility_decision_display"]}),
         (_("Timeline"), {"fields": ["timeline_display"]}),
+        (_("History"), {"fields": ["history_display"]}),
     ]
 
     # Dossiers are created by candidates and never deleted or edited here.
@@ -318,6 +545,10 @@ class ApplicationAdmin(admin.ModelAdmin):
     def has_verify_french_test_permission(self, request) -> bool:
         # Declared on FrenchProfile (the section that holds the test), not on Application.
         return request.user.has_perm(f"{FrenchProfile._meta.app_label}.verify_french_test")
+
+    def has_decide_eligibility_permission(self, request) -> bool:
+        # Declared on EligibilityDecision (the record the decision writes).
+        return request.user.has_perm(f"{EligibilityDecision._meta.app_label}.decide_eligibility")
 
     def get_queryset(self, request):
         current_documents = (
@@ -651,6 +882,72 @@ class ApplicationAdmin(admin.ModelAdmin):
             empty=_("No status change yet."),
         )
 
+    @admin.display(description=_("latest decision"))
+    def eligibility_decision_display(self, obj: Application) -> str:
+        """Who decided, when, the outcome, the rules overruled (with why) and the reasons."""
+        decision = eligibility_decision_latest(obj)
+        if decision is None:
+            return format_html("<p>{}</p>", _("No decision yet."))
+        summary = format_html(
+            "<p><strong>{}</strong> — {}</p>",
+            OUTCOME_LABELS.get(decision.outcome, decision.outcome),
+            gettext("decided on %(when)s by %(who)s")
+            % {
+                "when": short_date(decision.decided_at),
+                "who": decision.decided_by.email if decision.decided_by else "—",
+            },
+        )
+        overrides = html_table(
+            [_("rule"), _("overruled to"), _("justification")],
+            (
+                (
+                    RULE_LABELS.get(o.get("rule"), o.get("rule")),
+                    RULE_STATUS_LABELS.get(o.get("status"), o.get("status")),
+                    linebreaksbr(o.get("justification", "")),
+                )
+                for o in decision.overrides
+            ),
+            empty=_("No rule overruled: the engine's result was confirmed."),
+        )
+        english = (translation.get_language() or "fr").startswith("en")
+        failures = html_list(
+            (
+                format_html(
+                    "{}: {}",
+                    RULE_LABELS.get(f.get("rule"), f.get("rule")),
+                    f.get("message_en") if english else f.get("message_fr"),
+                )
+                for f in decision.failures
+            ),
+            empty="",
+        )
+        return format_html(
+            "{}{}{}",
+            summary,
+            overrides,
+            format_html("<h3>{}</h3>{}", _("Reasons given to the candidate"), failures)
+            if decision.failures
+            else "",
+        )
+
+    @admin.display(description=_("every staff action on the dossier, newest first"))
+    def history_display(self, obj: Application) -> str:
+        rows = [
+            (
+                short_date(entry.created_at),
+                entry.actor.email if entry.actor else "—",
+                AUDIT_ACTION_LABELS.get(entry.action, entry.action),
+                entry.target_repr or f"{entry.target_type} #{entry.target_id}",
+                _audit_details(entry),
+            )
+            for entry in dossier_history(obj)
+        ]
+        return html_table(
+            [_("when"), _("who"), _("action"), _("record"), _("details")],
+            rows,
+            empty=_("Nothing recorded yet."),
+        )
+
     # --- action ---------------------------------------------------------------------------------
 
     @admin.action(
@@ -743,6 +1040,96 @@ class ApplicationAdmin(admin.ModelAdmin):
                     verified,
                 )
                 % {"count": verified},
+                messages.SUCCESS,
+            )
+        return None
+
+    @admin.action(
+        description=_("Decide eligibility"),
+        permissions=["decide_eligibility"],
+        location=[ActionLocation.CHANGE_LIST, ActionLocation.CHANGE_FORM],
+    )
+    def decide_eligibility(self, request, queryset):
+        """Show each rule's result beside the facts it read, with an optional overrule per rule
+        (staff holding `candidates.override_eligibility`), then call `eligibility_decide` for
+        each selected dossier and report the outcomes and refusals."""
+        may_override = request.user.has_perm("candidates.override_eligibility")
+        posted = request.POST if "apply" in request.POST else None
+        entries = []
+        for application in queryset.prefetch_related(None).order_by("number"):
+            dossier = dossier_load(application.pk)
+            verdict = self._status(dossier).verdict
+            form = EligibilityDecisionForm(
+                posted,
+                prefix=f"dossier-{application.pk}",
+                verdict=verdict,
+                may_override=may_override,
+            )
+            entries.append(
+                {
+                    "application": dossier,
+                    "verdict_label": ELIGIBILITY_LABELS[verdict.eligible],
+                    "refusal": eligibility_decision_refusal(
+                        application=dossier, actor=request.user
+                    ),
+                    "form": form,
+                    "rows": form.rule_rows(dossier, application_facts(dossier)),
+                }
+            )
+        if posted is None or not all(entry["form"].is_valid() for entry in entries):
+            context = {
+                **self.admin_site.each_context(request),
+                "title": gettext("Eligibility decision"),
+                "opts": self.opts,
+                "entries": entries,
+                "may_override": may_override,
+                "action_checkbox_name": helpers.ACTION_CHECKBOX_NAME,
+                "action_field_name": action_field_name(request),
+                "action_name": "decide_eligibility",
+                "media": self.media,
+            }
+            return TemplateResponse(
+                request, "admin/candidates/application/eligibility_decision.html", context
+            )
+
+        outcomes = {EligibilityOutcome.ELIGIBLE: 0, EligibilityOutcome.INELIGIBLE: 0}
+        for entry in entries:
+            application = entry["application"]
+            try:
+                decision = eligibility_decide(
+                    application=application,
+                    actor=request.user,
+                    overrides=entry["form"].overrides(),
+                )
+            except DomainError as error:
+                self.message_user(
+                    request,
+                    gettext("%(number)s: no decision recorded: %(reason)s")
+                    % {"number": application.number, "reason": error.message},
+                    messages.WARNING,
+                )
+            else:
+                outcomes[decision.outcome] += 1
+        if eligible := outcomes[EligibilityOutcome.ELIGIBLE]:
+            self.message_user(
+                request,
+                ngettext(
+                    "%(count)d dossier found eligible: it joins the review queue.",
+                    "%(count)d dossiers found eligible: they join the review queue.",
+                    eligible,
+                )
+                % {"count": eligible},
+                messages.SUCCESS,
+            )
+        if ineligible := outcomes[EligibilityOutcome.INELIGIBLE]:
+            self.message_user(
+                request,
+                ngettext(
+                    "%(count)d dossier found ineligible: its candidate is told why by e-mail.",
+                    "%(count)d dossiers found ineligible: each candidate is told why by e-mail.",
+                    ineligible,
+                )
+                % {"count": ineligible},
                 messages.SUCCESS,
             )
         return None

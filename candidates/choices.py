@@ -192,3 +192,24 @@ class DocumentRejection(models.TextChoices):
     WRONG_DOCUMENT = "wrong_document", _("Not the document asked for")
     NOT_STAMPED = "not_stamped", _("Not stamped by the institution")
     OTHER = "other", _("Other reason (see the note)")
+
+
+class EligibilityOutcome(models.TextChoices):
+    """Staff's decision on a complete dossier's eligibility (the status it moves to)."""
+
+    ELIGIBLE = "eligible", _("Eligible")
+    INELIGIBLE = "ineligible", _("Ineligible")
+
+
+# The engine's rules (candidates.eligibility.RULE_CODES), as staff read them.
+ELIGIBILITY_RULE_LABELS = {
+    "age": _("Age on 1 October"),
+    "citizenship": _("Citizenship"),
+    "residence": _("Residence in Canada"),
+    "education": _("University studies"),
+    "studies_in_canada": _("Studies in Canada"),
+    "french_level": _("French level"),
+    "passport": _("Passport validity"),
+    "participations": _("Previous participations"),
+    "availability": _("Availability on 1 October"),
+}

@@ -26,6 +26,7 @@ from candidates.choices import (
     DocumentRejection,
     DocumentReview,
     DossierEventKind,
+    EligibilityOutcome,
     EnrolmentStatus,
     ExperienceKind,
     FrenchProofRoute,
@@ -601,3 +602,55 @@ class DossierEvent(models.Model):
 
     def __str__(self) -> str:
         return f"{self.application}: {self.kind}"
+
+
+class EligibilityDecision(models.Model):
+    """Staff's decision on a dossier's eligibility, written by `services.eligibility_decide`.
+
+    Keeps the rules staff overruled (each with its justification) and the failing rules'
+    messages as decided. The latest decision counts; earlier ones stay as history.
+    """
+
+    application = models.ForeignKey(
+        Application, on_delete=models.CASCADE, related_name="eligibility_decisions"
+    )
+    outcome = models.CharField(_("outcome"), max_length=20, choices=EligibilityOutcome.choices)
+    # [{"rule": code, "status": "pass" | "fail", "justification": text}]
+    overrides = models.JSONField(_("rules overruled"), default=list, blank=True)
+    # [{"rule": code, "message_en": text, "message_fr": text}]: why the dossier is ineligible.
+    failures = models.JSONField(_("rules not met"), default=list, blank=True)
+    decided_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        verbose_name=_("decided by"),
+        null=True,
+        on_delete=models.SET_NULL,
+        related_name="+",
+    )
+    decided_at = models.DateTimeField(_("decided"), default=timezone.now)
+
+    class Meta:
+        verbose_name = _("eligibility decision")
+        verbose_name_plural = _("eligibility decisions")
+        ordering = ["-decided_at", "-id"]
+        get_latest_by = ["decided_at", "id"]
+        permissions = [
+            ("decide_eligibility", "Can confirm a dossier's eligibility"),
+            ("override_eligibility", "Can overrule an eligibility rule"),
+        ]
+        constraints = [
+            models.CheckConstraint(
+                condition=models.Q(outcome__in=EligibilityOutcome.values),
+                name="candidates_eligibility_decision_outcome_valid",
+            ),
+            # An ineligible decision names at least one reason; an eligible one names none.
+            models.CheckConstraint(
+                condition=(
+                    models.Q(outcome=EligibilityOutcome.ELIGIBLE, failures=[])
+                    | (models.Q(outcome=EligibilityOutcome.INELIGIBLE) & ~models.Q(failures=[]))
+                ),
+                name="candidates_eligibility_decision_reasons_match_outcome",
+            ),
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.application} · {self.get_outcome_display()}"

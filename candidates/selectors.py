@@ -17,8 +17,14 @@ from candidates.choices import (
     ExperienceKind,
 )
 from candidates.eligibility import CampaignRules, Facts, Verdict, evaluate
-from candidates.models import Application, Couple, Document, PreviousParticipation
-from tapif.core.models import Campaign, User
+from candidates.models import (
+    Application,
+    Couple,
+    Document,
+    EligibilityDecision,
+    PreviousParticipation,
+)
+from tapif.core.models import AuditEntry, Campaign, User
 
 
 def application_for(*, candidate: User, campaign: Campaign | None) -> Application | None:
@@ -229,3 +235,22 @@ def dossier_timeline(application: Application) -> list[TimelineItem]:
         for e in application.events.all()
     ]
     return sorted(items, key=lambda item: item.created_at)
+
+
+def eligibility_decision_latest(application: Application) -> EligibilityDecision | None:
+    """The decision that counts: the latest one, with who took it."""
+    return (
+        EligibilityDecision.objects.filter(application=application)
+        .select_related("decided_by")
+        .order_by("-decided_at", "-id")
+        .first()
+    )
+
+
+def dossier_history(application: Application) -> QuerySet[AuditEntry]:
+    """Every audit entry about the dossier or its records (documents, payments…), newest first."""
+    return (
+        AuditEntry.objects.filter(dossier=application.number)
+        .select_related("actor")
+        .order_by("-created_at", "-id")
+    )

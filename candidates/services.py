@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import datetime as dt
+from collections.abc import Mapping
 from typing import Any
 
 from django.core.files.uploadedfile import UploadedFile
@@ -10,32 +11,37 @@ from django.db import IntegrityError, transaction
 from django.db.models import F, Q
 from django.utils import formats, timezone, translation
 from django.utils.translation import gettext as _
+from django.utils.translation import ngettext
 
 from candidates.choices import (
     DOCUMENTS_WITH_EXPIRY,
+    ELIGIBILITY_RULE_LABELS,
     ApplicationStatus,
     CoupleStatus,
     DocumentKind,
     DocumentRejection,
     DocumentReview,
     DossierEventKind,
+    EligibilityOutcome,
     FrenchProofRoute,
     PaymentStatus,
 )
 from candidates.documents import DocumentRejected, inspect_upload
+from candidates.eligibility import RULE_CODES, Status, evaluate
 from candidates.models import (
     Application,
     Assets,
     Couple,
     Document,
     DossierEvent,
+    EligibilityDecision,
     FrenchProfile,
     Identity,
     NumberSequence,
     StatusChange,
     Studies,
 )
-from candidates.selectors import dossier_load, dossier_status
+from candidates.selectors import application_facts, campaign_rules, dossier_load, dossier_status
 from tapif.core.audit import audit_record
 from tapif.core.exceptions import DomainError
 from tapif.core.mail import mail_user
@@ -756,3 +762,170 @@ def document_replace_rejected(
         application=application, kind=DossierEventKind.DOCUMENT_REPLACED, actor=actor, note=label
     )
     return document
+
+
+# --- Staff decide eligibility ---------------------------------------------------------------
+
+OVERRIDE_STATUSES = frozenset({Status.PASS, Status.FAIL})
+
+
+def _rule_label(rule: str) -> str:
+    return str(ELIGIBILITY_RULE_LABELS.get(rule, rule))
+
+
+def _check_overrides(overrides: Mapping[str, tuple[str, str]], actor: User) -> list[dict]:
+    """The overrides as recorded, in the engine's rule order; DomainError for any that is not
+    allowed (no permission, unknown rule or status, no justification)."""
+    if overrides and not actor.has_perm("candidates.override_eligibility"):
+        raise DomainError(_("You are not allowed to overrule eligibility rules."), code="forbidden")
+    for rule in overrides:
+        if rule not in RULE_CODES:
+            raise DomainError(
+                _("There is no eligibility rule “%(rule)s”.") % {"rule": rule}, code="rule"
+            )
+    checked = []
+    for rule in (code for code in RULE_CODES if code in overrides):
+        status, justification = overrides[rule]
+        if status not in OVERRIDE_STATUSES:
+            raise DomainError(
+                _("A rule is overruled to “met” or “not met” only (rule “%(rule)s”).")
+                % {"rule": _rule_label(rule)},
+                code="override",
+            )
+        if not (justification or "").strip():
+            raise DomainError(
+                _("Justify overruling the rule “%(rule)s”.") % {"rule": _rule_label(rule)},
+                code="justification",
+            )
+        checked.append(
+            {"rule": rule, "status": str(status), "justification": justification.strip()}
+        )
+    return checked
+
+
+def eligibility_decision_refusal(*, application: Application, actor: User) -> str | None:
+    """Why `actor` may not decide this dossier's eligibility now, or None if they may.
+
+    A decision needs a complete dossier (every required document accepted) whose fee is
+    verified; an ineligible dossier may be decided again by staff who may overrule rules.
+    """
+    status = application.status
+    if status == ApplicationStatus.INELIGIBLE:
+        if not actor.has_perm("candidates.override_eligibility"):
+            return _(
+                "This dossier was found ineligible: only staff allowed to overrule rules can "
+                "decide again."
+            )
+    elif status != ApplicationStatus.COMPLETE:
+        return _(
+            "Eligibility is decided once every required document is accepted (this dossier is "
+            "“%(status)s”)."
+        ) % {"status": ApplicationStatus(status).label}
+    if not application.payment_verified:
+        return _("The application fee is not verified yet.")
+    return None
+
+
+@transaction.atomic
+def eligibility_decide(
+    *,
+    application: Application,
+    actor: User,
+    overrides: Mapping[str, tuple[str, str]] | None = None,
+) -> EligibilityDecision:
+    """Staff decide a complete dossier's eligibility: the rule engine's verdict, confirmed or
+    with rules overruled (`overrides`: rule code → ("pass" | "fail", justification)).
+
+    Locks the dossier. Allowed on a complete dossier whose fee is verified, or again on an
+    ineligible one by staff who may overrule rules (to reverse it). Refused while a rule is still
+    unknown. Records an EligibilityDecision (outcome, overrides, failing rules' messages), moves
+    the dossier to eligible or ineligible with the reasons in the candidate's language on the
+    timeline, writes an audit entry (status before and after, overrides) and, when ineligible,
+    e-mails the candidate after commit. A rule overruled to "not met" gives its justification as
+    the reason.
+    """
+    overrides = overrides or {}
+    application = _lock(application)
+    before = application.status
+    refusal = eligibility_decision_refusal(application=application, actor=actor)
+    if refusal:
+        raise DomainError(refusal, code="refused")
+    recorded = _check_overrides(overrides, actor)
+
+    dossier = dossier_load(application.pk)
+    verdict = evaluate(application_facts(dossier), campaign_rules(dossier.campaign))
+    overruled = {o["rule"]: o for o in recorded}
+    statuses = {
+        result.rule: Status(overruled[result.rule]["status"])
+        if result.rule in overruled
+        else result.status
+        for result in verdict.rules
+    }
+    unknown = [_rule_label(rule) for rule, status in statuses.items() if status == Status.UNKNOWN]
+    if unknown:
+        raise DomainError(
+            ngettext(
+                "The rule “%(rules)s” is not known yet: overrule it with a justification or wait "
+                "for the fact.",
+                "These rules are not known yet: %(rules)s. Overrule them with a justification or "
+                "wait for the facts.",
+                len(unknown),
+            )
+            % {"rules": ", ".join(unknown)},
+            code="unknown",
+        )
+    failures = [
+        {"rule": result.rule, "message_en": result.message_en, "message_fr": result.message_fr}
+        if result.rule not in overruled
+        else {
+            "rule": result.rule,
+            "message_en": overruled[result.rule]["justification"],
+            "message_fr": overruled[result.rule]["justification"],
+        }
+        for result in verdict.rules
+        if statuses[result.rule] == Status.FAIL
+    ]
+    outcome = EligibilityOutcome.INELIGIBLE if failures else EligibilityOutcome.ELIGIBLE
+    if before == ApplicationStatus.INELIGIBLE and outcome == EligibilityOutcome.INELIGIBLE:
+        raise DomainError(
+            _("The dossier is already ineligible: overrule a rule to change the outcome."),
+            code="unchanged",
+        )
+
+    candidate = application.candidate
+    english = (candidate.preferred_language or "fr").startswith("en")
+    reasons = [f["message_en"] if english else f["message_fr"] for f in failures]
+    decision = EligibilityDecision.objects.create(
+        application=application,
+        outcome=outcome,
+        overrides=recorded,
+        failures=failures,
+        decided_by=actor,
+    )
+    decided = application_transition(
+        application=application, to_status=outcome, actor=actor, reason="\n".join(reasons)
+    )
+    audit_record(
+        actor=actor,
+        action="application.eligibility",
+        target=decided,
+        data={
+            "before": before,
+            "after": outcome,
+            "overrides": recorded,
+            "failures": [f["rule"] for f in failures],
+        },
+    )
+    if outcome == EligibilityOutcome.INELIGIBLE:
+        transaction.on_commit(
+            lambda: mail_user(
+                user=candidate,
+                template_prefix="candidates/email/ineligible",
+                context={
+                    "application": decided,
+                    "campaign": decided.campaign,
+                    "reasons": reasons,
+                },
+            )
+        )
+    return decision

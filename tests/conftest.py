@@ -6,8 +6,14 @@ import time_machine
 from django.conf import settings
 from django.core.cache import cache
 from django.test import override_settings
+from hypothesis import settings as hypothesis_settings
 
 from tapif.core.models import Campaign
+
+# Property tests run beside 2 xdist workers and a browser: no per-example deadline (a slow
+# example under load is not a failure), the same number of examples.
+hypothesis_settings.register_profile("tapif", deadline=None)
+hypothesis_settings.load_profile("tapif")
 
 
 @pytest.fixture(scope="session", autouse=True)

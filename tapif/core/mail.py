@@ -10,7 +10,8 @@ from typing import Any
 
 from django.conf import settings
 from django.core.mail import EmailMultiAlternatives
-from django.template.loader import render_to_string
+from django.template import Context
+from django.template.loader import get_template, render_to_string
 from django.utils import translation
 
 from tapif.core.models import User
@@ -22,10 +23,15 @@ def render_mail(
     """(subject, text, html) rendered from `<prefix>_subject.txt`, `_body.txt`, `_body.html`."""
     context = {"site_url": settings.SITE_URL, **context}
     with translation.override(language):
-        subject = render_to_string(f"{template_prefix}_subject.txt", context).strip()
-        text = render_to_string(f"{template_prefix}_body.txt", context)
+        subject = _render_plain(f"{template_prefix}_subject.txt", context).strip()
+        text = _render_plain(f"{template_prefix}_body.txt", context)
         html = render_to_string(f"{template_prefix}_body.html", context)
     return " ".join(subject.split()), text, html
+
+
+def _render_plain(name: str, context: dict[str, Any]) -> str:
+    """A plain-text template without HTML escaping: "l'anglais" must not become "l&#x27;anglais"."""
+    return get_template(name).template.render(Context(context, autoescape=False))
 
 
 def mail_user(*, user: User, template_prefix: str, context: dict[str, Any]) -> None:

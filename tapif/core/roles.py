@@ -34,9 +34,20 @@ _MODELS = {
         "document",
         "statuschange",
         "dossierevent",
+        "eligibilitydecision",
     ],
     "evaluations": ["professor", "institutioncontact", "evaluationrequest", "evaluation"],
     "payments": ["statementimport", "bankline", "payment"],
+    "selection": [
+        "criterion",
+        "criterionlevel",
+        "reviewassignment",
+        "conflictofinterest",
+        "review",
+        "score",
+        "meritscore",
+        "dossierunderreview",
+    ],
 }
 
 
@@ -48,12 +59,18 @@ def _view(app_label: str, *models: str) -> frozenset[str]:
 _REFERENCE_READ = _view("core", "campaign", "academie", "institution")
 
 ROLES: dict[str, frozenset[str]] = {
-    # Reads dossiers, their documents and evaluations; accepts or rejects documents.
+    # Reads dossiers, their documents and evaluations; accepts or rejects documents; confirms
+    # the eligibility the rules find (overruling a rule is the programme manager's).
     REVIEWER: _REFERENCE_READ
-    | _view("candidates", "application", "document", "couple")
+    | _view("candidates", "application", "document", "couple", "eligibilitydecision")
     | _view("evaluations", "evaluationrequest", "evaluation")
     | _view("payments", "payment")
-    | {"candidates.review_document"},
+    | _view("selection", "criterion", "criterionlevel", "review", "dossierunderreview")
+    | {
+        "candidates.review_document",
+        "candidates.decide_eligibility",
+        "selection.score_dossier",
+    },
     # Payments and bank statements only; sees fee receipts through `can_view_document`.
     PAYMENTS_OFFICER: _view("core", "campaign")
     | _view("payments")
@@ -70,12 +87,23 @@ ROLES: dict[str, frozenset[str]] = {
         "candidates.reopen_application",
         "candidates.verify_french_test",
         "candidates.review_document",
+        "candidates.decide_eligibility",
+        "candidates.override_eligibility",
     }
     | _view("evaluations")
     | {"evaluations.change_institutioncontact"}
-    | _view("payments"),
-    # Selection and placement permissions join when their models exist.
-    COMMITTEE_MEMBER: _view("core", "campaign", "academie") | _view("candidates", "application"),
+    | _view("payments")
+    | _view("selection")
+    | {
+        f"selection.{action}_{model}"
+        for action in ("add", "change")
+        for model in ("criterion", "criterionlevel")
+    }
+    | {"selection.assign_reviewers"},
+    # Reads the reviewed dossiers and their merit; placement permissions join with its models.
+    COMMITTEE_MEMBER: _view("core", "campaign", "academie")
+    | _view("candidates", "application")
+    | _view("selection", "dossierunderreview", "review", "meritscore", "criterion"),
     # Reads everything, changes nothing.
     AUDITOR: frozenset().union(*(_view(app_label) for app_label in _MODELS)),
 }

@@ -26,7 +26,7 @@ from tests.payments.factories import matched_payment, numbered_dossier
 
 pytestmark = [pytest.mark.django_db, pytest.mark.usefixtures("campaign_open", "private_storage")]
 
-PROJECT_APPS = ["core", "candidates", "evaluations", "payments"]
+PROJECT_APPS = ["core", "candidates", "evaluations", "payments", "selection"]
 APPLICATIONS = "/admin/candidates/application/"
 DOCUMENTS = "/admin/candidates/document/"
 PAYMENTS = "/admin/payments/payment/"
@@ -44,18 +44,23 @@ OPENS = {
     COMMITTEE_MEMBER: {APPLICATIONS},
     AUDITOR: {APPLICATIONS, DOCUMENTS, PAYMENTS, LINES, AUDIT, CONTACTS},
 }
-# The actions each changelist may offer, and the roles that get them.
+# The actions each changelist may offer, and the roles that get each of them.
 ACTIONS = {
-    APPLICATIONS: {"reopen_for_candidate", "verify_french_test"},
-    DOCUMENTS: {"accept_documents", "reject_documents"},
-    PAYMENTS: {"verify_matched", "reject", "mark_refunded"},
-    CONTACTS: {"approve", "reject"},
-}
-OFFERED = {
-    APPLICATIONS: {PROGRAMME_MANAGER},
-    DOCUMENTS: {REVIEWER, PROGRAMME_MANAGER},
-    PAYMENTS: {PAYMENTS_OFFICER},
-    CONTACTS: {PROGRAMME_MANAGER},
+    APPLICATIONS: {
+        "reopen_for_candidate": {PROGRAMME_MANAGER},
+        "verify_french_test": {PROGRAMME_MANAGER},
+        "decide_eligibility": {REVIEWER, PROGRAMME_MANAGER},
+    },
+    DOCUMENTS: {
+        "accept_documents": {REVIEWER, PROGRAMME_MANAGER},
+        "reject_documents": {REVIEWER, PROGRAMME_MANAGER},
+    },
+    PAYMENTS: {
+        "verify_matched": {PAYMENTS_OFFICER},
+        "reject": {PAYMENTS_OFFICER},
+        "mark_refunded": {PAYMENTS_OFFICER},
+    },
+    CONTACTS: {"approve": {PROGRAMME_MANAGER}, "reject": {PROGRAMME_MANAGER}},
 }
 
 
@@ -127,6 +132,11 @@ def test_only_the_programme_manager_may_change_anything():
                 for model in ("campaign", "academie", "institution")
             }
             | {"evaluations.change_institutioncontact"}
+            | {
+                f"selection.{action}_{model}"
+                for action in ("add", "change")
+                for model in ("criterion", "criterionlevel")
+            }
             if name == PROGRAMME_MANAGER
             else set()
         )
@@ -168,7 +178,7 @@ def test_each_role_is_offered_its_actions_and_no_other(client, role):
             continue
         form = client.get(page).context["action_form"]  # None when no action is allowed
         choices = set() if form is None else {n for n, _ in form.fields["action"].choices if n}
-        expected = actions if role in OFFERED[page] else set()
+        expected = {action for action, roles in actions.items() if role in roles}
         assert choices == expected, (role, page)
 
 
