@@ -1,0 +1,199 @@
+"""The committee's merit ranking of dossiers (issue 7, rule 1).
+
+Pure Python on purpose (no Django import): the round preview, the frozen round and the
+`simulate_selection` command all call `rank`, and the rule is tested without a database.
+
+The rules:
+- Only the merit score ranks: higher first. Submission time, the order of the input and the
+  candidate's name never count. A candidate whose score is None (not reviewed yet) is not
+  ranked: `Ranking.unscored` returns their ids apart, sorted.
+- Equal scores (compared as numbers: 80.0 equals 80.00) are broken by this published rule, each
+  step used only when all the previous ones are equal:
+  1. the French level, higher CEFR level first (C2, C1, B2, B1, A2, A1; no level known last);
+  2. the criteria points, in the order of `criteria_order` (a tuple of criterion codes the
+     campaign publishes, `DEFAULT_TIE_BREAK_CRITERIA` unless given): more points on the first
+     code first, then on the second, and so on; a criterion without points ranks below 0 points;
+  3. sha256 of `"{candidate id}|{campaign code}"` as a hexadecimal text, lower first: a draw
+     nobody can steer (the id is fixed before the scores are known) that changes every campaign,
+     so the same candidate is not always last of a tie.
+  The ids are distinct, so the ranking is a total order: the same candidates given in any order
+  give the same ranking.
+- Ranks are 1..n with no gap and no shared rank. Each `Ranked` says which step of the rule set it
+  apart from the candidate ranked just above when both have the same score (`tie_break`:
+  "french_level", "criterion:<code>" or "hash"; None when its score is lower), so a
+  candidate's explanation can say why a tie went one way.
+- Refused, with a `RankingError` in English and French: a repeated id, a score that is not a
+  finite Decimal (or int), a French level that is not a CEFR level, criteria points that are not
+  whole numbers, a criterion code repeated in `criteria_order`.
+"""
+
+from __future__ import annotations
+
+import hashlib
+from collections.abc import Iterable, Mapping, Sequence
+from dataclasses import dataclass
+from decimal import Decimal
+
+from selection.scoring import CEFR_POINTS, DEFAULT_CRITERIA
+
+DEFAULT_TIE_BREAK_CRITERIA: tuple[str, ...] = tuple(default.code for default in DEFAULT_CRITERIA)
+_NO_LEVEL = -1  # below A1 (0 points)
+_NO_POINTS = -1  # below 0 points
+
+
+class RankingError(ValueError):
+    """An input the ranking cannot use; `ids` names the candidates at fault, if any."""
+
+    def __init__(self, message_en: str, message_fr: str, *, ids: Iterable[str] = ()) -> None:
+        self.message_en = message_en
+        self.message_fr = message_fr
+        self.ids = tuple(ids)
+        super().__init__(message_en)
+
+    def __str__(self) -> str:
+        return self.message_en
+
+
+@dataclass(frozen=True)
+class RankInput:
+    """What the ranking reads of one eligible, reviewed dossier."""
+
+    id: str
+    score: Decimal | None
+    french_level: str | None
+    criteria: Mapping[str, int]
+
+
+@dataclass(frozen=True)
+class Ranked:
+    id: str
+    rank: int
+    score: Decimal
+    tie_break: str | None  # why it comes after the one above with the same score; None if no tie
+
+
+@dataclass(frozen=True)
+class Ranking:
+    ranked: tuple[Ranked, ...]  # rank 1 first
+    unscored: tuple[str, ...]  # ids without a score, sorted
+
+    def rank_of(self) -> dict[str, int]:
+        """Each ranked id with its rank."""
+        return {entry.id: entry.rank for entry in self.ranked}
+
+
+def tie_hash(candidate_id: str, campaign_code: str) -> str:
+    """The last step of the tie rule: sha256 of `id|campaign` in hexadecimal."""
+    return hashlib.sha256(f"{candidate_id}|{campaign_code}".encode()).hexdigest()
+
+
+def _level_points(candidate: RankInput) -> int:
+    level = candidate.french_level
+    if level is None or (isinstance(level, str) and not level.strip()):
+        return _NO_LEVEL
+    code = level.strip().upper() if isinstance(level, str) else None
+    if code not in CEFR_POINTS:
+        levels = ", ".join(CEFR_POINTS)
+        raise RankingError(
+            f"Candidate {candidate.id}: “{level}” is not a CEFR level ({levels}).",
+            f"Candidat {candidate.id} : « {level} » n’est pas un niveau du CECRL ({levels}).",
+            ids=[candidate.id],
+        )
+    return CEFR_POINTS[code]
+
+
+def _points(candidate: RankInput, code: str) -> int:
+    value = candidate.criteria.get(code)
+    if value is None:
+        return _NO_POINTS
+    if isinstance(value, bool) or not isinstance(value, int):
+        raise RankingError(
+            f"Candidate {candidate.id}: the criterion “{code}” needs whole points, got {value!r}.",
+            f"Candidat {candidate.id} : le critère « {code} » demande des points entiers, "
+            f"reçu {value!r}.",
+            ids=[candidate.id],
+        )
+    return value
+
+
+def _check_score(candidate: RankInput) -> Decimal:
+    score = candidate.score
+    if (
+        isinstance(score, bool)
+        or not isinstance(score, Decimal | int)
+        or not Decimal(score).is_finite()
+    ):
+        raise RankingError(
+            f"Candidate {candidate.id}: the merit score must be a decimal number, got {score!r}.",
+            f"Candidat {candidate.id} : le score de mérite doit être un nombre décimal, "
+            f"reçu {score!r}.",
+            ids=[candidate.id],
+        )
+    return Decimal(score)
+
+
+def _check_ids(candidates: Sequence[RankInput]) -> None:
+    seen: set[str] = set()
+    repeated: set[str] = set()
+    for candidate in candidates:
+        (repeated if candidate.id in seen else seen).add(candidate.id)
+    if repeated:
+        names = ", ".join(sorted(repeated))
+        raise RankingError(
+            f"Candidates listed more than once: {names}.",
+            f"Candidats présents plusieurs fois : {names}.",
+            ids=sorted(repeated),
+        )
+
+
+def _check_order(criteria_order: Sequence[str]) -> tuple[str, ...]:
+    if isinstance(criteria_order, str):  # a single code would be read as its letters
+        criteria_order = (criteria_order,)
+    order = tuple(criteria_order)
+    repeated = sorted({code for code in order if order.count(code) > 1})
+    if repeated:
+        raise RankingError(
+            f"Tie-break criteria listed more than once: {', '.join(repeated)}.",
+            f"Critères de départage présents plusieurs fois : {', '.join(repeated)}.",
+        )
+    return order
+
+
+_STEPS = ("french_level",)
+
+
+def rank(
+    candidates: Sequence[RankInput],
+    *,
+    campaign_code: str,
+    criteria_order: Sequence[str] = DEFAULT_TIE_BREAK_CRITERIA,
+) -> Ranking:
+    """The merit ranking of `candidates` (rules in the module docstring)."""
+    order = _check_order(criteria_order)
+    _check_ids(candidates)
+    keyed = []
+    unscored = []
+    for candidate in candidates:
+        if candidate.score is None:
+            unscored.append(candidate.id)
+            continue
+        score = _check_score(candidate)
+        # Negated so that one ascending sort puts the higher values first.
+        ties = (
+            -_level_points(candidate),
+            *(-_points(candidate, code) for code in order),
+            tie_hash(candidate.id, campaign_code),
+        )
+        keyed.append(((-score, *ties, candidate.id), candidate.id, score))
+    keyed.sort(key=lambda item: item[0])
+    steps = (*_STEPS, *(f"criterion:{code}" for code in order), "hash")
+    ranked = []
+    previous: tuple | None = None
+    for position, (key, candidate_id, score) in enumerate(keyed, start=1):
+        tie_break = None
+        if previous is not None and previous[0] == key[0]:
+            differing = next(i for i in range(1, len(key)) if previous[i] != key[i])
+            tie_break = steps[min(differing, len(steps)) - 1]
+        ranked.append(Ranked(candidate_id, position, score, tie_break))
+        previous = key
+    return Ranking(ranked=tuple(ranked), unscored=tuple(sorted(unscored)))
