@@ -193,9 +193,7 @@ class Campaign(models.Model):
             "When two reviewers' scores of a dossier differ by more than this, it is flagged."
         ),
     )
-    reviewers_per_dossier = models.PositiveSmallIntegerField(
-        _("reviewers per dossier"), default=2
-    )
+    reviewers_per_dossier = models.PositiveSmallIntegerField(_("reviewers per dossier"), default=2)
     correction_window_days = models.PositiveSmallIntegerField(
         _("days to replace a rejected document"),
         default=14,
