@@ -49,7 +49,7 @@ from selection.models import (
 )
 from selection.selectors import REVIEWABLE_STATUSES
 from selection.services import criteria_ensure, reviewers_assign
-from tapif.core.admin_display import ReadOnlyAdmin, action_confirmation, html_table
+from tapif.core.admin_display import AuditedAdmin, ReadOnlyAdmin, action_confirmation, html_table
 from tapif.core.exceptions import DomainError
 from tapif.core.models import Academie, User
 from tapif.core.selectors import campaign_current
@@ -122,7 +122,7 @@ class CriterionLevelInline(admin.TabularInline):
 
 
 @admin.register(Criterion)
-class CriterionAdmin(admin.ModelAdmin):
+class CriterionAdmin(AuditedAdmin):
     list_display = ["label_en", "label_fr", "code", "weight", "position", "campaign"]
     list_display_links = ["label_en"]
     list_filter = ["campaign"]

@@ -3,6 +3,7 @@ from django.contrib.auth.admin import UserAdmin as DjangoUserAdmin
 from django.utils.translation import gettext_lazy as _
 from django.utils.translation import ngettext
 
+from tapif.core.admin_display import AuditedAdmin
 from tapif.core.models import Academie, AuditEntry, Campaign, Institution, User
 from tapif.core.services import campaign_make_current, institution_set_status
 
@@ -38,7 +39,7 @@ class UserAdmin(DjangoUserAdmin):
 
 
 @admin.register(Campaign)
-class CampaignAdmin(admin.ModelAdmin):
+class CampaignAdmin(AuditedAdmin):
     list_display = [
         "school_year",
         "code",
@@ -118,7 +119,7 @@ class CampaignAdmin(admin.ModelAdmin):
 
 
 @admin.register(Academie)
-class AcademieAdmin(admin.ModelAdmin):
+class AcademieAdmin(AuditedAdmin):
     list_display = ["name", "code", "is_overseas", "has_salary_supplement", "is_active"]
     list_filter = ["is_overseas", "has_salary_supplement", "is_active"]
     search_fields = ["name", "code"]
@@ -135,7 +136,7 @@ class AcademieAdmin(admin.ModelAdmin):
 
 
 @admin.register(Institution)
-class InstitutionAdmin(admin.ModelAdmin):
+class InstitutionAdmin(AuditedAdmin):
     """Staff correct a name or a city here; the status changes only through the two actions."""
 
     list_display = ["name", "city", "province", "kind", "status", "requested_by", "created_at"]

@@ -16,6 +16,8 @@ from django.utils.html import format_html, format_html_join
 from django.utils.translation import gettext
 from django.utils.translation import gettext_lazy as _
 
+from tapif.core.audit import audit_record
+
 
 def html_table(headers: Sequence[Any], rows: Iterable[Sequence[Any]], *, empty: Any) -> str:
     rows = list(rows)
@@ -127,3 +129,59 @@ class ReasonForm(forms.Form):
         if cleaned.get("reason") == self.reasons.OTHER and not cleaned["note"]:
             self.add_error("note", gettext("Explain the reason to the candidate in the note."))
         return cleaned
+
+
+def _plain(value: Any) -> Any:
+    """A form value as JSON can hold it (model instances by their text, dates as ISO)."""
+    if value is None or isinstance(value, bool | int | float | str):
+        return value
+    if isinstance(value, dt.date | dt.datetime | dt.time):
+        return value.isoformat()
+    if isinstance(value, list | tuple | set):
+        return [_plain(item) for item in value]
+    return str(value)
+
+
+class AuditedAdmin(admin.ModelAdmin):
+    """Admin edits of reference data (campaigns, académies, criteria…) go to the audit log with
+    what changed: field by field, before and after."""
+
+    def save_model(self, request, obj, form, change):
+        before = {}
+        if change and obj.pk:
+            stored = type(obj).objects.filter(pk=obj.pk).first()
+            before = (
+                {name: _plain(getattr(stored, name, None)) for name in form.changed_data}
+                if stored is not None
+                else {}
+            )
+        super().save_model(request, obj, form, change)
+        after = {name: _plain(form.cleaned_data.get(name)) for name in form.changed_data}
+        if form.changed_data or not change:
+            audit_record(
+                actor=request.user,
+                action=f"admin.{'change' if change else 'add'}",
+                target=obj,
+                data={"before": before, "after": after},
+            )
+
+    def save_formset(self, request, form, formset, change):
+        """Inline rows (a criterion's rubric levels…) are recorded the same way."""
+        changed = [
+            (inline_form, {n: _plain(inline_form.initial.get(n)) for n in inline_form.changed_data})
+            for inline_form in formset.forms
+            if inline_form.has_changed() and not formset._should_delete_form(inline_form)
+        ]
+        super().save_formset(request, form, formset, change)
+        for inline_form, before in changed:
+            audit_record(
+                actor=request.user,
+                action="admin.change",
+                target=inline_form.instance,
+                data={
+                    "before": before,
+                    "after": {
+                        n: _plain(inline_form.cleaned_data.get(n)) for n in inline_form.changed_data
+                    },
+                },
+            )

@@ -75,3 +75,29 @@ def test_audit_log_is_read_only(staff_client, reference_campaign):
 def test_user_list_searches_by_email(staff_client):
     response = staff_client.get("/admin/core/user/?q=boss@")
     assert response.context["cl"].result_count == 1
+
+
+def test_an_admin_edit_is_in_the_audit_log_with_before_and_after(staff_client, reference_campaign):
+    from tapif.core.models import AuditEntry
+
+    url = f"/admin/core/campaign/{reference_campaign.pk}/change/"
+    form = staff_client.get(url).context["adminform"].form
+    data = {name: form[name].value() for name in form.fields}
+    data = {k: ("" if v is None else v) for k, v in data.items()}
+    for name in ("opens_at", "closes_at"):
+        moment = reference_campaign.local(getattr(reference_campaign, name))
+        data.pop(name)
+        data[f"{name}_0"] = moment.date().isoformat()
+        data[f"{name}_1"] = moment.time().isoformat()
+    data.update(fee_amount="90.00", etransfer_memo="TAPIF fee")
+
+    response = staff_client.post(url, data)
+
+    assert response.status_code == 302, response.context["adminform"].form.errors
+    entry = AuditEntry.objects.get(action="admin.change", target_id=str(reference_campaign.pk))
+    assert entry.actor.email == "boss@example.ca"
+    assert entry.data["before"] == {
+        "fee_amount": "80.00",
+        "etransfer_memo": "TAPIF application fee",
+    }
+    assert entry.data["after"] == {"fee_amount": "90.00", "etransfer_memo": "TAPIF fee"}
