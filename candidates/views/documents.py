@@ -11,15 +11,19 @@ from __future__ import annotations
 
 from dataclasses import dataclass, field
 
+from django.conf import settings
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
 from django.http import FileResponse, Http404, HttpResponseRedirect
 from django.shortcuts import redirect, render
 from django.urls import reverse
 from django.utils import formats
+from django.utils.csp import CSP
 from django.utils.http import content_disposition_header
 from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
+from django.views.decorators.clickjacking import xframe_options_sameorigin
+from django.views.decorators.csp import csp_override
 from django.views.decorators.http import require_GET, require_POST
 
 from candidates import services
@@ -38,6 +42,10 @@ OPTIONAL_DOCUMENTS = (DocumentKind.CRIMINAL_RECORD,)
 
 #: Types shown in the browser rather than saved (every type the upload accepts).
 INLINE_TYPES = frozenset({"application/pdf", "image/jpeg", "image/png"})
+
+#: The site's policy, except that the file may be framed by our own pages (the review page's
+#: inline previews); every other page keeps `frame-ancestors 'none'`.
+FRAMED_BY_SELF_CSP = {**settings.SECURE_CSP, "frame-ancestors": [CSP.SELF]}
 
 #: Lifetime of a signed S3 address: the browser follows the redirect at once.
 SIGNED_URL_SECONDS = 60
@@ -217,11 +225,14 @@ def document_upload(request, kind: str):
 
 @require_GET
 @login_required
+@xframe_options_sameorigin
+@csp_override(FRAMED_BY_SELF_CSP)
 def document_download(request, pk: int):
     """The file, for its owner (current version) or staff holding the permission (any version).
 
     Staff open it from the admin, so it does not use the dossier pages' decorator; staff without
-    two-factor authentication are sent to set it up, as for the admin.
+    two-factor authentication are sent to set it up, as for the admin. Our own pages may show it
+    in a frame (the review page's previews: same origin only, by both X-Frame-Options and CSP).
     """
     if staff_needs_two_factor(request.user):
         return redirect("mfa_activate_totp")

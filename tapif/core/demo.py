@@ -13,11 +13,13 @@ from allauth.account.models import EmailAddress
 from allauth.mfa.models import Authenticator
 from allauth.mfa.totp.internal.auth import TOTP
 from django.apps import apps
+from django.contrib.auth.models import Group
 from django.db import transaction
 from django.utils import timezone
 
 from tapif.core.choices import UserKind
 from tapif.core.models import Campaign, User
+from tapif.core.roles import PROGRAMME_MANAGER, REVIEWER
 from tapif.core.services import campaign_make_current
 
 REFERENCE_SCHOOL_YEAR = "2026-2027"
@@ -34,6 +36,12 @@ class DemoAccount:
     last_name: str
     language: str
     superuser: bool = False
+    #: The staff group (a name from `tapif.core.roles`) the account belongs to, if any.
+    role: str = ""
+
+    @property
+    def is_staff(self) -> bool:
+        return self.kind == UserKind.STAFF
 
 
 DEMO_ACCOUNTS = (
@@ -69,6 +77,24 @@ DEMO_ACCOUNTS = (
         "Martin",
         "fr",
         superuser=True,
+    ),
+    DemoAccount(
+        "reviewer@demo.tapif.ca",
+        "demo-Reviewer-2027",
+        UserKind.STAFF,
+        "Hugo",
+        "Lefebvre",
+        "fr",
+        role=REVIEWER,
+    ),
+    DemoAccount(
+        "manager@demo.tapif.ca",
+        "demo-Manager-2027",
+        UserKind.STAFF,
+        "Sophie",
+        "Bouchard",
+        "fr",
+        role=PROGRAMME_MANAGER,
     ),
 )
 
@@ -132,14 +158,17 @@ def _ensure_account(account: DemoAccount) -> User:
         user = create(account.email, account.password)
     user.first_name, user.last_name = account.first_name, account.last_name
     user.kind, user.preferred_language = account.kind, account.language
+    user.is_staff = account.is_staff
     user.set_password(account.password)
     user.save()
     EmailAddress.objects.update_or_create(
         user=user, email=account.email, defaults={"verified": True, "primary": True}
     )
+    if account.role:  # the groups are created by a migration (`tapif.core.roles.sync_roles`)
+        user.groups.add(Group.objects.get(name=account.role))
     if (
-        account.superuser
+        account.is_staff
         and not Authenticator.objects.filter(user=user, type=Authenticator.Type.TOTP).exists()
     ):
-        TOTP.activate(user, DEMO_TOTP_SECRET)
+        TOTP.activate(user, DEMO_TOTP_SECRET)  # staff sign in with a second factor
     return user

@@ -21,10 +21,15 @@ class Command(BaseCommand):
         )
         self.stdout.write("Sample accounts (e-mail / password):")
         for account in accounts:
-            self.stdout.write(f"  {account.kind.label:<20} {account.email:<28} {account.password}")
+            role = account.role or str(account.kind.label)
+            self.stdout.write(f"  {role:<26} {account.email:<28} {account.password}")
         self.stdout.write(
-            "The staff account needs a two-factor code at login: add the secret "
+            "Staff accounts need a two-factor code at login: add the secret "
             f"{DEMO_TOTP_SECRET} to an authenticator app, or run "
-            "`.venv/bin/python manage.py totp_code admin@demo.tapif.ca`."
+            "`.venv/bin/python manage.py totp_code <e-mail>`."
+        )
+        self.stdout.write(
+            "Demo dossiers demo1…demo5@demo.tapif.ca (same password as the candidate) are "
+            "submitted, their fees verified, assigned to reviewer@demo.tapif.ca."
         )
         self.stdout.write("Open http://127.0.0.1:8000/ — e-mails are printed in this terminal.")

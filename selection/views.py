@@ -1,0 +1,485 @@
+"""The review queue: a reviewer's dossiers, one screen per dossier, the next one in a click.
+
+Staff pages under /admin/review/ that look like the admin (`admin.site.admin_view`: signed-in
+staff, two-factor as for the admin) and need `selection.score_dossier` (403 otherwise). A
+dossier's page is open to the reviewers it is assigned to (404 for anyone else, and once they
+declared a conflict). It shows the dossier's facts, the eligibility rules' results, the
+professor's evaluation, the current documents with an inline preview and their check (accept or
+reject, for holders of `candidates.review_document`), the scoring form and, once the reviewer's
+own review is submitted, the other reviewers' scores. Every write goes through the services of
+`candidates` and `selection`.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable, Mapping
+from functools import wraps
+from typing import Any
+from urllib.parse import urlsplit
+
+from django.conf import settings
+from django.contrib import admin, messages
+from django.core.exceptions import PermissionDenied
+from django.core.files.storage import default_storage
+from django.http import Http404, HttpRequest, HttpResponse
+from django.shortcuts import get_object_or_404, redirect
+from django.template.response import TemplateResponse
+from django.urls import reverse
+from django.utils import formats, timezone
+from django.utils.translation import gettext as _
+from django.utils.translation import ngettext
+from django.views.decorators.http import require_GET, require_POST
+from django_countries import countries
+
+from candidates import services as dossier_services
+from candidates.choices import (
+    ELIGIBILITY_RULE_LABELS,
+    DocumentKind,
+    DocumentReview,
+    FrenchProofRoute,
+)
+from candidates.completeness import count_words
+from candidates.eligibility import Status
+from candidates.models import Application, Document
+from candidates.selectors import (
+    dossier_load,
+    dossier_status,
+    eligibility_decision_latest,
+    section_of,
+)
+from evaluations.choices import EvaluationStatus
+from evaluations.models import Evaluation
+from evaluations.selectors import evaluation_rows
+from selection import selectors, services
+from selection.choices import ReviewStatus
+from selection.forms import SUBMIT, ConflictForm, DocumentRejectForm, ReviewForm
+from selection.models import Review, ReviewAssignment
+from tapif.core.exceptions import DomainError
+from tapif.core.selectors import campaign_current
+
+SCORE_PERMISSION = services.SCORE_PERMISSION
+REVIEW_DOCUMENT_PERMISSION = "candidates.review_document"
+VIEW_EVALUATION_PERMISSION = "evaluations.view_evaluation"
+
+DAYS_PER_MONTH = 365.25 / 12
+
+
+def _rule_status_label(status: str) -> str:
+    return {
+        Status.PASS: _("Met"),
+        Status.FAIL: _("Not met"),
+        Status.UNKNOWN: _("Not known yet"),
+    }[Status(status)]
+
+
+def reviewer_view(view: Callable[..., HttpResponse]) -> Callable[..., HttpResponse]:
+    """Signed-in staff (the admin's own check and two-factor) holding the scoring permission."""
+
+    @wraps(view)
+    def wrapped(request: HttpRequest, *args, **kwargs) -> HttpResponse:
+        if not request.user.has_perm(SCORE_PERMISSION):
+            raise PermissionDenied
+        return view(request, *args, **kwargs)
+
+    return admin.site.admin_view(wrapped)
+
+
+def _render(request: HttpRequest, template: str, context: dict, status: int = 200):
+    return TemplateResponse(
+        request, template, {**admin.site.each_context(request), **context}, status=status
+    )
+
+
+def _assigned(request: HttpRequest, number: str) -> Application:
+    """The dossier, if it is assigned to this reviewer (404 otherwise, whether it exists or not)."""
+    application = (
+        Application.objects.filter(number=number, review_assignments__reviewer=request.user)
+        .select_related("campaign")
+        .first()
+    )
+    if application is None:
+        raise Http404
+    return application
+
+
+def _dossier_url(application: Application, anchor: str = "") -> str:
+    url = reverse("selection:dossier", kwargs={"number": application.number})
+    return f"{url}#{anchor}" if anchor else url
+
+
+# --- the queue --------------------------------------------------------------------------------
+
+
+@reviewer_view
+@require_GET
+def queue(request: HttpRequest) -> HttpResponse:
+    """How many dossiers are assigned, left and done; the ones left; the button to the next."""
+    campaign = campaign_current()
+    pending: list[Application] = []
+    submitted: list[Review] = []
+    assigned = 0
+    if campaign is not None:
+        pending = list(selectors.review_queue(request.user, campaign).select_related("candidate"))
+        drafts = set(
+            Review.objects.filter(
+                reviewer=request.user,
+                status=ReviewStatus.DRAFT,
+                application__in=[a.pk for a in pending],
+            ).values_list("application_id", flat=True)
+        )
+        for application in pending:
+            application.has_draft = application.pk in drafts
+        submitted = list(
+            Review.objects.filter(
+                reviewer=request.user,
+                status=ReviewStatus.SUBMITTED,
+                application__campaign=campaign,
+            )
+            .select_related("application__candidate")
+            .order_by("-submitted_at")
+        )
+        assigned = ReviewAssignment.objects.filter(
+            reviewer=request.user, application__campaign=campaign
+        ).count()
+    return _render(
+        request,
+        "selection/queue.html",
+        {
+            "title": _("My review queue"),
+            "campaign": campaign,
+            "pending": pending,
+            "submitted": submitted,
+            "counts": {"assigned": assigned, "left": len(pending), "done": len(submitted)},
+        },
+    )
+
+
+@reviewer_view
+@require_GET
+def next_dossier(request: HttpRequest) -> HttpResponse:
+    """The reviewer's next dossier to score, or back to the queue when there is none."""
+    campaign = campaign_current()
+    application = selectors.review_next(request.user, campaign) if campaign else None
+    if application is None:
+        messages.info(request, _("Nothing left to review."))
+        return redirect("selection:queue")
+    return redirect(_dossier_url(application))
+
+
+# --- one dossier ------------------------------------------------------------------------------
+
+
+def _duration(days: int) -> str:
+    months = formats.number_format(round(days / DAYS_PER_MONTH, 1), 1)
+    return ngettext(
+        "%(days)d day (%(months)s months)", "%(days)d days (%(months)s months)", days
+    ) % {"days": days, "months": months}
+
+
+def _experience(dossier: Application) -> tuple[list[dict], list[tuple[str, str]]]:
+    """Each entry with its duration computed, and the total duration per kind."""
+    today = timezone.localdate()
+    entries, totals, labels = [], {}, {}
+    for entry in dossier.experiences.all():
+        days = entry.days(today)
+        entries.append(
+            {
+                "entry": entry,
+                "country": countries.name(entry.country) if entry.country else "",
+                "duration": _duration(days),
+            }
+        )
+        totals[entry.kind] = totals.get(entry.kind, 0) + days
+        labels[entry.kind] = entry.get_kind_display()
+    return entries, [(labels[kind], _duration(days)) for kind, days in totals.items()]
+
+
+def _french_source(dossier: Application) -> str:
+    sources = {
+        "evaluation": _("the professor's evaluation"),
+        FrenchProofRoute.OFFICIAL_TEST: _("the verified official test"),
+        "staff": _("staff"),
+    }
+    return str(sources.get(dossier.french_level_source, dossier.french_level_source))
+
+
+def _evaluation(request: HttpRequest, dossier: Application) -> dict[str, Any] | None:
+    """The professor's submitted evaluation (None if the reviewer may not read evaluations)."""
+    if not request.user.has_perm(VIEW_EVALUATION_PERMISSION):
+        return None
+    evaluation = (
+        Evaluation.objects.filter(request__application=dossier, status=EvaluationStatus.SUBMITTED)
+        .select_related("request__institution")
+        .order_by("-submitted_at", "-pk")
+        .first()
+    )
+    return {
+        "evaluation": evaluation,
+        "rows": evaluation_rows(evaluation) if evaluation else [],
+    }
+
+
+def _preview(document: Document) -> str:
+    if document.content_type.startswith("image/"):
+        return "image"
+    if document.content_type == "application/pdf":
+        return "pdf"
+    return ""
+
+
+def _documents(
+    request: HttpRequest, dossier: Application, required: list[str], forms: Mapping
+) -> tuple[list[dict], list[str], bool]:
+    """The current documents (required ones first) with their preview, check and forms."""
+    may_check = request.user.has_perm(REVIEW_DOCUMENT_PERMISSION) and (
+        dossier.status in dossier_services.DOCUMENT_CHECK_STATUSES
+    )
+    order = {kind: position for position, kind in enumerate(required)}
+    current = sorted(
+        dossier.current_documents,
+        key=lambda d: (order.get(d.kind, len(order)), d.kind),
+    )
+    cards = [
+        {
+            "document": document,
+            "anchor": f"document-{document.pk}",
+            "required": document.kind in order,
+            "preview": _preview(document),
+            "url": reverse("candidates:document_download", kwargs={"pk": document.pk}),
+            "reject_form": forms.get(document.pk)
+            or DocumentRejectForm(prefix=f"reject-{document.pk}"),
+            "accepted": document.review_status == DocumentReview.ACCEPTED,
+            "rejected": document.review_status == DocumentReview.REJECTED,
+        }
+        for document in current
+    ]
+    labels = dict(DocumentKind.choices)
+    present = {d.kind for d in current}
+    missing = [str(labels.get(kind, kind)) for kind in required if kind not in present]
+    return cards, missing, may_check
+
+
+def _others(application: Application, reviewer, criteria) -> dict[str, Any] | None:
+    """The other reviewers' submitted scores, criterion by criterion (after one's own only)."""
+    reviews = selectors.reviews_visible_to(application, reviewer)
+    if not reviews:
+        return None
+    sheets = [{s.criterion_id: s for s in review.scores.all()} for review in reviews]
+    return {
+        "reviewers": [r.reviewer.get_full_name() or r.reviewer.email for r in reviews],
+        "rows": [
+            (criterion.label, [sheet.get(criterion.pk) for sheet in sheets])
+            for criterion in criteria
+        ],
+        "totals": [r.score for r in reviews],
+    }
+
+
+def _preview_policy() -> dict | None:
+    """The site's CSP, plus the private bucket's origin for frames and images when documents
+    live on S3: the download view answers there with a short-lived signed redirect. None on a
+    local disk (the previews are then same-origin)."""
+    storage = default_storage
+    if getattr(storage, "querystring_auth", False) is not True:
+        return None
+    signed = urlsplit(storage.url("preview-origin"))
+    origin = f"{signed.scheme}://{signed.netloc}"
+    policy = {key: list(value) for key, value in settings.SECURE_CSP.items()}
+    for directive in ("frame-src", "img-src"):
+        policy[directive] = [*policy.get(directive, policy["default-src"]), origin]
+    return policy
+
+
+def _page(
+    request: HttpRequest,
+    application: Application,
+    *,
+    review_form: ReviewForm | None = None,
+    reject_forms: Mapping[int, DocumentRejectForm] | None = None,
+    conflict_form: ConflictForm | None = None,
+) -> HttpResponse:
+    dossier = dossier_load(application.pk)
+    status = dossier_status(dossier)
+    criteria = services.criteria_ensure(dossier.campaign)
+    review = selectors.review_of(dossier, request.user)
+    prefill = services.french_level_prefill(dossier)
+    reviewable = dossier.status in selectors.REVIEWABLE_STATUSES and dossier.payment_verified
+    submitted = review is not None and review.is_submitted
+    documents, documents_missing, may_check = _documents(
+        request, dossier, status.required_documents, reject_forms or {}
+    )
+    experiences, experience_totals = _experience(dossier)
+    english = (request.LANGUAGE_CODE or "fr").startswith("en")
+    assets = section_of(dossier, "assets")
+    own_scores = []
+    if submitted:
+        by_criterion = {s.criterion_id: s for s in review.scores.all()}
+        own_scores = [(criterion, by_criterion.get(criterion.pk)) for criterion in criteria]
+    response = _render(
+        request,
+        "selection/dossier.html",
+        {
+            "title": _("Review of dossier %(number)s") % {"number": dossier.number},
+            "dossier": dossier,
+            "candidate": dossier.candidate,
+            "identity": section_of(dossier, "identity"),
+            "studies": section_of(dossier, "studies"),
+            "french": section_of(dossier, "french"),
+            "french_source": _french_source(dossier),
+            "french_courses": list(dossier.french_courses.all()),
+            "assets": assets,
+            "letter_words": count_words(assets.motivation_letter) if assets else 0,
+            "experiences": experiences,
+            "experience_totals": experience_totals,
+            "evaluation": _evaluation(request, dossier),
+            "verdict": status.verdict,
+            "rules": [
+                {
+                    "label": ELIGIBILITY_RULE_LABELS.get(rule.rule, rule.rule),
+                    "status": rule.status,
+                    "status_label": _rule_status_label(rule.status),
+                    "message": rule.message_en if english else rule.message_fr,
+                }
+                for rule in status.verdict.rules
+            ],
+            "decision": eligibility_decision_latest(dossier),
+            "documents": documents,
+            "documents_missing": documents_missing,
+            "may_check": may_check,
+            "review": review,
+            "reviewable": reviewable,
+            "submitted": submitted,
+            "own_scores": own_scores,
+            "form": review_form or ReviewForm(criteria=criteria, prefill=prefill, review=review),
+            "prefill": prefill,
+            "conflict_form": conflict_form or ConflictForm(),
+            "others": _others(dossier, request.user, criteria),
+        },
+    )
+    if (policy := _preview_policy()) is not None:
+        response._csp_config = policy  # as @csp_override does, with the bucket's origin
+    return response
+
+
+@reviewer_view
+@require_GET
+def dossier(request: HttpRequest, number: str) -> HttpResponse:
+    """Everything a reviewer needs to check and score one dossier, on one screen."""
+    return _page(request, _assigned(request, number))
+
+
+@reviewer_view
+@require_POST
+def score(request: HttpRequest, number: str) -> HttpResponse:
+    """Save the scores as a draft, or submit them and open the next dossier."""
+    application = _assigned(request, number)
+    submit = request.POST.get("action") == SUBMIT
+    form = ReviewForm(
+        request.POST,
+        criteria=services.criteria_ensure(application.campaign),
+        prefill=services.french_level_prefill(application),
+        submit=submit,
+    )
+    if form.is_valid():
+        try:
+            services.review_save(
+                application=application,
+                reviewer=request.user,
+                points=form.points(),
+                comments=form.comments(),
+                french_level_note=form.cleaned_data["french_level_note"],
+                submit=submit,
+            )
+        except DomainError as error:
+            if error.code not in ("french_note", "scores"):
+                # Submitted already, no longer open to review…: the form is not shown any more.
+                messages.error(request, error.message)
+                return redirect(_dossier_url(application, "scoring"))
+            field = "french_level_note" if error.code == "french_note" else None
+            form.add_error(field, error.message)
+        else:
+            if submit:
+                messages.success(
+                    request,
+                    _("Your review of dossier %(number)s is submitted.")
+                    % {"number": application.number},
+                )
+                return redirect("selection:next")
+            messages.success(request, _("Draft saved: you can come back to it later."))
+            return redirect(_dossier_url(application, "scoring"))
+    return _page(request, application, review_form=form)
+
+
+@reviewer_view
+@require_POST
+def conflict(request: HttpRequest, number: str) -> HttpResponse:
+    """The reviewer declares a conflict of interest: the dossier leaves their queue."""
+    application = _assigned(request, number)
+    form = ConflictForm(request.POST)
+    if form.is_valid():
+        try:
+            services.conflict_declare(
+                application=application,
+                reviewer=request.user,
+                reason=form.cleaned_data["reason"],
+            )
+        except DomainError as error:
+            form.add_error("reason", error.message)
+        else:
+            messages.success(
+                request,
+                _("Conflict of interest declared: dossier %(number)s is no longer yours to review.")
+                % {"number": application.number},
+            )
+            return redirect("selection:next")
+    return _page(request, application, conflict_form=form)
+
+
+def _checked_document(request: HttpRequest, number: str, pk: int) -> tuple[Application, Document]:
+    if not request.user.has_perm(REVIEW_DOCUMENT_PERMISSION):
+        raise PermissionDenied
+    application = _assigned(request, number)
+    document = get_object_or_404(Document, pk=pk, application=application)
+    return application, document
+
+
+@reviewer_view
+@require_POST
+def document_accept(request: HttpRequest, number: str, pk: int) -> HttpResponse:
+    application, document = _checked_document(request, number, pk)
+    try:
+        dossier_services.document_accept(document=document, actor=request.user)
+    except DomainError as error:
+        messages.error(request, error.message)
+    else:
+        messages.success(
+            request,
+            _("%(document)s: accepted.") % {"document": document.get_kind_display()},
+        )
+    return redirect(_dossier_url(application, f"document-{document.pk}"))
+
+
+@reviewer_view
+@require_POST
+def document_reject(request: HttpRequest, number: str, pk: int) -> HttpResponse:
+    """Reject with a reason: the candidate is told by e-mail and may replace that one only."""
+    application, document = _checked_document(request, number, pk)
+    form = DocumentRejectForm(request.POST, prefix=f"reject-{document.pk}")
+    if form.is_valid():
+        try:
+            dossier_services.document_reject(
+                document=document,
+                actor=request.user,
+                reason=form.cleaned_data["reason"],
+                note=form.cleaned_data["note"],
+            )
+        except DomainError as error:
+            form.add_error(None, error.message)
+        else:
+            messages.success(
+                request,
+                _("%(document)s: rejected; the candidate is told by e-mail.")
+                % {"document": document.get_kind_display()},
+            )
+            return redirect(_dossier_url(application, f"document-{document.pk}"))
+    return _page(request, application, reject_forms={document.pk: form})
