@@ -6,6 +6,7 @@ import time_machine
 from django.conf import settings
 from django.core.cache import cache
 from django.test import override_settings
+from django.utils import translation
 from hypothesis import settings as hypothesis_settings
 
 from tapif.core.models import Campaign
@@ -33,6 +34,17 @@ def _cache_per_xdist_worker():
     }
     with override_settings(CACHES={**settings.CACHES, "default": own}):
         yield
+
+
+@pytest.fixture(autouse=True)
+def _english_outside_requests():
+    """Each test starts with English active, whatever the previous test's last request left
+    (LocaleMiddleware activates a language per request and nothing resets it afterwards).
+    Tests of French behaviour say so: /fr/ URLs, `translation.override("fr")`, or a French
+    recipient."""
+    translation.activate("en")
+    yield
+    translation.deactivate()
 
 
 @pytest.fixture(autouse=True)
