@@ -22,10 +22,6 @@ from pathlib import Path
 
 import pytest
 from allauth.account.models import EmailAddress
-from django.apps import apps as django_apps
-from django.db import connection
-from django.db.migrations.executor import MigrationExecutor
-from django.db.migrations.operations import RunPython
 from django.utils import timezone
 from playwright.sync_api import expect
 
@@ -34,6 +30,7 @@ from tapif.core.models import Campaign, User
 from tapif.core.services import campaign_make_current
 from tests.e2e.helpers import PASSWORD
 from tests.factories import CampaignFactory
+from tests.migration_data import restore_migration_data
 
 CHROMIUM = Path("/usr/bin/chromium")
 HERE = Path(__file__).resolve().parent
@@ -70,36 +67,6 @@ def pytest_collection_modifyitems(config: pytest.Config, items: list[pytest.Item
 
 
 # --- Data written by migrations, put back after each flush -------------------------------------
-
-
-def _is_ours(app_label: str) -> bool:
-    """An app of this repository, not an installed package."""
-    return "site-packages" not in Path(django_apps.get_app_config(app_label).path).parts
-
-
-def _run_data_migrations_again() -> None:
-    """Run the RunPython steps of our migrations again, in migration order.
-
-    With today's models, not the historical ones `migrate` gave them: the emptied tables have
-    today's columns (a column added since, with its default, would be missing from an insert).
-    """
-    executor = MigrationExecutor(connection)
-    plan = executor.migration_plan(executor.loader.graph.leaf_nodes(), clean_start=True)
-    for migration, _backwards in plan:
-        if not _is_ours(migration.app_label):
-            continue
-        for operation in migration.operations:
-            if isinstance(operation, RunPython):
-                with connection.schema_editor() as schema_editor:
-                    operation.code(django_apps, schema_editor)
-
-
-def restore_migration_data() -> None:
-    """Put the migrations' rows back if a flush has removed them (the campaign tells)."""
-    if not Campaign.objects.filter(school_year="2026-2027").exists():
-        # Only on emptied tables: the loaders expect them (run twice, the campaign loader would
-        # take the current flag off the campaign).
-        _run_data_migrations_again()
 
 
 _DB_BLOCKER = pytest.StashKey[object]()

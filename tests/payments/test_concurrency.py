@@ -2,8 +2,8 @@
 locks: every bank line is stored once and a dossier never gets two payments that count.
 
 Threads each open their own connection, so the test runs outside a wrapping transaction
-(`transaction=True`); `serialized_rollback` restores the data migrations' rows afterwards for
-the tests that follow on the same database.
+(`transaction=True`); the data migrations' rows are put back before each test and after the
+module, for the tests that follow on the same database.
 """
 
 from __future__ import annotations
@@ -19,6 +19,7 @@ from django.db import connection
 from candidates.models import Application
 from payments.choices import LIVE_PAYMENT_STATUSES, PaymentStatus
 from payments.models import BankLine, Payment, StatementImport
+from tests.migration_data import restore_migration_data
 from tests.payments.factories import (
     bank_row_for,
     declared_payment,
@@ -30,7 +31,7 @@ from tests.payments.factories import (
 
 pytestmark = [
     pytest.mark.skipif(connection.vendor != "postgresql", reason="needs PostgreSQL's row locks"),
-    pytest.mark.django_db(transaction=True, serialized_rollback=True),
+    pytest.mark.django_db(transaction=True),
     pytest.mark.usefixtures("campaign_open", "private_storage"),
 ]
 
@@ -42,8 +43,13 @@ def _restore_the_migrations_rows(django_db_setup, django_db_blocker):
     that follow on this database (and for the next `--reuse-db` run)."""
     yield
     with django_db_blocker.unblock():
-        # Django keeps the rows it serialized when it created the test database here.
-        connection.creation.deserialize_db_from_string(connection._test_serialized_contents)
+        restore_migration_data()
+
+
+@pytest.fixture(autouse=True)
+def _migration_rows_present(transactional_db) -> None:
+    """Another transactional test (a browser test) may have emptied the tables just before."""
+    restore_migration_data()
 
 
 def run_together(*functions: Callable[[], Any]) -> list[Any]:

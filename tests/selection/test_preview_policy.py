@@ -19,8 +19,13 @@ S3 = {
 }
 
 
-def test_local_files_need_no_extra_origin():
-    assert _preview_policy() is None
+def test_local_files_need_no_extra_origin(settings, tmp_path):
+    local = {
+        "BACKEND": "django.core.files.storage.FileSystemStorage",
+        "OPTIONS": {"location": str(tmp_path), "base_url": None},
+    }
+    with override_settings(STORAGES={**settings.STORAGES, "default": local}):
+        assert _preview_policy() is None
 
 
 def test_on_s3_the_bucket_origin_may_be_framed_and_shown(settings):
