@@ -42,6 +42,7 @@ from candidates.models import (
     Studies,
 )
 from candidates.selectors import application_facts, campaign_rules, dossier_load, dossier_status
+from candidates.signals import eligibility_decided
 from tapif.core.audit import audit_record
 from tapif.core.exceptions import DomainError
 from tapif.core.mail import mail_user
@@ -916,6 +917,7 @@ def eligibility_decide(
             "failures": [f["rule"] for f in failures],
         },
     )
+    eligibility_decided.send(sender=Application, application=decided, outcome=outcome)
     if outcome == EligibilityOutcome.INELIGIBLE:
         transaction.on_commit(
             lambda: mail_user(

@@ -89,6 +89,12 @@ class SelectionConfig(AppConfig):
     name = "selection"
     verbose_name = _("Selection")
 
+    def ready(self) -> None:
+        from candidates.signals import eligibility_decided
+        from selection.services import on_eligibility_decided
+
+        eligibility_decided.connect(on_eligibility_decided, dispatch_uid="selection-reviewed")
+
     def load_demo(self, *, campaign, users: dict) -> None:
         """`make demo`: the campaign's scoring criteria, then five submitted dossiers with their
         fee verified, two of them with every document accepted, all assigned to the reviewer.

@@ -191,14 +191,28 @@ def merit_recompute(application: Application) -> MeritScore:
             "computed_at": timezone.now(),
         },
     )
+    review_complete_if_ready(application, reviews_submitted=summary.reviewers)
+    return merit
+
+
+def review_complete_if_ready(application: Application, *, reviews_submitted: int) -> None:
+    """An eligible dossier with the campaign's number of submitted reviews is "reviewed"."""
+    application.refresh_from_db(fields=["status"])
     if (
         application.status == ApplicationStatus.ELIGIBLE
-        and summary.reviewers >= campaign.reviewers_per_dossier
+        and reviews_submitted >= application.campaign.reviewers_per_dossier
     ):
         application_transition(
             application=application, to_status=ApplicationStatus.REVIEWED, actor=None
         )
-    return merit
+
+
+def on_eligibility_decided(sender, *, application: Application, outcome: str, **kwargs) -> None:
+    """Reviews may all be in before the eligibility decision: complete the review then."""
+    submitted = Review.objects.filter(
+        application=application, status=ReviewStatus.SUBMITTED
+    ).count()
+    review_complete_if_ready(application, reviews_submitted=submitted)
 
 
 @transaction.atomic

@@ -560,3 +560,33 @@ def test_the_roles_reviewers_decide_and_the_programme_manager_overrules():
     assert reviewer.has_perm("candidates.decide_eligibility")
     assert not reviewer.has_perm("candidates.override_eligibility")
     assert manager.has_perms(["candidates.decide_eligibility", "candidates.override_eligibility"])
+
+
+def test_a_dossier_whose_reviews_are_all_in_is_reviewed_once_found_eligible(reviewer):
+    """The reviews may be submitted before the decision (selection listens to the decision)."""
+    from selection.models import Review
+    from selection.services import criteria_ensure, review_save
+    from tests.selection.review_dossiers import assign, scorer
+
+    application = ready()
+    criteria = criteria_ensure(application.campaign)
+    reviewers = [scorer(), scorer()]
+    assign(application, *reviewers)
+    for person in reviewers:
+        review_save(
+            application=application,
+            reviewer=person,
+            points={c.code: 3 for c in criteria},
+            french_level_note="Scored from the dossier.",
+            submit=True,
+        )
+    assert Review.objects.filter(application=application, status="submitted").count() == 2
+    assert status_of(application) == ApplicationStatus.COMPLETE
+
+    services.eligibility_decide(application=application, actor=reviewer)
+
+    assert status_of(application) == ApplicationStatus.REVIEWED
+    assert [c.to_status for c in application.status_changes.order_by("created_at", "id")][-2:] == [
+        ApplicationStatus.ELIGIBLE,
+        ApplicationStatus.REVIEWED,
+    ]
