@@ -235,8 +235,9 @@ def _documents(
         dossier.status in dossier_services.DOCUMENT_CHECK_STATUSES
     )
     order = {kind: position for position, kind in enumerate(required)}
+    # The fee receipt is the payments officer's: the reviewer sees the fee's status instead.
     current = sorted(
-        dossier.current_documents,
+        (d for d in dossier.current_documents if d.kind != DocumentKind.FEE_RECEIPT),
         key=lambda d: (order.get(d.kind, len(order)), d.kind),
     )
     cards = [

@@ -556,3 +556,21 @@ def test_a_submitted_review_cannot_be_posted_again(client, me, dossier):
     assert response.redirect_chain == [(f"{url('dossier', number=dossier.number)}#scoring", 302)]
     assert "This review is submitted and can no longer change." in response.content.decode()
     assert {s.points for s in Review.objects.get().scores.all()} == {3}
+
+
+def test_the_fee_receipt_is_not_among_the_documents_a_reviewer_checks(client):
+    """Payments officers verify the money; the reviewer reads the fee's status instead."""
+    from tests.candidates.factories import DocumentFactory
+
+    application = reviewable_dossier()
+    user = reviewer()
+    assign(application, user)
+    receipt = DocumentFactory(application=application, kind="fee_receipt")
+    as_user(client, user)
+
+    response = client.get(url("dossier", number=application.number))
+
+    assert response.status_code == 200
+    shown = [card["document"].pk for card in response.context["documents"]]
+    assert receipt.pk not in shown
+    assert current(application, "passport").pk in shown
