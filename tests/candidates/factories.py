@@ -10,14 +10,13 @@ from __future__ import annotations
 import datetime as dt
 import hashlib
 import io
-import struct
-import zlib
 from pathlib import Path
 
 import factory
 
 from candidates import services
 from candidates.choices import DOCUMENTS_WITH_EXPIRY, DocumentKind
+from candidates.demo import demo_pdf, demo_png
 from candidates.models import Application, Document
 from tapif.core.selectors import campaign_current
 from tests.factories import EASTERN, CandidateFactory
@@ -26,42 +25,6 @@ from tests.factories import EASTERN, CandidateFactory
 CAMPAIGN_OPEN_AT = dt.datetime(2026, 1, 15, 12, tzinfo=EASTERN)
 #: A moment after that campaign has closed (27 February 2026, 23:59:59).
 CAMPAIGN_CLOSED_AT = dt.datetime(2026, 2, 28, 9, tzinfo=EASTERN)
-
-
-def tiny_pdf() -> bytes:
-    """A real one-page PDF (empty page), with a correct cross-reference table."""
-    objects = [
-        b"<< /Type /Catalog /Pages 2 0 R >>",
-        b"<< /Type /Pages /Kids [3 0 R] /Count 1 >>",
-        b"<< /Type /Page /Parent 2 0 R /MediaBox [0 0 72 72] >>",
-    ]
-    out = io.BytesIO()
-    out.write(b"%PDF-1.4\n")
-    offsets = []
-    for number, body in enumerate(objects, start=1):
-        offsets.append(out.tell())
-        out.write(b"%d 0 obj\n%s\nendobj\n" % (number, body))
-    xref = out.tell()
-    out.write(b"xref\n0 %d\n0000000000 65535 f \n" % (len(objects) + 1))
-    for offset in offsets:
-        out.write(b"%010d 00000 n \n" % offset)
-    out.write(b"trailer\n<< /Size %d /Root 1 0 R >>\n" % (len(objects) + 1))
-    out.write(b"startxref\n%d\n%%%%EOF\n" % xref)
-    return out.getvalue()
-
-
-def tiny_png() -> bytes:
-    """A real 1x1 white PNG, built chunk by chunk."""
-
-    def chunk(kind: bytes, data: bytes) -> bytes:
-        crc = zlib.crc32(kind + data) & 0xFFFFFFFF
-        return struct.pack(">I", len(data)) + kind + data + struct.pack(">I", crc)
-
-    header = struct.pack(">IIBBBBB", 1, 1, 8, 2, 0, 0, 0)  # 1x1, 8-bit RGB
-    pixels = zlib.compress(b"\x00\xff\xff\xff")  # filter byte + one white pixel
-    return (
-        b"\x89PNG\r\n\x1a\n" + chunk(b"IHDR", header) + chunk(b"IDAT", pixels) + chunk(b"IEND", b"")
-    )
 
 
 def tiny_jpeg() -> bytes:
@@ -93,6 +56,10 @@ class ApplicationFactory(factory.django.DjangoModelFactory):
             raise TypeError(f"ApplicationFactory sets only candidate and campaign, not {kwargs}")
         return services.application_create(candidate=candidate, campaign=campaign)
 
+
+#: Small real files, the same `make demo` stores.
+tiny_pdf = demo_pdf
+tiny_png = demo_png
 
 _PDF = tiny_pdf()
 
