@@ -47,7 +47,10 @@ _MODELS = {
         "score",
         "meritscore",
         "dossierunderreview",
+        "selectionround",
+        "rankentry",
     ],
+    "placements": ["quota", "placement"],
 }
 
 
@@ -99,11 +102,28 @@ ROLES: dict[str, frozenset[str]] = {
         for action in ("add", "change")
         for model in ("criterion", "criterionlevel")
     }
-    | {"selection.assign_reviewers"},
-    # Reads the reviewed dossiers and their merit; placement permissions join with its models.
+    | {"selection.assign_reviewers", "selection.supersede_round"}
+    | _view("placements"),
+    # Reads the reviewed dossiers and their merit; prepares selection rounds (quotas, waitlist
+    # size), previews and freezes them. Superseding a frozen round is the programme manager's.
     COMMITTEE_MEMBER: _view("core", "campaign", "academie")
     | _view("candidates", "application")
-    | _view("selection", "dossierunderreview", "review", "meritscore", "criterion"),
+    | _view(
+        "selection",
+        "dossierunderreview",
+        "review",
+        "meritscore",
+        "criterion",
+        "selectionround",
+        "rankentry",
+    )
+    | _view("placements")
+    | {
+        f"{app_label}.{action}_{model}"
+        for action in ("add", "change")
+        for app_label, model in (("selection", "selectionround"), ("placements", "quota"))
+    }
+    | {"selection.freeze_round"},
     # Reads everything, changes nothing.
     AUDITOR: frozenset().union(*(_view(app_label) for app_label in _MODELS)),
 }

@@ -26,7 +26,7 @@ from tests.payments.factories import matched_payment, numbered_dossier
 
 pytestmark = [pytest.mark.django_db, pytest.mark.usefixtures("campaign_open", "private_storage")]
 
-PROJECT_APPS = ["core", "candidates", "evaluations", "payments", "selection"]
+PROJECT_APPS = ["core", "candidates", "evaluations", "payments", "selection", "placements"]
 APPLICATIONS = "/admin/candidates/application/"
 DOCUMENTS = "/admin/candidates/document/"
 PAYMENTS = "/admin/payments/payment/"
@@ -122,7 +122,13 @@ def test_the_auditor_holds_every_view_permission_of_the_project_and_nothing_else
     assert codes(Group.objects.get(name=AUDITOR).permissions.all()) == codes(every_view)
 
 
-def test_only_the_programme_manager_may_change_anything():
+def test_only_the_programme_manager_and_the_committee_may_change_anything():
+    committee = {
+        "selection.add_selectionround",
+        "selection.change_selectionround",
+        "placements.add_quota",
+        "placements.change_quota",
+    }
     for name, permissions in ROLES.items():
         changes = {p for p in permissions if p.split(".")[1].startswith(("add_", "change_"))}
         expected = (
@@ -138,10 +144,24 @@ def test_only_the_programme_manager_may_change_anything():
                 for model in ("criterion", "criterionlevel")
             }
             if name == PROGRAMME_MANAGER
+            else committee
+            if name == COMMITTEE_MEMBER
             else set()
         )
         assert changes == expected, name
         assert not any(".delete_" in p for p in permissions), name
+
+
+def test_the_committee_freezes_rounds_and_the_programme_manager_supersedes_them():
+    holders = {
+        permission: {name for name, permissions in ROLES.items() if permission in permissions}
+        for permission in ("selection.freeze_round", "selection.supersede_round")
+    }
+
+    assert holders == {
+        "selection.freeze_round": {COMMITTEE_MEMBER},
+        "selection.supersede_round": {PROGRAMME_MANAGER},
+    }
 
 
 def test_syncing_again_changes_nothing_and_takes_extra_permissions_away():

@@ -1,0 +1,447 @@
+"""Selection rounds: every change to a round, its quotas and its frozen results goes through here.
+
+The committee creates a draft round for a campaign (`round_create`), gives it its places per
+académie (`quotas_fill`, then edits in the admin) and a waitlist size, previews it as often as
+it likes (`round_preview`: the algorithm on today's dossiers, nothing saved), then freezes it
+(`round_freeze`): one transaction records the exact input (the snapshot, in
+`simulate_selection`'s input format, so anyone can run it again), its SHA-256, the parameters,
+and every candidate's rank, decision and placement. A frozen round never changes; a programme
+manager may supersede it (`round_supersede`), which opens a new draft round with the same quotas.
+
+Nothing here touches a dossier's status: candidates see nothing until the results are released
+(another capability reads the frozen round then).
+
+What the algorithm is given for each dossier of the campaign (`round_input`):
+- "reviewed" dossiers with their merit score; "eligible" dossiers whose review is not finished
+  are given without a score, so they are listed as not ranked (decision "not selected") and
+  the committee sees how many are still waiting. Other statuses are left out (the ineligible
+  were refused before review).
+- returning assistant: the dossier lists a previous participation. The dossier has no record of
+  the previous académie's evaluation yet, so every returning assistant is taken as positively
+  evaluated (`parameters["returning_evaluation"]` says so on each frozen round).
+- couples: confirmed `Couple` rows whose two dossiers are both in the round; "together only"
+  or "together preferred" as declared.
+- criteria (for the tie rule): per criterion, the mean of the submitted reviews' points, in
+  hundredths of a point (the ranking compares whole numbers: 3.5 points is 350).
+"""
+
+from __future__ import annotations
+
+import hashlib
+import json
+from collections import defaultdict
+from decimal import ROUND_HALF_EVEN, Decimal
+from pathlib import Path
+from typing import Any
+
+from django.db import IntegrityError, transaction
+from django.db.models import Count, Max, Sum
+from django.utils import timezone, translation
+from django.utils.translation import gettext as _
+
+from candidates.choices import ApplicationStatus, CoupleStatus
+from candidates.models import Application, Couple
+from placements import allocation
+from placements.allocation import (
+    AllocationError,
+    Candidate,
+    CoupleMode,
+    SchoolLevel,
+    SelectionInput,
+    simulate,
+)
+from placements.models import Placement, Quota
+from selection import ranking
+from selection.choices import ReviewStatus
+from selection.models import Criterion, RankEntry, RoundStatus, Score, SelectionRound
+from selection.ranking import DEFAULT_TIE_BREAK_CRITERIA, RankingError, RankInput, rank
+from tapif.core.audit import audit_record
+from tapif.core.exceptions import DomainError
+from tapif.core.models import Academie, Campaign, User
+
+ROUND_STATUSES = (ApplicationStatus.REVIEWED, ApplicationStatus.ELIGIBLE)
+CRITERIA_SCALE = 100  # criteria points are given to the ranking in hundredths
+
+
+def algorithm_version() -> str:
+    """The SHA-256 of the ranking and allocation modules' source: the code that decided."""
+    digest = hashlib.sha256()
+    for module in (ranking, allocation):
+        digest.update(Path(module.__file__).read_bytes())
+    return digest.hexdigest()
+
+
+# --- the input -------------------------------------------------------------------------------
+
+
+def _tie_break_criteria(campaign: Campaign) -> tuple[str, ...]:
+    codes = tuple(
+        Criterion.objects.filter(campaign=campaign)
+        .order_by("position", "id")
+        .values_list("code", flat=True)
+    )
+    return codes or DEFAULT_TIE_BREAK_CRITERIA
+
+
+def _criteria_points(application_ids: list[int]) -> dict[int, dict[str, int]]:
+    """Per dossier and criterion, the mean of the submitted reviews' points, in hundredths."""
+    rows = (
+        Score.objects.filter(
+            review__application_id__in=application_ids, review__status=ReviewStatus.SUBMITTED
+        )
+        .values("review__application_id", "criterion__code")
+        .annotate(total=Sum("points"), reviews=Count("id"))
+    )
+    points: dict[int, dict[str, int]] = defaultdict(dict)
+    for row in rows:
+        mean = Decimal(row["total"] * CRITERIA_SCALE) / row["reviews"]
+        points[row["review__application_id"]][row["criterion__code"]] = int(
+            mean.quantize(Decimal(1), rounding=ROUND_HALF_EVEN)
+        )
+    return points
+
+
+def _partners(application_ids: set[int]) -> dict[int, tuple[int, str]]:
+    """Each dossier in a confirmed couple whose two dossiers are in the round: partner, mode."""
+    partners: dict[int, tuple[int, str]] = {}
+    couples = Couple.objects.filter(
+        status=CoupleStatus.CONFIRMED,
+        proposer_id__in=application_ids,
+        partner_id__in=application_ids,
+    ).values_list("proposer_id", "partner_id", "preference")
+    for proposer, partner, preference in couples:
+        partners[proposer] = (partner, preference)
+        partners[partner] = (proposer, preference)
+    return partners
+
+
+def round_input(selection_round: SelectionRound) -> SelectionInput:
+    """What the algorithm is given for this round, read from the database (module docstring)."""
+    campaign = selection_round.campaign
+    quotas = {
+        quota.academie.code: allocation.Quota(primary=quota.primary, secondary=quota.secondary)
+        for quota in Quota.objects.filter(round=selection_round).select_related("academie")
+    }
+    applications = list(
+        Application.objects.filter(campaign=campaign, status__in=ROUND_STATUSES)
+        .select_related("merit", "assets__academie_1", "assets__academie_2", "assets__academie_3")
+        .annotate(participations=Count("previous_participations"))
+        .order_by("number")
+    )
+    ids = [application.pk for application in applications]
+    criteria = _criteria_points(ids)
+    partners = _partners(set(ids))
+    number_of = {application.pk: application.number for application in applications}
+    candidates = []
+    for application in applications:
+        merit = getattr(application, "merit", None)
+        reviewed = application.status == ApplicationStatus.REVIEWED
+        assets = getattr(application, "assets", None)
+        returning = application.participations > 0
+        partner = partners.get(application.pk)
+        candidates.append(
+            Candidate(
+                id=application.number,
+                score=merit.merit if reviewed and merit is not None else None,
+                eligible=True,
+                returning=returning,
+                previous_evaluation_positive=returning,
+                school_level=SchoolLevel(
+                    (assets.school_level if assets else "") or SchoolLevel.EITHER
+                ),
+                preferences=tuple(a.code for a in assets.academie_choices) if assets else (),
+                partner=number_of[partner[0]] if partner else None,
+                couple=CoupleMode(partner[1]) if partner else CoupleMode.TOGETHER_PREFERRED,
+                french_level=application.french_level or None,
+                criteria=criteria.get(application.pk, {}),
+            )
+        )
+    return SelectionInput(
+        quotas=quotas,
+        waitlist_size=selection_round.waitlist_size,
+        candidates=tuple(candidates),
+        campaign=campaign.code,
+        tie_break_criteria=_tie_break_criteria(campaign),
+    )
+
+
+def input_to_dict(selection: SelectionInput) -> dict[str, Any]:
+    """The input in `simulate_selection`'s format (`allocation.from_json` reads it back)."""
+    return {
+        "campaign": selection.campaign,
+        "tie_break_criteria": list(selection.tie_break_criteria),
+        "quotas": {
+            code: {"primary": quota.primary, "secondary": quota.secondary}
+            for code, quota in selection.quotas.items()
+        },
+        "waitlist_size": selection.waitlist_size,
+        "candidates": [
+            {
+                "id": c.id,
+                "score": None if c.score is None else str(c.score),
+                "eligible": c.eligible,
+                "returning": c.returning,
+                "previous_evaluation_positive": c.previous_evaluation_positive,
+                "school_level": str(c.school_level),
+                "preferences": list(c.preferences),
+                "partner": c.partner,
+                "couple": str(c.couple),
+                "french_level": c.french_level,
+                "criteria": dict(c.criteria),
+            }
+            for c in sorted(selection.candidates, key=lambda c: c.id)
+        ],
+    }
+
+
+def snapshot_of(selection: SelectionInput) -> tuple[dict[str, Any], str]:
+    """The snapshot (plain data) and the SHA-256 of its canonical JSON (sorted keys, compact)."""
+    data = input_to_dict(selection)
+    return data, snapshot_sha256(data)
+
+
+def snapshot_sha256(data: dict[str, Any]) -> str:
+    text = json.dumps(data, sort_keys=True, ensure_ascii=False, separators=(",", ":"))
+    return hashlib.sha256(text.encode()).hexdigest()
+
+
+def _run(selection: SelectionInput) -> tuple[ranking.Ranking, allocation.Allocation]:
+    """The ranking (for the tie-break of each entry) and the allocation, or a DomainError."""
+    english = (translation.get_language() or "fr").startswith("en")
+    try:
+        ranked = rank(
+            [
+                RankInput(c.id, c.score, c.french_level, c.criteria)
+                for c in selection.candidates
+                if c.eligible
+            ],
+            campaign_code=selection.campaign,
+            criteria_order=selection.tie_break_criteria,
+        )
+        return ranked, simulate(selection)
+    except (AllocationError, RankingError) as error:
+        raise DomainError(error.message_en if english else error.message_fr) from error
+
+
+def round_preview(selection_round: SelectionRound) -> allocation.Allocation:
+    """The round's outcome on today's dossiers and quotas. Nothing is saved."""
+    return _run(round_input(selection_round))[1]
+
+
+# --- the round's life ------------------------------------------------------------------------
+
+
+@transaction.atomic
+def round_create(
+    *, campaign: Campaign, actor: User | None, waitlist_size: int = 0
+) -> SelectionRound:
+    """A new draft round, numbered after the campaign's last one. Audited."""
+    Campaign.objects.select_for_update().get(pk=campaign.pk)  # one number per round
+    last = SelectionRound.objects.filter(campaign=campaign).aggregate(last=Max("number"))["last"]
+    selection_round = SelectionRound.objects.create(
+        campaign=campaign,
+        number=(last or 0) + 1,
+        waitlist_size=waitlist_size,
+        created_by=actor,
+    )
+    audit_record(
+        actor=actor,
+        action="selection_round.create",
+        target=selection_round,
+        data={"waitlist_size": waitlist_size},
+    )
+    return selection_round
+
+
+def _locked_draft(selection_round: SelectionRound) -> SelectionRound:
+    locked = (
+        SelectionRound.objects.select_for_update()
+        .select_related("campaign")
+        .get(pk=selection_round.pk)
+    )
+    if locked.status != RoundStatus.DRAFT:
+        raise DomainError(
+            _("Round %(number)s is %(status)s: it cannot be changed any more.")
+            % {"number": locked.number, "status": locked.get_status_display()},
+            code="round_not_draft",
+        )
+    return locked
+
+
+def round_assert_draft(selection_round: SelectionRound) -> SelectionRound:
+    """Lock the round until the end of the caller's transaction; refuse unless it is a draft
+    (the admin calls it before saving quotas or the waitlist size)."""
+    return _locked_draft(selection_round)
+
+
+@transaction.atomic
+def quotas_fill(*, selection_round: SelectionRound, actor: User | None) -> int:
+    """Give the draft round a 0 primary / 0 secondary quota for each active académie that has
+    none yet (the committee then types the places). Returns how many were added. Audited."""
+    locked = _locked_draft(selection_round)
+    present = set(Quota.objects.filter(round=locked).values_list("academie_id", flat=True))
+    missing = Academie.objects.filter(is_active=True).exclude(pk__in=present).order_by("code")
+    created = Quota.objects.bulk_create(
+        Quota(round=locked, academie=academie, primary=0, secondary=0) for academie in missing
+    )
+    if created:
+        audit_record(
+            actor=actor,
+            action="selection_round.quotas_fill",
+            target=locked,
+            data={"academies": [quota.academie.code for quota in created]},
+        )
+    return len(created)
+
+
+@transaction.atomic
+def round_freeze(*, selection_round: SelectionRound, actor: User) -> SelectionRound:
+    """Freeze the draft round: rank and place today's dossiers and record it all, at once.
+
+    Locks the round; refuses unless it is a draft, has places, and its campaign has no frozen
+    round (the database's "one frozen round per campaign" settles two freezes at the same
+    moment). Writes the snapshot and its SHA-256, the parameters, who and when, one `RankEntry`
+    and one `Placement` per candidate, and an audit row. Dossier statuses are not touched.
+    """
+    locked = _locked_draft(selection_round)
+    campaign = locked.campaign
+    if SelectionRound.objects.filter(campaign=campaign, status=RoundStatus.FROZEN).exists():
+        raise DomainError(
+            _(
+                "The campaign %(campaign)s already has a frozen round: supersede it before "
+                "freezing another."
+            )
+            % {"campaign": campaign},
+            code="round_already_frozen",
+        )
+    selection = round_input(locked)
+    if not any(q.primary or q.secondary for q in selection.quotas.values()):
+        raise DomainError(
+            _("Round %(number)s has no places: give the académies their quotas first.")
+            % {"number": locked.number},
+            code="round_without_places",
+        )
+    snapshot, digest = snapshot_of(selection)
+    ranked, outcome = _run(selection)
+    locked.status = RoundStatus.FROZEN
+    locked.snapshot = snapshot
+    locked.snapshot_sha256 = digest
+    locked.parameters = {
+        "tie_break_criteria": list(selection.tie_break_criteria),
+        "algorithm_version": algorithm_version(),
+        "criteria_points": "mean of the submitted reviews, in hundredths of a point",
+        "returning_evaluation": "assumed positive: the dossier records no previous evaluation",
+    }
+    locked.frozen_by = actor
+    locked.frozen_at = timezone.now()
+    try:
+        with transaction.atomic():  # a savepoint: the constraint's refusal is a clean error
+            locked.save(
+                update_fields=[
+                    "status",
+                    "snapshot",
+                    "snapshot_sha256",
+                    "parameters",
+                    "frozen_by",
+                    "frozen_at",
+                ]
+            )
+    except IntegrityError:
+        raise DomainError(
+            _(
+                "The campaign %(campaign)s already has a frozen round: supersede it before "
+                "freezing another."
+            )
+            % {"campaign": campaign},
+            code="round_already_frozen",
+        ) from None
+    _write_results(locked, ranked, outcome)
+    audit_record(
+        actor=actor,
+        action="selection_round.freeze",
+        target=locked,
+        data={
+            "snapshot_sha256": digest,
+            "candidates": len(outcome.outcomes),
+            "accepted": sum(o.decision == "accepted" for o in outcome.outcomes),
+        },
+    )
+    return locked
+
+
+def _write_results(
+    selection_round: SelectionRound, ranked: ranking.Ranking, outcome: allocation.Allocation
+) -> None:
+    numbers = [o.id for o in outcome.outcomes]
+    applications = dict(
+        Application.objects.filter(
+            campaign=selection_round.campaign, number__in=numbers
+        ).values_list("number", "pk")
+    )
+    academies = dict(Academie.objects.values_list("code", "pk"))
+    by_id = {entry.id: entry for entry in ranked.ranked}
+    RankEntry.objects.bulk_create(
+        RankEntry(
+            round=selection_round,
+            application_id=applications[o.id],
+            rank=o.rank,
+            merit=by_id[o.id].score if o.id in by_id else None,
+            tie_break=(by_id[o.id].tie_break or "") if o.id in by_id else "",
+            decision=str(o.decision),
+            waitlist_position=o.waitlist_position,
+            flags=[str(flag) for flag in o.flags],
+        )
+        for o in outcome.outcomes
+    )
+    Placement.objects.bulk_create(
+        Placement(
+            round=selection_round,
+            application_id=applications[o.id],
+            academie_id=academies[o.academie] if o.academie else None,
+            level=str(o.level) if o.level else "",
+            preference_obtained=o.preference_obtained,
+            explanation_en=o.explanation_en,
+            explanation_fr=o.explanation_fr,
+        )
+        for o in outcome.outcomes
+    )
+
+
+@transaction.atomic
+def round_supersede(*, selection_round: SelectionRound, actor: User, reason: str) -> SelectionRound:
+    """Set a frozen round aside, with the reason, and open a new draft round with its quotas
+    and waitlist size (returned) that may then be frozen. The superseded round keeps its
+    entries and placements as they were. Audited."""
+    reason = reason.strip()
+    if not reason:
+        raise DomainError(_("Say why the round is superseded."), code="reason_required")
+    locked = (
+        SelectionRound.objects.select_for_update()
+        .select_related("campaign")
+        .get(pk=selection_round.pk)
+    )
+    if locked.status != RoundStatus.FROZEN:
+        raise DomainError(
+            _("Only a frozen round can be superseded; round %(number)s is %(status)s.")
+            % {"number": locked.number, "status": locked.get_status_display()},
+            code="round_not_frozen",
+        )
+    successor = round_create(
+        campaign=locked.campaign, actor=actor, waitlist_size=locked.waitlist_size
+    )
+    Quota.objects.bulk_create(
+        Quota(round=successor, academie_id=q.academie_id, primary=q.primary, secondary=q.secondary)
+        for q in Quota.objects.filter(round=locked)
+    )
+    locked.status = RoundStatus.SUPERSEDED
+    locked.superseded_by = successor
+    locked.superseded_at = timezone.now()
+    locked.superseded_reason = reason
+    locked.save(update_fields=["status", "superseded_by", "superseded_at", "superseded_reason"])
+    audit_record(
+        actor=actor,
+        action="selection_round.supersede",
+        target=locked,
+        data={"reason": reason, "successor": successor.number},
+    )
+    return successor
