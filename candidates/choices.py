@@ -174,6 +174,23 @@ class DossierEventKind(models.TextChoices):
     PAYMENT_REFUNDED = "payment_refunded", _("Payment refunded")
     DOCUMENT_REJECTED = "document_rejected", _("Document rejected by the embassy")
     DOCUMENT_REPLACED = "document_replaced", _("Rejected document replaced")
+    RESULT_RELEASED = "result_released", _("Selection result released")
+
+
+#: The committee's decisions a released result may carry (the dossier's status after release;
+#: an accepted candidate given an académie then moves on to "placed").
+RESULT_DECISIONS = (
+    ApplicationStatus.ACCEPTED,
+    ApplicationStatus.WAITLISTED,
+    ApplicationStatus.NOT_SELECTED,
+)
+
+
+class ResultLevel(models.TextChoices):
+    """The school level of a released placement."""
+
+    PRIMARY = "primary", _("Primary")
+    SECONDARY = "secondary", _("Secondary")
 
 
 class DocumentReview(models.TextChoices):

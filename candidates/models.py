@@ -16,6 +16,7 @@ from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
 from candidates.choices import (
+    RESULT_DECISIONS,
     AbroadActivity,
     ApplicationStatus,
     CefrLevel,
@@ -33,6 +34,7 @@ from candidates.choices import (
     FrenchStudy,
     OfficialTest,
     PaymentStatus,
+    ResultLevel,
     SchoolLevel,
     Sex,
 )
@@ -98,6 +100,43 @@ class Application(models.Model):
         blank=True,
         editable=False,
         db_index=True,
+    )
+    # The committee's result, written at release (candidates.services.application_record_result)
+    # and shown to the candidate only once `result_released_at` is set.
+    result_released_at = models.DateTimeField(
+        _("result released"), null=True, blank=True, editable=False
+    )
+    result_decision = models.CharField(
+        _("decision"),
+        max_length=20,
+        choices=[(status.value, status.label) for status in RESULT_DECISIONS],
+        blank=True,
+        editable=False,
+    )
+    result_academie = models.ForeignKey(
+        "core.Academie",
+        verbose_name=_("académie obtained"),
+        null=True,
+        blank=True,
+        on_delete=models.PROTECT,
+        related_name="+",
+        editable=False,
+    )
+    result_level = models.CharField(
+        _("school level obtained"),
+        max_length=10,
+        choices=ResultLevel.choices,
+        blank=True,
+        editable=False,
+    )
+    result_waitlist_position = models.PositiveIntegerField(
+        _("waitlist position"), null=True, blank=True, editable=False
+    )
+    result_explanation_en = models.TextField(
+        _("explanation of the result (English)"), blank=True, editable=False
+    )
+    result_explanation_fr = models.TextField(
+        _("explanation of the result (French)"), blank=True, editable=False
     )
 
     class Meta:

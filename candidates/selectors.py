@@ -46,6 +46,7 @@ def dossier_load(application_id: int) -> Application:
             "assets__academie_1",
             "assets__academie_2",
             "assets__academie_3",
+            "result_academie",
         )
         .prefetch_related(
             "experiences",

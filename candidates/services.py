@@ -16,6 +16,7 @@ from django.utils.translation import ngettext
 from candidates.choices import (
     DOCUMENTS_WITH_EXPIRY,
     ELIGIBILITY_RULE_LABELS,
+    RESULT_DECISIONS,
     ApplicationStatus,
     CoupleStatus,
     DocumentKind,
@@ -25,6 +26,7 @@ from candidates.choices import (
     EligibilityOutcome,
     FrenchProofRoute,
     PaymentStatus,
+    ResultLevel,
 )
 from candidates.documents import DocumentRejected, inspect_upload
 from candidates.eligibility import RULE_CODES, Status, evaluate
@@ -46,7 +48,7 @@ from candidates.signals import eligibility_decided
 from tapif.core.audit import audit_record
 from tapif.core.exceptions import DomainError
 from tapif.core.mail import mail_user
-from tapif.core.models import Campaign, User
+from tapif.core.models import Academie, Campaign, User
 
 # Allowed status moves. Later capabilities (review, selection, offers) use the same table.
 TRANSITIONS: dict[str, set[str]] = {
@@ -451,6 +453,121 @@ def application_record_payment(
         application.payment_status = status
         application.save(update_fields=["payment_status", "updated_at"])
     dossier_event_record(application=application, kind=event, actor=actor, note=note)
+    return application
+
+
+def _result_values(
+    *,
+    decision_status: str,
+    academie: Academie | None,
+    level: str,
+    waitlist_position: int | None,
+    explanation_en: str,
+    explanation_fr: str,
+) -> dict[str, Any]:
+    """The result's fields as stored on the dossier, or a DomainError for an incoherent one."""
+    if decision_status not in RESULT_DECISIONS:
+        raise DomainError(
+            _("“%(decision)s” is not a selection result.") % {"decision": decision_status},
+            code="result_decision",
+        )
+    if academie is not None and decision_status != ApplicationStatus.ACCEPTED:
+        raise DomainError(
+            _("Only an accepted candidate is placed in an académie."), code="result_academie"
+        )
+    if (academie is None) != (not level) or (level and level not in ResultLevel.values):
+        raise DomainError(
+            _("A placement names both an académie and a school level (primary or secondary)."),
+            code="result_level",
+        )
+    if (waitlist_position is not None) != (decision_status == ApplicationStatus.WAITLISTED):
+        raise DomainError(
+            _("A waitlisted candidate, and only they, has a waitlist position."),
+            code="result_waitlist",
+        )
+    return {
+        "result_decision": str(decision_status),
+        "result_academie_id": academie.pk if academie is not None else None,
+        "result_level": level or "",
+        "result_waitlist_position": waitlist_position,
+        "result_explanation_en": explanation_en.strip(),
+        "result_explanation_fr": explanation_fr.strip(),
+    }
+
+
+@transaction.atomic
+def application_record_result(
+    *,
+    application: Application,
+    decision_status: str,
+    academie: Academie | None,
+    level: str,
+    waitlist_position: int | None,
+    explanation_en: str,
+    explanation_fr: str,
+    actor: User | None,
+) -> Application:
+    """The committee's released result, recorded on the dossier (placements' release calls it).
+
+    A reviewed dossier moves to the decision ("accepted", "waitlisted" or "not selected"), then
+    an accepted one given an académie to "placed"; the result (académie and level, waitlist
+    position, the explanation in both languages) is stored with `result_released_at`, the
+    moment from which the candidate sees it, and a "result released" fact joins the timeline.
+    Idempotent: the same result again changes nothing (a release job may run twice). A dossier
+    whose result is already released with other data, or that is no longer "reviewed" (a
+    withdrawal, say), is refused with a DomainError and left as it was.
+    """
+    values = _result_values(
+        decision_status=decision_status,
+        academie=academie,
+        level=level,
+        waitlist_position=waitlist_position,
+        explanation_en=explanation_en,
+        explanation_fr=explanation_fr,
+    )
+    application = _lock(application)
+    if application.result_released_at is not None:
+        if all(getattr(application, field) == value for field, value in values.items()):
+            return application
+        raise DomainError(
+            _("The result of dossier %(number)s has already been released.")
+            % {"number": application.number},
+            code="result_released",
+        )
+    if application.status != ApplicationStatus.REVIEWED:
+        raise DomainError(
+            _("Dossier %(number)s is “%(status)s”: only a reviewed dossier receives a result.")
+            % {
+                "number": application.number,
+                "status": ApplicationStatus(application.status).label,
+            },
+            code="result_not_reviewed",
+        )
+    application = application_transition(
+        application=application, to_status=decision_status, actor=actor
+    )
+    if academie is not None:
+        application = application_transition(
+            application=application, to_status=ApplicationStatus.PLACED, actor=actor
+        )
+    for field, value in values.items():
+        setattr(application, field, value)
+    application.result_released_at = timezone.now()
+    application.save(update_fields=[*values, "result_released_at", "updated_at"])
+    dossier_event_record(
+        application=application, kind=DossierEventKind.RESULT_RELEASED, actor=actor
+    )
+    audit_record(
+        actor=actor,
+        action="application.result_release",
+        target=application,
+        data={
+            "decision": values["result_decision"],
+            "academie": academie.code if academie is not None else None,
+            "level": values["result_level"],
+            "waitlist_position": waitlist_position,
+        },
+    )
     return application
 
 

@@ -8,8 +8,10 @@ it likes (`round_preview`: the algorithm on today's dossiers, nothing saved), th
 and every candidate's rank, decision and placement. A frozen round never changes; a programme
 manager may supersede it (`round_supersede`), which opens a new draft round with the same quotas.
 
-Nothing here touches a dossier's status: candidates see nothing until the results are released
-(another capability reads the frozen round then).
+The freeze touches no dossier: candidates see nothing until the results are released
+(`round_release_results`, which the notification capability's release job calls, records each
+result on its dossier through `candidates.services.application_record_result`). The freeze also
+keeps each académie's cut-off for next year's candidates (`round_cutoffs`, stored in core).
 
 What the algorithm is given for each dossier of the campaign (`round_input`):
 - "reviewed" dossiers with their merit score; "eligible" dossiers whose review is not finished
@@ -29,7 +31,7 @@ from __future__ import annotations
 
 import hashlib
 import json
-from collections import defaultdict
+from collections import Counter, defaultdict
 from decimal import ROUND_HALF_EVEN, Decimal
 from pathlib import Path
 from typing import Any
@@ -41,6 +43,7 @@ from django.utils.translation import gettext as _
 
 from candidates.choices import ApplicationStatus, CoupleStatus
 from candidates.models import Application, Couple
+from candidates.services import application_record_result
 from placements import allocation
 from placements.allocation import (
     AllocationError,
@@ -53,11 +56,19 @@ from placements.allocation import (
 from placements.models import Placement, Quota
 from selection import ranking
 from selection.choices import ReviewStatus
-from selection.models import Criterion, RankEntry, RoundStatus, Score, SelectionRound
+from selection.models import (
+    Criterion,
+    RankDecision,
+    RankEntry,
+    RoundStatus,
+    Score,
+    SelectionRound,
+)
 from selection.ranking import DEFAULT_TIE_BREAK_CRITERIA, RankingError, RankInput, rank
 from tapif.core.audit import audit_record
 from tapif.core.exceptions import DomainError
 from tapif.core.models import Academie, Campaign, User
+from tapif.core.services import CutoffRow, cutoffs_record
 
 ROUND_STATUSES = (ApplicationStatus.REVIEWED, ApplicationStatus.ELIGIBLE)
 CRITERIA_SCALE = 100  # criteria points are given to the ranking in hundredths
@@ -356,6 +367,7 @@ def round_freeze(*, selection_round: SelectionRound, actor: User) -> SelectionRo
             code="round_already_frozen",
         ) from None
     _write_results(locked, ranked, outcome)
+    cutoffs_record(campaign, round_cutoffs(locked), actor=actor)
     audit_record(
         actor=actor,
         action="selection_round.freeze",
@@ -445,3 +457,138 @@ def round_supersede(*, selection_round: SelectionRound, actor: User, reason: str
         data={"reason": reason, "successor": successor.number},
     )
     return successor
+
+
+# --- after the freeze: cut-offs and the release of results ---------------------------------
+
+#: The levels a candidate's school level asks for ("either" takes either).
+_LEVELS_ASKED = {
+    SchoolLevel.PRIMARY: ("primary",),
+    SchoolLevel.SECONDARY: ("secondary",),
+    SchoolLevel.EITHER: ("primary", "secondary"),
+}
+
+
+def round_cutoffs(selection_round: SelectionRound) -> list[CutoffRow]:
+    """How competitive each académie was at each level in a frozen round: one row per académie
+    and level that had places (its quota), with the requests read from the round's snapshot
+    (first choice; any of the choices; a candidate taking "either" level asks for both) and
+    the rank of the last candidate placed there at the freeze (None when nobody was)."""
+    first_choice: Counter[tuple[str, str]] = Counter()
+    any_choice: Counter[tuple[str, str]] = Counter()
+    for candidate in (selection_round.snapshot or {}).get("candidates", []):
+        if not candidate.get("eligible", True):
+            continue
+        preferences = list(dict.fromkeys(candidate.get("preferences") or []))
+        level = candidate.get("school_level") or SchoolLevel.EITHER
+        for asked in _LEVELS_ASKED[SchoolLevel(level)]:
+            if preferences:
+                first_choice[preferences[0], asked] += 1
+            for code in preferences:
+                any_choice[code, asked] += 1
+    ranks = dict(
+        RankEntry.objects.filter(round=selection_round).values_list("application_id", "rank")
+    )
+    last_rank: dict[tuple[int, str], int] = {}
+    placed = Placement.objects.filter(round=selection_round, academie__isnull=False).values_list(
+        "academie_id", "level", "application_id"
+    )
+    for academie_id, level, application_id in placed:
+        rank_of = ranks.get(application_id)
+        if rank_of is not None:
+            key = (academie_id, level)
+            last_rank[key] = max(last_rank.get(key, 0), rank_of)
+    rows = []
+    for quota in Quota.objects.filter(round=selection_round).select_related("academie"):
+        for level, places in (("primary", quota.primary), ("secondary", quota.secondary)):
+            if not places:
+                continue
+            code = quota.academie.code
+            rows.append(
+                CutoffRow(
+                    academie_id=quota.academie_id,
+                    level=level,
+                    places=places,
+                    last_rank_placed=last_rank.get((quota.academie_id, level)),
+                    first_choice_requests=first_choice[code, level],
+                    any_choice_requests=any_choice[code, level],
+                )
+            )
+    return rows
+
+
+#: The decisions of a frozen round that reach the dossier at release.
+_RELEASED = {
+    RankDecision.ACCEPTED: ApplicationStatus.ACCEPTED,
+    RankDecision.WAITLISTED: ApplicationStatus.WAITLISTED,
+    RankDecision.NOT_SELECTED: ApplicationStatus.NOT_SELECTED,
+}
+
+
+def round_release_results(selection_round: SelectionRound, actor: User | None) -> dict[str, int]:
+    """Record each ranked candidate's result of the frozen round on their dossier.
+
+    For every ranked entry (accepted, waitlisted or not selected), in rank order,
+    `candidates.services.application_record_result` moves the dossier and stores the result
+    with its placement's académie, level and explanation; from then on the candidate sees it.
+    Dossiers the round did not rank (ineligible, or reviews unfinished) are left untouched.
+    Each dossier is its own transaction and the candidates service is idempotent, so a release
+    stopped halfway is simply run again. A dossier that cannot take its result (withdrawn
+    meanwhile, or released already with another result) is left as it is and counted as
+    "skipped". Sends nothing: the e-mails are the notification capability's.
+
+    Returns counts: "placed", "accepted" (without an académie), "waitlisted", "not_selected",
+    "unchanged" (released before), "skipped" and "untouched" (not ranked). Audited.
+    """
+    selection_round = SelectionRound.objects.select_related("campaign").get(pk=selection_round.pk)
+    if selection_round.status != RoundStatus.FROZEN:
+        raise DomainError(
+            _("Only a frozen round's results can be released; round %(number)s is %(status)s.")
+            % {"number": selection_round.number, "status": selection_round.get_status_display()},
+            code="round_not_frozen",
+        )
+    placements = {
+        placement.application_id: placement
+        for placement in Placement.objects.filter(round=selection_round).select_related("academie")
+    }
+    entries = RankEntry.objects.filter(round=selection_round).select_related("application")
+    counts = dict.fromkeys(
+        ("placed", "accepted", "waitlisted", "not_selected", "unchanged", "skipped", "untouched"),
+        0,
+    )
+    skipped: list[str] = []
+    for entry in entries.order_by("rank", "application__number"):
+        if entry.rank is None or entry.decision not in _RELEASED:
+            counts["untouched"] += 1
+            continue
+        placement = placements.get(entry.application_id)
+        academie = placement.academie if placement is not None else None
+        released_before = entry.application.result_released_at
+        try:
+            application = application_record_result(
+                application=entry.application,
+                decision_status=_RELEASED[RankDecision(entry.decision)],
+                academie=academie,
+                level=placement.level if placement is not None else "",
+                waitlist_position=entry.waitlist_position,
+                explanation_en=placement.explanation_en if placement is not None else "",
+                explanation_fr=placement.explanation_fr if placement is not None else "",
+                actor=actor,
+            )
+        except DomainError:
+            counts["skipped"] += 1
+            skipped.append(entry.application.number)
+            continue
+        if released_before is not None and application.result_released_at == released_before:
+            counts["unchanged"] += 1
+        elif academie is not None:
+            counts["placed"] += 1
+        else:
+            counts[entry.decision] += 1
+    audit_record(
+        actor=actor,
+        action="selection_round.release_results",
+        target=selection_round,
+        data={**counts, "skipped_dossiers": skipped},
+    )
+    return counts

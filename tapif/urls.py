@@ -6,6 +6,7 @@ from candidates.views import public as candidates_public
 from tapif.core import views as core_views
 
 urlpatterns = [
+    path("admin/committee/", include("placements.urls")),
     path("admin/review/", include("selection.urls")),
     path("admin/", admin.site.urls),
     path("healthz", core_views.healthz, name="healthz"),

@@ -40,6 +40,23 @@ def dossier_view(view):
     return wrapper
 
 
+def released_result(request) -> dict | None:
+    """The committee's result as the candidate reads it, or None until it is released (before
+    that, nothing of the selection round shows on the candidate's pages)."""
+    dossier = request.dossier
+    if dossier.result_released_at is None:
+        return None
+    english = request.LANGUAGE_CODE == "en"
+    return {
+        "decision": dossier.result_decision,
+        "academie": dossier.result_academie,
+        "level": dossier.get_result_level_display() if dossier.result_level else "",
+        "waitlist_position": dossier.result_waitlist_position,
+        "explanation": dossier.result_explanation_en if english else dossier.result_explanation_fr,
+        "released_at": dossier.result_released_at,
+    }
+
+
 def dossier_context(request, **extra) -> dict:
     dossier = request.dossier
     return {
@@ -50,5 +67,6 @@ def dossier_context(request, **extra) -> dict:
         "application_status_label": CANDIDATE_LABELS[dossier.status],
         "payment_label": PAYMENT_CANDIDATE_LABELS[dossier.payment_status],
         "fee_memo": dossier.campaign.etransfer_memo_for(dossier.number),
+        "released_result": released_result(request),
         **extra,
     }

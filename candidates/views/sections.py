@@ -32,7 +32,7 @@ from candidates.selectors import (
 )
 from candidates.views.common import candidate_application, dossier_context, dossier_view
 from tapif.core.exceptions import DomainError
-from tapif.core.selectors import campaign_current
+from tapif.core.selectors import campaign_current, cutoffs_of_previous_campaign
 from tapif.core.services import institution_request, user_set_language
 
 # Which field each eligibility rule speaks about, per section: its message is shown there.
@@ -213,6 +213,7 @@ def _assets_page(request, participation_form=None):
         letter_minimum=minimum,
         letter_low=low,
         letter_high=high,
+        cutoffs=cutoffs_of_previous_campaign(request.dossier.campaign),
     )
 
 

@@ -4,7 +4,7 @@ from django.utils.translation import gettext_lazy as _
 from django.utils.translation import ngettext
 
 from tapif.core.admin_display import AuditedAdmin
-from tapif.core.models import Academie, AuditEntry, Campaign, Institution, User
+from tapif.core.models import Academie, AcademieCutoff, AuditEntry, Campaign, Institution, User
 from tapif.core.services import campaign_make_current, institution_set_status
 
 
@@ -202,6 +202,34 @@ class InstitutionAdmin(AuditedAdmin):
                 messages.SUCCESS,
             )
         self._report_unchanged(request, unchanged)
+
+
+@admin.register(AcademieCutoff)
+class AcademieCutoffAdmin(admin.ModelAdmin):
+    """Read-only: the cut-offs are written by the committee's freeze, never by hand."""
+
+    list_display = [
+        "campaign",
+        "academie",
+        "level",
+        "places",
+        "first_choice_requests",
+        "any_choice_requests",
+        "last_rank_placed",
+        "recorded_at",
+    ]
+    list_filter = ["campaign", "level"]
+    search_fields = ["academie__name", "academie__code"]
+    list_select_related = ["campaign", "academie"]
+
+    def has_add_permission(self, request):
+        return False
+
+    def has_change_permission(self, request, obj=None):
+        return False
+
+    def has_delete_permission(self, request, obj=None):
+        return False
 
 
 @admin.register(AuditEntry)

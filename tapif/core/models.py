@@ -447,3 +447,45 @@ class Institution(models.Model):
 
     def __str__(self) -> str:
         return f"{self.name} ({self.city})"
+
+
+class AcademieCutoff(models.Model):
+    """How competitive an académie was at one school level in a campaign's frozen round.
+
+    Reference data that candidates read when they choose their académies the next year: the
+    places, the requests (first choice, any choice) and the rank of the last candidate placed
+    there. Written only by `tapif.core.services.cutoffs_record`, which the committee's freeze
+    calls; a later frozen round of the same campaign replaces the campaign's rows.
+    """
+
+    class Level(models.TextChoices):
+        PRIMARY = "primary", _("Primary")
+        SECONDARY = "secondary", _("Secondary")
+
+    campaign = models.ForeignKey(
+        Campaign, verbose_name=_("campaign"), on_delete=models.CASCADE, related_name="cutoffs"
+    )
+    academie = models.ForeignKey(
+        Academie, verbose_name=_("académie"), on_delete=models.PROTECT, related_name="cutoffs"
+    )
+    level = models.CharField(_("school level"), max_length=10, choices=Level.choices)
+    places = models.PositiveIntegerField(_("places"))
+    last_rank_placed = models.PositiveIntegerField(
+        _("rank of the last candidate placed"), null=True, blank=True
+    )
+    first_choice_requests = models.PositiveIntegerField(_("first-choice requests"), default=0)
+    any_choice_requests = models.PositiveIntegerField(_("requests (any choice)"), default=0)
+    recorded_at = models.DateTimeField(_("recorded"), default=timezone.now)
+
+    class Meta:
+        verbose_name = _("académie cut-off")
+        verbose_name_plural = _("académie cut-offs")
+        ordering = ["campaign", "academie__name", "level"]
+        constraints = [
+            models.UniqueConstraint(
+                fields=["campaign", "academie", "level"], name="core_one_cutoff_per_level"
+            ),
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.campaign} · {self.academie} · {self.get_level_display()}"

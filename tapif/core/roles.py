@@ -19,7 +19,7 @@ AUDITOR = "Auditor"
 
 #: Models of the project's apps, by app label (the auditor views every one of them).
 _MODELS = {
-    "core": ["user", "campaign", "academie", "institution", "auditentry"],
+    "core": ["user", "campaign", "academie", "institution", "auditentry", "academiecutoff"],
     "candidates": [
         "numbersequence",
         "application",
@@ -84,7 +84,7 @@ ROLES: dict[str, frozenset[str]] = {
         for action in ("add", "change", "view")
         for model in ("campaign", "academie", "institution")
     )
-    | _view("core", "auditentry")
+    | _view("core", "auditentry", "academiecutoff")
     | _view("candidates")
     | {
         "candidates.reopen_application",
@@ -106,7 +106,7 @@ ROLES: dict[str, frozenset[str]] = {
     | _view("placements"),
     # Reads the reviewed dossiers and their merit; prepares selection rounds (quotas, waitlist
     # size), previews and freezes them. Superseding a frozen round is the programme manager's.
-    COMMITTEE_MEMBER: _view("core", "campaign", "academie")
+    COMMITTEE_MEMBER: _view("core", "campaign", "academie", "academiecutoff")
     | _view("candidates", "application")
     | _view(
         "selection",

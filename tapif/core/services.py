@@ -2,13 +2,17 @@
 
 from __future__ import annotations
 
+from collections.abc import Iterable
+from dataclasses import dataclass
+
 from django.conf import settings
 from django.db import transaction
+from django.utils import timezone
 from django.utils.translation import gettext as _
 
 from tapif.core.audit import audit_record
 from tapif.core.exceptions import DomainError
-from tapif.core.models import Campaign, Institution, User
+from tapif.core.models import AcademieCutoff, Campaign, Institution, User
 
 
 @transaction.atomic
@@ -80,3 +84,50 @@ def institution_set_status(*, institution: Institution, status: str, actor: User
         data={"from": previous, "to": status},
     )
     return institution
+
+
+@dataclass(frozen=True)
+class CutoffRow:
+    """One académie at one school level, as a frozen round left it (see `AcademieCutoff`)."""
+
+    academie_id: int
+    level: str
+    places: int
+    last_rank_placed: int | None
+    first_choice_requests: int
+    any_choice_requests: int
+
+
+@transaction.atomic
+def cutoffs_record(
+    campaign: Campaign, rows: Iterable[CutoffRow], *, actor: User | None = None
+) -> list[AcademieCutoff]:
+    """Replace the campaign's académie cut-offs by `rows`, all at once (the campaign row is
+    locked, so two writers queue). Refuses a level other than primary or secondary or the
+    same académie and level twice. Audited."""
+    Campaign.objects.select_for_update().get(pk=campaign.pk)
+    rows = list(rows)
+    keys = [(row.academie_id, row.level) for row in rows]
+    if len(set(keys)) != len(keys):
+        raise DomainError(_("An académie appears twice at the same level."), code="cutoff_twice")
+    if any(row.level not in AcademieCutoff.Level.values for row in rows):
+        raise DomainError(_("A cut-off is either primary or secondary."), code="cutoff_level")
+    AcademieCutoff.objects.filter(campaign=campaign).delete()
+    now = timezone.now()
+    created = AcademieCutoff.objects.bulk_create(
+        AcademieCutoff(
+            campaign=campaign,
+            academie_id=row.academie_id,
+            level=row.level,
+            places=row.places,
+            last_rank_placed=row.last_rank_placed,
+            first_choice_requests=row.first_choice_requests,
+            any_choice_requests=row.any_choice_requests,
+            recorded_at=now,
+        )
+        for row in rows
+    )
+    audit_record(
+        actor=actor, action="campaign.cutoffs_record", target=campaign, data={"rows": len(created)}
+    )
+    return created

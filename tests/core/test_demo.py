@@ -8,13 +8,14 @@ from django.core.management import call_command
 from django.core.management.base import CommandError
 
 from candidates.completeness import count_words
-from candidates.models import Application, Document, StatusChange
+from candidates.models import Application, Couple, Document, PreviousParticipation, StatusChange
 from candidates.selectors import dossier_load, dossier_status
 from payments.models import BankLine, Payment, StatementImport
-from selection.models import ReviewAssignment
+from placements.models import Quota
+from selection.models import MeritScore, Review, ReviewAssignment, SelectionRound
 from tapif.core.demo import DEMO_ACCOUNTS, demo_campaign_values, load_demo
 from tapif.core.models import AuditEntry, Campaign, User
-from tapif.core.roles import PROGRAMME_MANAGER, REVIEWER
+from tapif.core.roles import COMMITTEE_MEMBER, PROGRAMME_MANAGER, REVIEWER
 from tapif.core.selectors import campaign_current
 from tests.candidates.factories import stored_files
 from tests.factories import EASTERN
@@ -23,6 +24,7 @@ pytestmark = pytest.mark.django_db
 
 NOW = dt.datetime(2026, 11, 28, 10, tzinfo=EASTERN)
 DEMO_EMAILS = [f"demo{n}@demo.tapif.ca" for n in range(1, 6)]
+COMMITTEE_EMAILS = [f"demo{n}@demo.tapif.ca" for n in range(6, 18)]
 
 
 @pytest.fixture(autouse=True)
@@ -72,6 +74,7 @@ def test_load_demo_creates_the_staff_accounts_in_their_groups_with_totp():
     for email, password, group in [
         ("reviewer@demo.tapif.ca", "demo-Reviewer-2027", REVIEWER),
         ("manager@demo.tapif.ca", "demo-Manager-2027", PROGRAMME_MANAGER),
+        ("committee@demo.tapif.ca", "demo-Committee-2027", COMMITTEE_MEMBER),
     ]:
         user = User.objects.get(email=email)
         assert user.check_password(password)
@@ -99,7 +102,8 @@ def test_load_demo_submits_five_paid_dossiers_assigned_to_the_reviewer(private_s
     payments = Payment.objects.filter(application__in=dossiers)
     assert sorted(payments.values_list("status", flat=True)) == ["verified"] * 5
     assert all(p.bank_line_id and p.receipt.content_type == "image/png" for p in payments)
-    assert StatementImport.objects.count() == 1
+    # One bank export for these five, one for the committee's twelve (placements' demo).
+    assert StatementImport.objects.count() == 2
     assert (
         sorted(
             ReviewAssignment.objects.filter(application__in=dossiers).values_list(
@@ -128,7 +132,79 @@ def test_load_demo_submits_five_paid_dossiers_assigned_to_the_reviewer(private_s
     assert sorted(accepted.values_list("application__candidate__email", flat=True)) == sorted(
         ["demo1@demo.tapif.ca"] * 4 + ["demo2@demo.tapif.ca"] * 4
     )
-    assert len(stored_files(private_storage)) == 25
+    assert len(stored_files(private_storage)) == 25 + 12 * 5
+
+
+def test_load_demo_takes_twelve_dossiers_to_reviewed_for_the_committee():
+    campaign, _accounts = load_demo(now=NOW)
+
+    dossiers = Application.objects.filter(
+        campaign=campaign, candidate__email__in=COMMITTEE_EMAILS
+    ).select_related("merit", "assets")
+    assert dossiers.count() == 12
+    assert {(a.status, a.payment_status) for a in dossiers} == {("reviewed", "verified")}
+    merits = [a.merit.merit for a in dossiers]
+    assert all(m is not None and m > 0 for m in merits)
+    assert len(set(merits)) >= 8  # varied scores, so the ranking means something
+    assert {a.merit.reviewers for a in dossiers} == {2}
+    assert (
+        sorted(
+            Review.objects.filter(application__in=dossiers, status="submitted").values_list(
+                "reviewer__email", flat=True
+            )
+        )
+        == ["admin@demo.tapif.ca"] * 12 + ["reviewer@demo.tapif.ca"] * 12
+    )
+    assert {a.assets.school_level for a in dossiers} == {"primary", "secondary", "either"}
+    assert {a.french_level for a in dossiers} == {"B1", "B2", "C1", "C2"}
+    first_choices = [a.assets.academie_1.code for a in dossiers]
+    assert first_choices.count("paris") + first_choices.count("lyon") >= 8
+    returning = PreviousParticipation.objects.get(application__in=dossiers)
+    assert returning.application.candidate.email == "demo9@demo.tapif.ca"
+    couple = Couple.objects.get()
+    assert (couple.status, couple.proposer.candidate.email, couple.partner.candidate.email) == (
+        "confirmed",
+        "demo16@demo.tapif.ca",
+        "demo17@demo.tapif.ca",
+    )
+
+
+def test_load_demo_prepares_one_draft_round_with_quotas_for_the_committee():
+    from placements.services import round_preview
+
+    campaign, _accounts = load_demo(now=NOW)
+
+    selection_round = SelectionRound.objects.get(campaign=campaign)
+    assert (selection_round.status, selection_round.waitlist_size) == ("draft", 3)
+    quotas = Quota.objects.filter(round=selection_round)
+    assert quotas.count() == 6
+    assert {q.academie.code for q in quotas} >= {"paris", "lyon"}
+    decisions = [o.decision for o in round_preview(selection_round).outcomes]
+    assert len(decisions) == 12
+    assert {"accepted", "waitlisted", "not_selected"} <= set(decisions)
+
+
+def test_load_demo_creates_the_committee_account_with_totp():
+    load_demo(now=NOW)
+
+    user = User.objects.get(email="committee@demo.tapif.ca")
+    assert user.check_password("demo-Committee-2027")
+    assert (user.kind, user.is_staff, user.is_superuser) == ("staff", True, False)
+    assert list(user.groups.values_list("name", flat=True)) == [COMMITTEE_MEMBER]
+    assert user.has_perm("selection.freeze_round")
+    assert EmailAddress.objects.get(user=user).verified
+    assert Authenticator.objects.filter(user=user, type=Authenticator.Type.TOTP).exists()
+
+
+def test_load_demo_never_touches_an_existing_round():
+    campaign, _accounts = load_demo(now=NOW)
+    selection_round = SelectionRound.objects.get(campaign=campaign)
+    Quota.objects.filter(round=selection_round, academie__code="paris").update(primary=5)
+
+    load_demo(now=NOW)
+
+    assert SelectionRound.objects.filter(campaign=campaign).get() == selection_round
+    assert Quota.objects.get(round=selection_round, academie__code="paris").primary == 5
 
 
 def _counts() -> dict[str, int]:
@@ -144,6 +220,12 @@ def _counts() -> dict[str, int]:
         BankLine,
         StatementImport,
         ReviewAssignment,
+        Review,
+        MeritScore,
+        Couple,
+        PreviousParticipation,
+        SelectionRound,
+        Quota,
         AuditEntry,
     ]
     return {model.__name__: model.objects.count() for model in models}
@@ -158,8 +240,10 @@ def test_load_demo_twice_changes_nothing(private_storage):
 
     assert _counts() == first
     assert stored_files(private_storage) == files
-    assert (first["Campaign"], first["User"], first["Authenticator"]) == (2, 11, 3)
-    assert (first["Application"], first["Payment"], first["BankLine"]) == (5, 5, 5)
+    assert (first["Campaign"], first["User"], first["Authenticator"]) == (2, 24, 4)
+    assert (first["Application"], first["Payment"], first["BankLine"]) == (17, 17, 17)
+    assert (first["Review"], first["MeritScore"], first["SelectionRound"]) == (24, 12, 1)
+    assert (first["Couple"], first["PreviousParticipation"], first["Quota"]) == (1, 1, 6)
 
 
 def test_demo_commands_refuse_to_run_in_production(settings):

@@ -1,0 +1,357 @@
+"""Reads for the committee's pages: a round's ranked list, its académies, its couples.
+
+A draft round is read from the live preview (`services.round_preview`: today's dossiers and
+quotas, nothing saved); a frozen or superseded round from what its freeze stored (`RankEntry`
+and `Placement` rows, read in one query, and the input snapshot for the demand per académie).
+Both give the same rows, so the pages, the CSV and the PDF do not care which it was.
+"""
+
+from __future__ import annotations
+
+from collections import Counter, defaultdict
+from collections.abc import Iterable, Sequence
+from dataclasses import dataclass, field
+from decimal import Decimal
+
+from django.db.models import Count, F, FilteredRelation, Max, Q, QuerySet
+
+from candidates.choices import CoupleStatus
+from candidates.models import Application, Couple
+from placements.allocation import Allocation, Level
+from placements.models import Placement, Quota
+from placements.services import round_preview
+from selection.models import RankDecision, RankEntry, SelectionRound
+from tapif.core.models import Academie, Campaign
+
+DECISIONS = tuple(RankDecision.values)
+LEVELS = (Level.PRIMARY.value, Level.SECONDARY.value)
+
+
+@dataclass(frozen=True)
+class RankedRow:
+    """One candidate of a round, as the committee reads it."""
+
+    number: str
+    name: str
+    rank: int | None
+    merit: Decimal | None
+    decision: str
+    waitlist_position: int | None
+    academie_code: str
+    academie_name: str
+    level: str
+    preference_obtained: int | None
+    flags: tuple[str, ...]
+    explanation_en: str
+    explanation_fr: str
+    partner: str | None  # the partner's dossier number, for a confirmed couple in the round
+
+    def explanation(self, language: str) -> str:
+        return self.explanation_fr if language.startswith("fr") else self.explanation_en
+
+
+@dataclass(frozen=True)
+class RoundRows:
+    rows: tuple[RankedRow, ...]
+    preview: bool  # computed now from the dossiers (a draft round), not read from a freeze
+    allocation: Allocation | None = None  # the preview's result, for the per-académie figures
+
+
+@dataclass(frozen=True)
+class AcademieRow:
+    code: str
+    name: str
+    places: dict[str, int]
+    filled: dict[str, int]
+    cutoff_rank: dict[str, int | None]
+    first_choice_requests: int
+    any_choice_requests: int
+
+    @property
+    def places_total(self) -> int:
+        return sum(self.places.values())
+
+    @property
+    def ratio(self) -> Decimal | None:
+        """First-choice requests per place: above 1, more asked for it first than it can take."""
+        if not self.places_total:
+            return None
+        return (Decimal(self.first_choice_requests) / self.places_total).quantize(Decimal("0.01"))
+
+
+@dataclass(frozen=True)
+class CoupleRow:
+    first: RankedRow
+    second: RankedRow
+    preference: str
+
+    @property
+    def together(self) -> bool:
+        return bool(self.first.academie_code) and (
+            self.first.academie_code == self.second.academie_code
+        )
+
+    @property
+    def flags(self) -> tuple[str, ...]:
+        return tuple(dict.fromkeys((*self.first.flags, *self.second.flags)))
+
+
+@dataclass(frozen=True)
+class RowFilter:
+    decision: str = ""
+    academie: str = ""
+    level: str = ""
+    couples_only: bool = False
+    query: str = ""
+    fields: dict[str, str] = field(default_factory=dict)
+
+    def keeps(self, row: RankedRow) -> bool:
+        if self.decision and row.decision != self.decision:
+            return False
+        if self.academie and row.academie_code != self.academie:
+            return False
+        if self.level and row.level != self.level:
+            return False
+        if self.couples_only and not row.partner:
+            return False
+        if self.query:
+            needle = self.query.casefold()
+            return needle in row.number.casefold() or needle in row.name.casefold()
+        return True
+
+
+# --- rounds ------------------------------------------------------------------------------------
+
+
+def round_list(*, campaign: Campaign | None) -> QuerySet[SelectionRound]:
+    """The campaign's rounds, newest first, with their counts of entries and accepted."""
+    if campaign is None:
+        return SelectionRound.objects.none()
+    return (
+        SelectionRound.objects.filter(campaign=campaign)
+        .select_related("campaign", "frozen_by")
+        .annotate(
+            entries_count=Count("entries"),
+            accepted_count=Count("entries", filter=Q(entries__decision=RankDecision.ACCEPTED)),
+        )
+        .order_by("-number")
+    )
+
+
+# --- the ranked list ---------------------------------------------------------------------------
+
+
+def _partners(campaign: Campaign) -> dict[str, str]:
+    """Dossier number → partner's dossier number, for the campaign's confirmed couples."""
+    partners: dict[str, str] = {}
+    for first, second in Couple.objects.filter(
+        status=CoupleStatus.CONFIRMED,
+        proposer__campaign=campaign,
+        partner__campaign=campaign,
+    ).values_list("proposer__number", "partner__number"):
+        partners[first] = second
+        partners[second] = first
+    return partners
+
+
+def _snapshot_partners(selection_round: SelectionRound) -> dict[str, str]:
+    candidates = (selection_round.snapshot or {}).get("candidates", [])
+    return {c["id"]: c["partner"] for c in candidates if c.get("partner")}
+
+
+def _preview_rows(selection_round: SelectionRound) -> RoundRows:
+    allocation = round_preview(selection_round)
+    numbers = [o.id for o in allocation.outcomes]
+    people = {
+        number: (f"{first} {last}".strip(), merit)
+        for number, first, last, merit in Application.objects.filter(
+            campaign=selection_round.campaign, number__in=numbers
+        ).values_list("number", "candidate__first_name", "candidate__last_name", "merit__merit")
+    }
+    names = dict(Academie.objects.values_list("code", "name"))
+    partners = _partners(selection_round.campaign)
+    rows = tuple(
+        RankedRow(
+            number=o.id,
+            name=people.get(o.id, ("", None))[0],
+            rank=o.rank,
+            merit=people.get(o.id, ("", None))[1] if o.rank is not None else None,
+            decision=str(o.decision),
+            waitlist_position=o.waitlist_position,
+            academie_code=o.academie or "",
+            academie_name=names.get(o.academie, o.academie) if o.academie else "",
+            level=str(o.level) if o.level else "",
+            preference_obtained=o.preference_obtained,
+            flags=tuple(str(flag) for flag in o.flags),
+            explanation_en=o.explanation_en,
+            explanation_fr=o.explanation_fr,
+            partner=partners.get(o.id),
+        )
+        for o in allocation.outcomes
+    )
+    return RoundRows(rows=rows, preview=True, allocation=allocation)
+
+
+def frozen_entries(selection_round: SelectionRound) -> QuerySet[RankEntry]:
+    """The round's entries with their candidate and placement: one query, in rank order."""
+    return (
+        RankEntry.objects.filter(round=selection_round)
+        .select_related("application__candidate")
+        .annotate(
+            placed=FilteredRelation(
+                "application__placements",
+                condition=Q(application__placements__round=selection_round),
+            ),
+            placed_academie_code=F("placed__academie__code"),
+            placed_academie_name=F("placed__academie__name"),
+            placed_level=F("placed__level"),
+            placed_preference=F("placed__preference_obtained"),
+            placed_explanation_en=F("placed__explanation_en"),
+            placed_explanation_fr=F("placed__explanation_fr"),
+        )
+        .order_by(F("rank").asc(nulls_last=True), "application__number")
+    )
+
+
+def _frozen_rows(selection_round: SelectionRound) -> RoundRows:
+    partners = _snapshot_partners(selection_round)
+    rows = tuple(
+        RankedRow(
+            number=entry.application.number,
+            name=entry.application.candidate.get_full_name(),
+            rank=entry.rank,
+            merit=entry.merit,
+            decision=entry.decision,
+            waitlist_position=entry.waitlist_position,
+            academie_code=entry.placed_academie_code or "",
+            academie_name=entry.placed_academie_name or "",
+            level=entry.placed_level or "",
+            preference_obtained=entry.placed_preference,
+            flags=tuple(entry.flags or ()),
+            explanation_en=entry.placed_explanation_en or "",
+            explanation_fr=entry.placed_explanation_fr or "",
+            partner=partners.get(entry.application.number),
+        )
+        for entry in frozen_entries(selection_round)
+    )
+    return RoundRows(rows=rows, preview=False)
+
+
+def round_rows(*, selection_round: SelectionRound) -> RoundRows:
+    """Every candidate of the round in rank order (the unranked last). A draft round is
+    previewed now (may raise the services' DomainError); other rounds are read as frozen."""
+    if selection_round.is_draft:
+        return _preview_rows(selection_round)
+    return _frozen_rows(selection_round)
+
+
+def rows_filter(rows: Iterable[RankedRow], *, row_filter: RowFilter) -> list[RankedRow]:
+    return [row for row in rows if row_filter.keeps(row)]
+
+
+def decision_counts(rows: Sequence[RankedRow]) -> dict[str, int]:
+    counts = Counter(row.decision for row in rows)
+    return {decision: counts[decision] for decision in DECISIONS}
+
+
+# --- per académie ------------------------------------------------------------------------------
+
+
+def _frozen_academies(selection_round: SelectionRound) -> list[AcademieRow]:
+    places: dict[str, dict[str, int]] = {}
+    names: dict[str, str] = {}
+    for quota in Quota.objects.filter(round=selection_round).select_related("academie"):
+        places[quota.academie.code] = {
+            Level.PRIMARY.value: quota.primary,
+            Level.SECONDARY.value: quota.secondary,
+        }
+        names[quota.academie.code] = quota.academie.name
+    filled: dict[str, dict[str, int]] = defaultdict(dict)
+    cutoff: dict[str, dict[str, int | None]] = defaultdict(dict)
+    placed = (
+        Placement.objects.filter(round=selection_round, academie__isnull=False)
+        .annotate(
+            entry=FilteredRelation(
+                "application__rank_entries",
+                condition=Q(application__rank_entries__round=selection_round),
+            )
+        )
+        .values("academie__code", "academie__name", "level")
+        .annotate(filled=Count("id"), cutoff=Max("entry__rank"))
+    )
+    for row in placed:
+        code = row["academie__code"]
+        names.setdefault(code, row["academie__name"])
+        filled[code][row["level"]] = row["filled"]
+        cutoff[code][row["level"]] = row["cutoff"]
+    candidates = [
+        c
+        for c in (selection_round.snapshot or {}).get("candidates", [])
+        if c.get("eligible", True) and c.get("score") is not None
+    ]
+    first = Counter(c["preferences"][0] for c in candidates if c.get("preferences"))
+    anywhere = Counter(code for c in candidates for code in c.get("preferences", []))
+    missing = (set(first) | set(anywhere)) - set(names)
+    names.update(Academie.objects.filter(code__in=missing).values_list("code", "name"))
+    return [
+        AcademieRow(
+            code=code,
+            name=names.get(code, code),
+            places={level: places.get(code, {}).get(level, 0) for level in LEVELS},
+            filled={level: filled[code].get(level, 0) for level in LEVELS},
+            cutoff_rank={level: cutoff[code].get(level) for level in LEVELS},
+            first_choice_requests=first[code],
+            any_choice_requests=anywhere[code],
+        )
+        for code in sorted(set(names))
+    ]
+
+
+def _preview_academies(allocation: Allocation) -> list[AcademieRow]:
+    names = dict(Academie.objects.filter(code__in=allocation.academies).values_list("code", "name"))
+    return [
+        AcademieRow(
+            code=code,
+            name=names.get(code, code),
+            places={str(level): n for level, n in totals.places.items()},
+            filled={str(level): n for level, n in totals.filled.items()},
+            cutoff_rank={str(level): r for level, r in totals.cutoff_rank.items()},
+            first_choice_requests=totals.first_choice_requests,
+            any_choice_requests=totals.any_choice_requests,
+        )
+        for code, totals in sorted(allocation.academies.items())
+    ]
+
+
+def round_academies(
+    *, selection_round: SelectionRound, allocation: Allocation | None = None
+) -> list[AcademieRow]:
+    """Per académie: places, filled, demand (first and any choice, over the ranked candidates)
+    and the rank of the last candidate placed per level. Sorted by code."""
+    if selection_round.is_draft:
+        return _preview_academies(allocation or round_preview(selection_round))
+    return _frozen_academies(selection_round)
+
+
+# --- couples -----------------------------------------------------------------------------------
+
+
+def round_couples(*, selection_round: SelectionRound, rows: Sequence[RankedRow]) -> list[CoupleRow]:
+    """The campaign's confirmed couples whose two dossiers are in the round, the better-ranked
+    partner first, couples in the order of their better-ranked partner."""
+    by_number = {row.number: row for row in rows}
+    couples = []
+    for first, second, preference in Couple.objects.filter(
+        status=CoupleStatus.CONFIRMED,
+        proposer__campaign=selection_round.campaign,
+        partner__campaign=selection_round.campaign,
+    ).values_list("proposer__number", "partner__number", "preference"):
+        if first not in by_number or second not in by_number:
+            continue
+        pair = sorted(
+            (by_number[first], by_number[second]),
+            key=lambda row: (row.rank is None, row.rank or 0, row.number),
+        )
+        couples.append(CoupleRow(first=pair[0], second=pair[1], preference=preference))
+    couples.sort(key=lambda c: (c.first.rank is None, c.first.rank or 0, c.first.number))
+    return couples

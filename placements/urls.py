@@ -1,0 +1,17 @@
+"""The selection committee's pages, under /admin/committee/ (the admin's two-factor check covers
+them)."""
+
+from django.urls import path
+
+from placements import views
+
+app_name = "committee"
+
+urlpatterns = [
+    path("", views.round_index, name="index"),
+    path("<int:round_pk>/", views.round_detail, name="round"),
+    path("<int:round_pk>/academies/", views.round_academies, name="academies"),
+    path("<int:round_pk>/couples/", views.round_couples, name="couples"),
+    path("<int:round_pk>/export.csv", views.export_csv, name="export_csv"),
+    path("<int:round_pk>/export.pdf", views.export_pdf, name="export_pdf"),
+]
