@@ -369,8 +369,16 @@ class _Placed:
 class _Board:
     """Free places, the accepted still to place and the occupants of each académie-level."""
 
-    def __init__(self, codes: list[str], quotas: Mapping[str, Quota], first: Counter) -> None:
+    def __init__(
+        self,
+        codes: list[str],
+        quotas: Mapping[str, Quota],
+        first: Counter,
+        names: Mapping[str, str] | None = None,
+    ) -> None:
         self.codes = codes
+        # What explanations call each académie: its name when given, else its code.
+        self.labels = [(names or {}).get(code, code) for code in codes]
         self.places = [
             [quotas[c].primary, quotas[c].secondary] if c in quotas else [0, 0] for c in codes
         ]
@@ -502,7 +510,7 @@ def _place_couple(
         if levels:
             found = (index[code], levels, False)
             break
-        passed.append(code)
+        passed.append(board.labels[index[code]])
     if found is None:
         for academie in board.by_demand:
             levels = _couple_levels(board, academie, higher, lower)
@@ -531,9 +539,16 @@ def _place_couple(
 
 
 def allocate(
-    applicants: Sequence[Applicant], quotas: Mapping[str, Quota], *, waitlist_size: int
+    applicants: Sequence[Applicant],
+    quotas: Mapping[str, Quota],
+    *,
+    waitlist_size: int,
+    names: Mapping[str, str] | None = None,
 ) -> Allocation:
-    """Decisions, waitlist and placements of `applicants` (rules in the module docstring)."""
+    """Decisions, waitlist and placements of `applicants` (rules in the module docstring).
+
+    `names` gives the académies' names for the explanations (codes are used where missing).
+    """
     if isinstance(waitlist_size, bool) or not isinstance(waitlist_size, int) or waitlist_size < 0:
         raise _error(
             f"The waitlist size must be a whole number of 0 or more, got {waitlist_size!r}.",
@@ -549,7 +564,7 @@ def allocate(
     anywhere = Counter(code for a in ranked for code in a.preferences)
     codes = sorted(set(quotas) | set(anywhere))
     index = {code: i for i, code in enumerate(codes)}
-    board = _Board(codes, quotas, first)
+    board = _Board(codes, quotas, first, names)
     places = list(board.free_total)
 
     # Rule 2: acceptance in rank order, by level counts only.
@@ -661,9 +676,10 @@ class _Context:
     def placed(self, applicant: Applicant, result: _Placed) -> Outcome:
         rank_en, rank_fr = self._rank(applicant)
         code = self.board.codes[result.academie]
+        label = self.board.labels[result.academie]
         level_en, level_fr = _LEVEL_EN[result.level], _LEVEL_FR[result.level]
-        en = [rank_en, "Accepted.", f"Placed in {code} ({level_en})"]
-        fr = [rank_fr, "Retenu(e).", f"Affecté(e) à {code} ({level_fr})"]
+        en = [rank_en, "Accepted.", f"Placed in {label} ({level_en})"]
+        fr = [rank_fr, "Retenu(e).", f"Affecté(e) à {label} ({level_fr})"]
         if result.preference:
             en[-1] += f", your {_ordinal_en(result.preference)} preference."
             fr[-1] += f", votre {_ordinal_fr(result.preference)} vœu."
@@ -700,29 +716,29 @@ class _Context:
             )
         for academie, whys in result.missed:
             reasons = [self.texts.reason(academie, level, why) for level, why in whys]
-            name = self.board.codes[academie]
+            name = self.board.labels[academie]
             en.append(f"{name}: {_join([r[0] for r in reasons], 'and')}.")
             fr.append(f"{name} : {_join([r[1] for r in reasons], 'et')}.")
         if Flag.FALLBACK in result.flags:
             if Flag.COUPLE_TOGETHER in result.flags:
                 en.append(
-                    f"No académie you listed had a place for both of you: {code} is the "
+                    f"No académie you listed had a place for both of you: {label} is the "
                     "académie with room for both that the fewest candidates asked for first "
                     f"({result.fallback_requests} first-choice requests)."
                 )
                 fr.append(
-                    f"Aucune académie demandée n’avait de place pour vous deux : {code} est "
+                    f"Aucune académie demandée n’avait de place pour vous deux : {label} est "
                     "l’académie ayant de la place pour les deux que le moins de candidats ont "
                     f"demandée en premier vœu ({result.fallback_requests} premiers vœux)."
                 )
             else:
                 en.append(
-                    f"None of your preferences had a place at your level: {code} is the "
+                    f"None of your preferences had a place at your level: {label} is the "
                     "académie with a free place that the fewest candidates asked for first "
                     f"({result.fallback_requests} first-choice requests)."
                 )
                 fr.append(
-                    f"Aucun de vos vœux n’avait de place à votre niveau : {code} est l’académie "
+                    f"Aucun de vos vœux n’avait de place à votre niveau : {label} est l’académie "
                     "ayant une place libre que le moins de candidats ont demandée en premier vœu "
                     f"({result.fallback_requests} premiers vœux)."
                 )
@@ -880,6 +896,7 @@ class SelectionInput:
     candidates: tuple[Candidate, ...]
     campaign: str = ""
     tie_break_criteria: tuple[str, ...] = DEFAULT_TIE_BREAK_CRITERIA
+    academie_names: Mapping[str, str] = field(default_factory=dict)
 
 
 def simulate(selection: SelectionInput) -> Allocation:
@@ -911,7 +928,12 @@ def simulate(selection: SelectionInput) -> Allocation:
         )
         for c in selection.candidates
     ]
-    return allocate(applicants, selection.quotas, waitlist_size=selection.waitlist_size)
+    return allocate(
+        applicants,
+        selection.quotas,
+        waitlist_size=selection.waitlist_size,
+        names=selection.academie_names,
+    )
 
 
 def _field(record: Mapping[str, Any], name: str, kind: type | tuple[type, ...], where: str) -> Any:
@@ -1027,12 +1049,21 @@ def from_json(text: str) -> SelectionInput:
             "“tie_break_criteria” must be a list of criterion codes.",
             "« tie_break_criteria » doit être une liste de codes de critères.",
         )
+    names = data.get("academie_names", {})
+    if not isinstance(names, dict) or not all(
+        isinstance(k, str) and isinstance(v, str) for k, v in names.items()
+    ):
+        raise _error(
+            "“academie_names” must map académie codes to names.",
+            "« academie_names » doit associer des noms aux codes d’académie.",
+        )
     return SelectionInput(
         quotas=quotas,
         waitlist_size=_field(data, "waitlist_size", int, "waitlist_size"),
         candidates=tuple(_candidate(record, n) for n, record in enumerate(records)),
         campaign=str(data.get("campaign", "")),
         tie_break_criteria=tuple(criteria),
+        academie_names=names,
     )
 
 

@@ -173,6 +173,7 @@ def round_input(selection_round: SelectionRound) -> SelectionInput:
         candidates=tuple(candidates),
         campaign=campaign.code,
         tie_break_criteria=_tie_break_criteria(campaign),
+        academie_names=dict(Academie.objects.values_list("code", "name")),
     )
 
 
@@ -181,6 +182,7 @@ def input_to_dict(selection: SelectionInput) -> dict[str, Any]:
     return {
         "campaign": selection.campaign,
         "tie_break_criteria": list(selection.tie_break_criteria),
+        "academie_names": dict(sorted(selection.academie_names.items())),
         "quotas": {
             code: {"primary": quota.primary, "secondary": quota.secondary}
             for code, quota in selection.quotas.items()

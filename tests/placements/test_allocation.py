@@ -647,3 +647,19 @@ def test_linking_a_couple_never_moves_anyone_earlier(instance):
                         assert not prefers(applicant, got.academie, other.academie) or (
                             Flag.LEVEL_RESERVED in other.flags and got.level != other.level
                         )
+
+
+def test_explanations_name_the_academies_when_their_names_are_given():
+    applicants = [app("a", 1, prefs=("paris", "lyon")), app("b", 2, prefs=("paris", "lyon"))]
+    quotas = {"paris": Quota(0, 1), "lyon": Quota(0, 1)}
+
+    named = allocate(
+        applicants, quotas, waitlist_size=0, names={"paris": "Paris", "lyon": "Lyon"}
+    ).by_id()
+    plain = allocate(applicants, quotas, waitlist_size=0).by_id()
+
+    assert named["b"].academie == "lyon"  # the code stays the code
+    assert "Placed in Lyon (secondary)" in named["b"].explanation_en
+    assert "Paris:" in named["b"].explanation_en
+    assert "Affecté(e) à Lyon" in named["b"].explanation_fr
+    assert "Placed in lyon (secondary)" in plain["b"].explanation_en

@@ -307,6 +307,7 @@ def test_round_snapshot_hash_is_stable_for_the_same_input(campaign):
         candidates=tuple(reversed(selection.candidates)),
         campaign=selection.campaign,
         tie_break_criteria=selection.tie_break_criteria,
+        academie_names=selection.academie_names,
     )
 
     assert snapshot_sha256(input_to_dict(selection)) == snapshot_sha256(input_to_dict(shuffled))

@@ -40,7 +40,8 @@ COMMAND_HELP = (
     '"waitlist_size": n, "candidates": [{"id", "eligible", "score", "returning", '
     '"previous_evaluation_positive", "school_level": primary|secondary|either, "preferences": '
     '[up to 3 codes], "partner": id|null, "couple", "french_level", "criteria": {code: points}}], '
-    'optional "campaign" and "tie_break_criteria"}. Output: "candidates" (id, rank, decision, '
+    'optional "campaign", "tie_break_criteria" and "academie_names" (code → name, for the '
+    'explanations)}. Output: "candidates" (id, rank, decision, '
     "waitlist_position, academie, level, preference_obtained, explanation_en, explanation_fr, "
     'flags), "academies" (places, filled, cut-off ranks, requests) and "totals". '
     "Nothing is saved. Full format: docs/selection.md. / "
@@ -54,7 +55,14 @@ INDENT_HELP = (
     "Indentation de N espaces (2 par défaut ; 0 pour une seule ligne)."
 )
 
-TOP_KEYS = ("quotas", "waitlist_size", "candidates", "campaign", "tie_break_criteria")
+TOP_KEYS = (
+    "quotas",
+    "waitlist_size",
+    "candidates",
+    "campaign",
+    "tie_break_criteria",
+    "academie_names",
+)
 QUOTA_KEYS = ("primary", "secondary")
 CANDIDATE_KEYS = (
     "id",
