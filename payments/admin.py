@@ -12,6 +12,7 @@ Read-only by design: staff never type an amount or a status. Every write is a se
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from typing import Any
 
 from django import forms
@@ -361,6 +362,32 @@ class PaymentAdmin(ReadOnlyAdmin):
             )
         )
 
+    def _apply_each(
+        self,
+        request,
+        payments: list[Payment],
+        call: Callable[[Payment], Any],
+        *,
+        done: Callable[[int], str],
+        refused: str,
+    ) -> None:
+        """Call the service on each payment: each refusal (DomainError) is a warning naming the
+        dossier (`refused`, with %(number)s and %(reason)s), the others one success (`done`)."""
+        count = 0
+        for payment in payments:
+            try:
+                call(payment)
+            except DomainError as error:
+                self.message_user(
+                    request,
+                    refused % {"number": payment.application.number, "reason": error.message},
+                    messages.WARNING,
+                )
+            else:
+                count += 1
+        if count:
+            self.message_user(request, done(count), messages.SUCCESS)
+
     def _intermediate(self, request, *, payments, form, title, intro, submit, action_name):
         headers = [
             _("Candidate number"),
@@ -461,35 +488,23 @@ class PaymentAdmin(ReadOnlyAdmin):
                 submit=gettext("Reject"),
                 action_name="reject",
             )
-        rejected = 0
-        for payment in payments:
-            try:
-                payment_reject(
-                    payment=payment,
-                    actor=request.user,
-                    reason=form.cleaned_data["reason"],
-                    note=form.cleaned_data["note"],
-                )
-            except DomainError as error:
-                self.message_user(
-                    request,
-                    gettext("%(number)s: the payment was not rejected: %(reason)s")
-                    % {"number": payment.application.number, "reason": error.message},
-                    messages.WARNING,
-                )
-            else:
-                rejected += 1
-        if rejected:
-            self.message_user(
-                request,
+        reason, note = form.cleaned_data["reason"], form.cleaned_data["note"]
+        self._apply_each(
+            request,
+            payments,
+            lambda payment: payment_reject(
+                payment=payment, actor=request.user, reason=reason, note=note
+            ),
+            done=lambda count: (
                 ngettext(
                     "%(count)d payment rejected: its candidate is told why by e-mail.",
                     "%(count)d payments rejected: each candidate is told why by e-mail.",
-                    rejected,
+                    count,
                 )
-                % {"count": rejected},
-                messages.SUCCESS,
-            )
+                % {"count": count}
+            ),
+            refused=gettext("%(number)s: the payment was not rejected: %(reason)s"),
+        )
         return None
 
     @admin.action(
@@ -514,30 +529,21 @@ class PaymentAdmin(ReadOnlyAdmin):
                 submit=gettext("Mark as refunded"),
                 action_name="mark_refunded",
             )
-        refunded = 0
-        for payment in payments:
-            try:
-                payment_refund(payment=payment, actor=request.user, note=form.cleaned_data["note"])
-            except DomainError as error:
-                self.message_user(
-                    request,
-                    gettext("%(number)s: the payment was not marked as refunded: %(reason)s")
-                    % {"number": payment.application.number, "reason": error.message},
-                    messages.WARNING,
-                )
-            else:
-                refunded += 1
-        if refunded:
-            self.message_user(
-                request,
+        note = form.cleaned_data["note"]
+        self._apply_each(
+            request,
+            payments,
+            lambda payment: payment_refund(payment=payment, actor=request.user, note=note),
+            done=lambda count: (
                 ngettext(
                     "%(count)d payment marked as refunded.",
                     "%(count)d payments marked as refunded.",
-                    refunded,
+                    count,
                 )
-                % {"count": refunded},
-                messages.SUCCESS,
-            )
+                % {"count": count}
+            ),
+            refused=gettext("%(number)s: the payment was not marked as refunded: %(reason)s"),
+        )
         return None
 
 

@@ -198,11 +198,3 @@ class Payment(models.Model):
 
     def __str__(self) -> str:
         return f"{self.application} · {self.amount} {self.currency} · {self.get_status_display()}"
-
-    @property
-    def is_live(self) -> bool:
-        return self.status in LIVE_PAYMENT_STATUSES and not self.duplicate
-
-    @property
-    def declared_by_candidate(self) -> bool:
-        return self.declared_at is not None

@@ -451,13 +451,18 @@ def _lock_payment(payment: Payment) -> Payment:
     return locked
 
 
+def _verifiable(payment: Payment) -> bool:
+    """Only a payment matched to a bank line, and not a duplicate, can be verified."""
+    return payment.status == PaymentStatus.MATCHED and not payment.duplicate
+
+
 @transaction.atomic
 def payment_verify(*, payment: Payment, actor: User) -> Payment:
     """Staff confirm a matched payment: the dossier's fee is paid (the candidate is told)."""
     payment = _lock_payment(payment)
     if payment.status == PaymentStatus.VERIFIED:
         return payment
-    if payment.status != PaymentStatus.MATCHED or payment.duplicate:
+    if not _verifiable(payment):
         raise DomainError(
             _("Only a payment matched to a bank line, and not a duplicate, can be verified."),
             code="status",
@@ -476,7 +481,7 @@ def payments_verify_matched(*, payments, actor: User) -> tuple[int, int]:
     """Verify every matched payment among `payments`; (verified, skipped). Each is atomic."""
     verified = skipped = 0
     for payment in payments:
-        if payment.status != PaymentStatus.MATCHED or payment.duplicate:
+        if not _verifiable(payment):
             skipped += 1
             continue
         try:
