@@ -188,6 +188,21 @@ class Outcome:
     flags: tuple[Flag, ...] = ()
 
 
+def _outcome(applicant: Applicant, decision: Decision, en: str, fr: str, **fields: Any) -> Outcome:
+    """An outcome for the applicant (at their rank, unplaced unless `fields` say otherwise)."""
+    values: dict[str, Any] = {
+        "rank": applicant.rank,
+        "waitlist_position": None,
+        "academie": None,
+        "level": None,
+        "preference_obtained": None,
+        **fields,
+    }
+    return Outcome(
+        id=applicant.id, decision=decision, explanation_en=en, explanation_fr=fr, **values
+    )
+
+
 @dataclass(frozen=True)
 class AcademieTotals:
     places: Mapping[Level, int]
@@ -779,16 +794,12 @@ class _Context:
             )
         else:
             why_en, why_fr = self._no_place(applicant)
-        return Outcome(
-            id=applicant.id,
-            rank=applicant.rank,
-            decision=Decision.WAITLISTED,
+        return _outcome(
+            applicant,
+            Decision.WAITLISTED,
+            f"{rank_en} Waitlisted, position {position}. {why_en}",
+            f"{rank_fr} Sur liste d’attente, position {position}. {why_fr}",
             waitlist_position=position,
-            academie=None,
-            level=None,
-            preference_obtained=None,
-            explanation_en=f"{rank_en} Waitlisted, position {position}. {why_en}",
-            explanation_fr=f"{rank_fr} Sur liste d’attente, position {position}. {why_fr}",
             flags=(Flag.COUPLE_WAITLISTED,) if sent_back else (),
         )
 
@@ -806,16 +817,11 @@ class _Context:
 
     def unplaced(self, applicant: Applicant) -> Outcome:
         rank_en, rank_fr = self._rank(applicant)
-        return Outcome(
-            id=applicant.id,
-            rank=applicant.rank,
-            decision=Decision.ACCEPTED,
-            waitlist_position=None,
-            academie=None,
-            level=None,
-            preference_obtained=None,
-            explanation_en=f"{rank_en} Accepted, but no place was left at your level.",
-            explanation_fr=f"{rank_fr} Retenu(e), mais il ne restait aucune place à votre niveau.",
+        return _outcome(
+            applicant,
+            Decision.ACCEPTED,
+            f"{rank_en} Accepted, but no place was left at your level.",
+            f"{rank_fr} Retenu(e), mais il ne restait aucune place à votre niveau.",
         )
 
     def not_selected(self, applicant: Applicant) -> Outcome:
@@ -833,16 +839,11 @@ class _Context:
             no_place_en, no_place_fr = self._no_place(applicant)
             why_en = f"{no_place_en} The waitlist ({self.waitlist_size}) is full."
             why_fr = f"{no_place_fr} La liste d’attente ({self.waitlist_size}) est complète."
-        return Outcome(
-            id=applicant.id,
-            rank=applicant.rank,
-            decision=Decision.NOT_SELECTED,
-            waitlist_position=None,
-            academie=None,
-            level=None,
-            preference_obtained=None,
-            explanation_en=f"{rank_en} Not selected. {why_en}",
-            explanation_fr=f"{rank_fr} Non retenu(e). {why_fr}",
+        return _outcome(
+            applicant,
+            Decision.NOT_SELECTED,
+            f"{rank_en} Not selected. {why_en}",
+            f"{rank_fr} Non retenu(e). {why_fr}",
         )
 
     def unranked(self, applicant: Applicant) -> Outcome:
@@ -854,17 +855,7 @@ class _Context:
             decision = Decision.NOT_SELECTED
             en = "Not selected: the dossier has no merit score, so it was not ranked."
             fr = "Non retenu(e) : le dossier n’a pas de score de mérite, il n’a pas été classé."
-        return Outcome(
-            id=applicant.id,
-            rank=None,
-            decision=decision,
-            waitlist_position=None,
-            academie=None,
-            level=None,
-            preference_obtained=None,
-            explanation_en=en,
-            explanation_fr=fr,
-        )
+        return _outcome(applicant, decision, en, fr, rank=None)
 
 
 # ---------------------------------------------------------------------------------------------

@@ -16,13 +16,9 @@ from __future__ import annotations
 
 import csv
 from collections.abc import Callable, Iterator
-from functools import wraps
 
-from django.contrib import admin
-from django.core.exceptions import PermissionDenied
 from django.http import HttpRequest, HttpResponse, StreamingHttpResponse
 from django.shortcuts import get_object_or_404
-from django.template.response import TemplateResponse
 from django.utils import translation
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_GET
@@ -30,6 +26,7 @@ from django.views.decorators.http import require_GET
 from placements import selectors
 from placements.selectors import RankedRow, RowFilter
 from selection.models import RankDecision, SelectionRound
+from selection.staff import render, staff_view
 from tapif.core.exceptions import DomainError
 from tapif.core.pdf import render_pdf
 from tapif.core.selectors import campaign_current
@@ -40,18 +37,7 @@ QUERY_MAX_LENGTH = 100
 
 def committee_view(view: Callable[..., HttpResponse]) -> Callable[..., HttpResponse]:
     """Signed-in staff (the admin's own check and two-factor) who may view selection rounds."""
-
-    @wraps(view)
-    def wrapped(request: HttpRequest, *args, **kwargs) -> HttpResponse:
-        if not request.user.has_perm(VIEW_PERMISSION):
-            raise PermissionDenied
-        return view(request, *args, **kwargs)
-
-    return admin.site.admin_view(require_GET(wrapped))
-
-
-def _render(request: HttpRequest, template: str, context: dict) -> TemplateResponse:
-    return TemplateResponse(request, template, {**admin.site.each_context(request), **context})
+    return staff_view(view, permission=VIEW_PERMISSION, methods=require_GET)
 
 
 def _language() -> str:
@@ -125,7 +111,7 @@ def _rows_or_error(selection_round: SelectionRound):
 @committee_view
 def round_index(request: HttpRequest) -> HttpResponse:
     campaign = campaign_current()
-    return _render(
+    return render(
         request,
         "placements/committee_index.html",
         {
@@ -146,7 +132,7 @@ def round_detail(request: HttpRequest, round_pk: int) -> HttpResponse:
     language = _language()
     academies = sorted({(r.academie_code, r.academie_name) for r in rows if r.academie_code})
     counts = selectors.decision_counts(rows)
-    return _render(
+    return render(
         request,
         "placements/committee_round.html",
         {
@@ -175,7 +161,7 @@ def round_academies(request: HttpRequest, round_pk: int) -> HttpResponse:
         academies = selectors.round_academies(selection_round=selection_round)
     except DomainError as exc:
         error = str(exc)
-    return _render(
+    return render(
         request,
         "placements/committee_academies.html",
         {
@@ -196,7 +182,7 @@ def round_couples(request: HttpRequest, round_pk: int) -> HttpResponse:
         selectors.round_couples(selection_round=selection_round, rows=result.rows) if result else []
     )
     language = _language()
-    return _render(
+    return render(
         request,
         "placements/committee_couples.html",
         {

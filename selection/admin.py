@@ -36,7 +36,7 @@ from django.utils.html import format_html
 from django.utils.translation import gettext, ngettext
 from django.utils.translation import gettext_lazy as _
 
-from candidates.choices import ApplicationStatus, PaymentStatus
+from candidates.choices import ApplicationStatus
 from candidates.models import Application
 from selection.choices import ReviewStatus
 from selection.models import (
@@ -47,15 +47,17 @@ from selection.models import (
     Review,
     ReviewAssignment,
 )
-from selection.selectors import REVIEWABLE_STATUSES
+from selection.selectors import (
+    ASSIGN_PERMISSION,
+    is_blind,
+    is_reviewable,
+    reviews_visible,
+)
 from selection.services import criteria_ensure, reviewers_assign
 from tapif.core.admin_display import AuditedAdmin, ReadOnlyAdmin, action_confirmation, html_table
 from tapif.core.exceptions import DomainError
 from tapif.core.models import Academie, User
 from tapif.core.selectors import campaign_current
-
-SCORE_PERMISSION = "selection.score_dossier"
-ASSIGN_PERMISSION = "selection.assign_reviewers"
 
 #: Statuses of a dossier found eligible (and of the steps after it).
 ELIGIBLE_STATUSES = frozenset(
@@ -77,11 +79,6 @@ UNDECIDED_STATUSES = frozenset(
 )
 #: Dossiers named in a message, at most (the rest is counted).
 NAMED_AT_MOST = 20
-
-
-def is_blind(user: User) -> bool:
-    """A reviewer who could be anchored: scores dossiers and does not run the assignment."""
-    return user.has_perm(SCORE_PERMISSION) and not user.has_perm(ASSIGN_PERMISSION)
 
 
 def _section(application: Application, name: str) -> Any:
@@ -181,18 +178,6 @@ class CriterionAdmin(AuditedAdmin):
 
 
 # --- reviews, assignments, conflicts ------------------------------------------------------------
-
-
-def reviews_visible(user: User, queryset):
-    """The blind rule on a queryset of reviews (see the module's docstring)."""
-    if not is_blind(user):
-        return queryset
-    own_submitted = Review.objects.filter(reviewer=user, status=ReviewStatus.SUBMITTED).values(
-        "application_id"
-    )
-    return queryset.filter(
-        Q(reviewer=user) | Q(status=ReviewStatus.SUBMITTED, application_id__in=own_submitted)
-    )
 
 
 @admin.register(Review)
@@ -623,11 +608,7 @@ class DossierUnderReviewAdmin(ReadOnlyAdmin):
                 % {"counter": len(dossiers)},
             )
         reviewers = list(form.cleaned_data["reviewers"])
-        open_to_review = [
-            d
-            for d in dossiers
-            if d.status in REVIEWABLE_STATUSES and d.payment_status == PaymentStatus.VERIFIED
-        ]
+        open_to_review = [d for d in dossiers if is_reviewable(d)]
         skipped = len(dossiers) - len(open_to_review)
         made, short = 0, []
         by_campaign: dict[int, list[Application]] = {}

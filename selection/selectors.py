@@ -2,10 +2,13 @@
 
 from __future__ import annotations
 
-from django.db.models import Exists, OuterRef, QuerySet
+from dataclasses import dataclass
+
+from django.db.models import Exists, OuterRef, Q, QuerySet
 
 from candidates.choices import ApplicationStatus, PaymentStatus
 from candidates.models import Application
+from candidates.services import DOCUMENT_CHECK_STATUSES
 from selection.choices import ReviewStatus
 from selection.models import ConflictOfInterest, Criterion, Review, ReviewAssignment
 from tapif.core.models import Campaign, User
@@ -19,6 +22,41 @@ REVIEWABLE_STATUSES = frozenset(
         ApplicationStatus.ELIGIBLE,
     }
 )
+
+
+SCORE_PERMISSION = "selection.score_dossier"
+ASSIGN_PERMISSION = "selection.assign_reviewers"
+REVIEW_DOCUMENT_PERMISSION = "candidates.review_document"
+
+
+def is_blind(user: User) -> bool:
+    """A reviewer who could be anchored: scores dossiers and does not run the assignment."""
+    return user.has_perm(SCORE_PERMISSION) and not user.has_perm(ASSIGN_PERMISSION)
+
+
+def reviews_visible(user: User, queryset: QuerySet[Review]) -> QuerySet[Review]:
+    """The blind rule on a queryset of reviews: a blind reviewer sees their own reviews, and the
+    others' submitted ones only of dossiers for which their own review is submitted."""
+    if not is_blind(user):
+        return queryset
+    own_submitted = Review.objects.filter(reviewer=user, status=ReviewStatus.SUBMITTED).values(
+        "application_id"
+    )
+    return queryset.filter(
+        Q(reviewer=user) | Q(status=ReviewStatus.SUBMITTED, application_id__in=own_submitted)
+    )
+
+
+def is_reviewable(application: Application) -> bool:
+    """Open to review: a reviewable status and the fee verified (`reviewable_applications`)."""
+    return application.status in REVIEWABLE_STATUSES and application.payment_verified
+
+
+def may_check_documents(user: User, application: Application) -> bool:
+    """The user may accept or reject the dossier's documents now (permission and status)."""
+    return (
+        user.has_perm(REVIEW_DOCUMENT_PERMISSION) and application.status in DOCUMENT_CHECK_STATUSES
+    )
 
 
 def criteria_of(campaign: Campaign) -> list[Criterion]:
@@ -52,6 +90,40 @@ def review_queue(reviewer: User, campaign: Campaign) -> QuerySet[Application]:
 
 def review_next(reviewer: User, campaign: Campaign) -> Application | None:
     return review_queue(reviewer, campaign).filter(review_assignments__reviewer=reviewer).first()
+
+
+@dataclass(frozen=True)
+class QueueSummary:
+    """A reviewer's queue in a campaign: the dossiers left (each with `has_draft`), the reviews
+    submitted (latest first) and the number of dossiers assigned."""
+
+    pending: list[Application]
+    submitted: list[Review]
+    assigned: int
+
+
+def queue_summary(reviewer: User, campaign: Campaign) -> QueueSummary:
+    pending = list(review_queue(reviewer, campaign).select_related("candidate"))
+    drafts = set(
+        Review.objects.filter(
+            reviewer=reviewer,
+            status=ReviewStatus.DRAFT,
+            application__in=[a.pk for a in pending],
+        ).values_list("application_id", flat=True)
+    )
+    for application in pending:
+        application.has_draft = application.pk in drafts
+    submitted = list(
+        Review.objects.filter(
+            reviewer=reviewer, status=ReviewStatus.SUBMITTED, application__campaign=campaign
+        )
+        .select_related("application__candidate")
+        .order_by("-submitted_at")
+    )
+    assigned = ReviewAssignment.objects.filter(
+        reviewer=reviewer, application__campaign=campaign
+    ).count()
+    return QueueSummary(pending=pending, submitted=submitted, assigned=assigned)
 
 
 def review_of(application: Application, reviewer: User) -> Review | None:

@@ -28,12 +28,10 @@ from selection.models import (
     ReviewAssignment,
     Score,
 )
-from selection.selectors import REVIEWABLE_STATUSES, criteria_of
+from selection.selectors import SCORE_PERMISSION, criteria_of, is_reviewable
 from tapif.core.audit import audit_record
 from tapif.core.exceptions import DomainError
 from tapif.core.models import Campaign, User
-
-SCORE_PERMISSION = "selection.score_dossier"
 
 
 def _scoring_message(error: scoring.ScoringError) -> str:
@@ -76,7 +74,7 @@ def french_level_prefill(application: Application) -> int | None:
 def _assert_may_review(application: Application, reviewer: User) -> None:
     if not reviewer.has_perm(SCORE_PERMISSION):
         raise DomainError(_("You may not score dossiers."), code="permission")
-    if application.status not in REVIEWABLE_STATUSES or not application.payment_verified:
+    if not is_reviewable(application):
         raise DomainError(
             _("This dossier is not open to review (it is “%(status)s”, fee: %(fee)s).")
             % {

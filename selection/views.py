@@ -13,17 +13,15 @@ own review is submitted, the other reviewers' scores. Every write goes through t
 from __future__ import annotations
 
 from collections.abc import Callable, Mapping
-from functools import wraps
 from typing import Any
 from urllib.parse import urlsplit
 
 from django.conf import settings
-from django.contrib import admin, messages
+from django.contrib import messages
 from django.core.exceptions import PermissionDenied
 from django.core.files.storage import default_storage
 from django.http import Http404, HttpRequest, HttpResponse
 from django.shortcuts import get_object_or_404, redirect
-from django.template.response import TemplateResponse
 from django.urls import reverse
 from django.utils import formats, timezone
 from django.utils.translation import gettext as _
@@ -51,14 +49,13 @@ from evaluations.choices import EvaluationStatus
 from evaluations.models import Evaluation
 from evaluations.selectors import evaluation_rows
 from selection import selectors, services
-from selection.choices import ReviewStatus
 from selection.forms import SUBMIT, ConflictForm, DocumentRejectForm, ReviewForm
-from selection.models import Review, ReviewAssignment
+from selection.staff import render, staff_view
 from tapif.core.exceptions import DomainError
 from tapif.core.selectors import campaign_current
 
 SCORE_PERMISSION = services.SCORE_PERMISSION
-REVIEW_DOCUMENT_PERMISSION = "candidates.review_document"
+REVIEW_DOCUMENT_PERMISSION = selectors.REVIEW_DOCUMENT_PERMISSION
 VIEW_EVALUATION_PERMISSION = "evaluations.view_evaluation"
 
 DAYS_PER_MONTH = 365.25 / 12
@@ -74,20 +71,7 @@ def _rule_status_label(status: str) -> str:
 
 def reviewer_view(view: Callable[..., HttpResponse]) -> Callable[..., HttpResponse]:
     """Signed-in staff (the admin's own check and two-factor) holding the scoring permission."""
-
-    @wraps(view)
-    def wrapped(request: HttpRequest, *args, **kwargs) -> HttpResponse:
-        if not request.user.has_perm(SCORE_PERMISSION):
-            raise PermissionDenied
-        return view(request, *args, **kwargs)
-
-    return admin.site.admin_view(wrapped)
-
-
-def _render(request: HttpRequest, template: str, context: dict, status: int = 200):
-    return TemplateResponse(
-        request, template, {**admin.site.each_context(request), **context}, status=status
-    )
+    return staff_view(view, permission=SCORE_PERMISSION)
 
 
 def _assigned(request: HttpRequest, number: str) -> Application:
@@ -115,33 +99,13 @@ def _dossier_url(application: Application, anchor: str = "") -> str:
 def queue(request: HttpRequest) -> HttpResponse:
     """How many dossiers are assigned, left and done; the ones left; the button to the next."""
     campaign = campaign_current()
-    pending: list[Application] = []
-    submitted: list[Review] = []
-    assigned = 0
-    if campaign is not None:
-        pending = list(selectors.review_queue(request.user, campaign).select_related("candidate"))
-        drafts = set(
-            Review.objects.filter(
-                reviewer=request.user,
-                status=ReviewStatus.DRAFT,
-                application__in=[a.pk for a in pending],
-            ).values_list("application_id", flat=True)
-        )
-        for application in pending:
-            application.has_draft = application.pk in drafts
-        submitted = list(
-            Review.objects.filter(
-                reviewer=request.user,
-                status=ReviewStatus.SUBMITTED,
-                application__campaign=campaign,
-            )
-            .select_related("application__candidate")
-            .order_by("-submitted_at")
-        )
-        assigned = ReviewAssignment.objects.filter(
-            reviewer=request.user, application__campaign=campaign
-        ).count()
-    return _render(
+    summary = (
+        selectors.queue_summary(request.user, campaign)
+        if campaign is not None
+        else selectors.QueueSummary(pending=[], submitted=[], assigned=0)
+    )
+    pending, submitted, assigned = summary.pending, summary.submitted, summary.assigned
+    return render(
         request,
         "selection/queue.html",
         {
@@ -231,9 +195,7 @@ def _documents(
     request: HttpRequest, dossier: Application, required: list[str], forms: Mapping
 ) -> tuple[list[dict], list[str], bool]:
     """The current documents (required ones first) with their preview, check and forms."""
-    may_check = request.user.has_perm(REVIEW_DOCUMENT_PERMISSION) and (
-        dossier.status in dossier_services.DOCUMENT_CHECK_STATUSES
-    )
+    may_check = selectors.may_check_documents(request.user, dossier)
     order = {kind: position for position, kind in enumerate(required)}
     # The fee receipt is the payments officer's: the reviewer sees the fee's status instead.
     current = sorted(
@@ -304,7 +266,7 @@ def _page(
     criteria = services.criteria_ensure(dossier.campaign)
     review = selectors.review_of(dossier, request.user)
     prefill = services.french_level_prefill(dossier)
-    reviewable = dossier.status in selectors.REVIEWABLE_STATUSES and dossier.payment_verified
+    reviewable = selectors.is_reviewable(dossier)
     submitted = review is not None and review.is_submitted
     documents, documents_missing, may_check = _documents(
         request, dossier, status.required_documents, reject_forms or {}
@@ -316,7 +278,7 @@ def _page(
     if submitted:
         by_criterion = {s.criterion_id: s for s in review.scores.all()}
         own_scores = [(criterion, by_criterion.get(criterion.pk)) for criterion in criteria]
-    response = _render(
+    response = render(
         request,
         "selection/dossier.html",
         {
