@@ -56,6 +56,7 @@ from candidates.selectors import (
     dossier_history,
     dossier_load,
     dossier_status,
+    dossier_timeline,
     eligibility_decision_latest,
 )
 from candidates.services import (
@@ -64,6 +65,7 @@ from candidates.services import (
     document_reject,
     eligibility_decide,
     eligibility_decision_refusal,
+    eligibility_may_override,
     french_test_verify,
 )
 from tapif.core.admin_display import (
@@ -84,8 +86,6 @@ ELIGIBILITY_LABELS = {
     False: _("Ineligible"),
     None: _("Not known yet"),
 }
-
-RULE_LABELS = ELIGIBILITY_RULE_LABELS
 
 RULE_STATUS_LABELS = {
     Status.PASS: _("Met"),
@@ -169,9 +169,12 @@ def _duration(days: int) -> str:
     ) % {"days": days, "months": months}
 
 
+def _english() -> bool:
+    return (translation.get_language() or "fr").startswith("en")
+
+
 def _rule_message(rule: Any) -> str:
-    english = (translation.get_language() or "fr").startswith("en")
-    return rule.message_en if english else rule.message_fr
+    return rule.message_en if _english() else rule.message_fr
 
 
 # --- eligibility decision and history -----------------------------------------------------------
@@ -281,7 +284,7 @@ class EligibilityDecisionForm(forms.Form):
         super().__init__(*args, **kwargs)
         self.verdict = verdict
         for result in verdict.rules:
-            label = RULE_LABELS.get(result.rule, result.rule)
+            label = ELIGIBILITY_RULE_LABELS.get(result.rule, result.rule)
             self.fields[f"{result.rule}-override"] = forms.ChoiceField(
                 label=label,
                 choices=[("", _("Keep the engine's result")), *OVERRIDE_LABELS.items()],
@@ -327,7 +330,7 @@ class EligibilityDecisionForm(forms.Form):
     def rule_rows(self, dossier: Application, facts: Facts) -> list[dict[str, Any]]:
         return [
             {
-                "label": RULE_LABELS.get(result.rule, result.rule),
+                "label": ELIGIBILITY_RULE_LABELS.get(result.rule, result.rule),
                 "facts": _facts_of_rule(dossier, facts, result.rule),
                 "status": RULE_STATUS_LABELS[Status(result.status)],
                 "status_code": str(result.status),
@@ -373,12 +376,14 @@ def _audit_details(entry: Any) -> str:
         lines.append(
             gettext("%(rule)s overruled to “%(status)s”: %(justification)s")
             % {
-                "rule": RULE_LABELS.get(override.get("rule"), override.get("rule")),
+                "rule": ELIGIBILITY_RULE_LABELS.get(override.get("rule"), override.get("rule")),
                 "status": RULE_STATUS_LABELS.get(override.get("status"), override.get("status")),
                 "justification": override.get("justification", ""),
             }
         )
-    failures = [str(RULE_LABELS.get(rule, rule)) for rule in data.pop("failures", None) or []]
+    failures = [
+        str(ELIGIBILITY_RULE_LABELS.get(rule, rule)) for rule in data.pop("failures", None) or []
+    ]
     if failures:
         lines.append(gettext("rules not met: %(rules)s") % {"rules": ", ".join(failures)})
     lines.extend(
@@ -451,7 +456,9 @@ class ReopenForm(forms.Form):
 
 
 @admin.register(Application)
-class ApplicationAdmin(admin.ModelAdmin):
+class ApplicationAdmin(ReadOnlyAdmin):
+    """Dossiers are created by candidates and never added, edited or deleted here."""
+
     list_display = [
         "number",
         "candidate_name",
@@ -527,16 +534,6 @@ class ApplicationAdmin(admin.ModelAdmin):
         (_("Timeline"), {"fields": ["timeline_display"]}),
         (_("History"), {"fields": ["history_display"]}),
     ]
-
-    # Dossiers are created by candidates and never deleted or edited here.
-    def has_add_permission(self, request):
-        return False
-
-    def has_change_permission(self, request, obj=None):
-        return False
-
-    def has_delete_permission(self, request, obj=None):
-        return False
 
     def has_reopen_permission(self, request) -> bool:
         codename = get_permission_codename("reopen", self.opts)
@@ -836,7 +833,7 @@ class ApplicationAdmin(admin.ModelAdmin):
         verdict = self._status(obj).verdict
         rows = [
             (
-                RULE_LABELS.get(rule.rule, rule.rule),
+                ELIGIBILITY_RULE_LABELS.get(rule.rule, rule.rule),
                 RULE_STATUS_LABELS[Status(rule.status)],
                 _rule_message(rule),
             )
@@ -851,30 +848,15 @@ class ApplicationAdmin(admin.ModelAdmin):
     @admin.display(description=_("status changes and events"))
     def timeline_display(self, obj: Application) -> str:
         """Status changes (staff labels, from and to) and recorded events (the fee…), in order."""
-        dossier = self._dossier(obj)
-        labels = dict(ApplicationStatus.choices)
-        entries = [
-            (
-                change.created_at,
-                labels.get(change.from_status, "—") if change.from_status else "—",
-                labels.get(change.to_status, change.to_status),
-                change.actor,
-                change.reason,
-            )
-            for change in dossier.status_changes.all()
-        ] + [
-            (event.created_at, "—", event.get_kind_display(), event.actor, event.note)
-            for event in dossier.events.all()
-        ]
         rows = [
             (
-                short_date(when),
-                before,
-                after,
-                actor.email if actor else "—",
-                linebreaksbr(reason) if reason else "—",
+                short_date(item.created_at),
+                item.before or "—",
+                item.label,
+                item.actor.email if item.actor else "—",
+                linebreaksbr(item.reason) if item.reason else "—",
             )
-            for when, before, after, actor, reason in sorted(entries, key=lambda e: e[0])
+            for item in dossier_timeline(self._dossier(obj), labels=dict(ApplicationStatus.choices))
         ]
         return html_table(
             [_("when"), _("from"), _("to, or event"), _("by"), _("reason or note")],
@@ -901,7 +883,7 @@ class ApplicationAdmin(admin.ModelAdmin):
             [_("rule"), _("overruled to"), _("justification")],
             (
                 (
-                    RULE_LABELS.get(o.get("rule"), o.get("rule")),
+                    ELIGIBILITY_RULE_LABELS.get(o.get("rule"), o.get("rule")),
                     RULE_STATUS_LABELS.get(o.get("status"), o.get("status")),
                     linebreaksbr(o.get("justification", "")),
                 )
@@ -909,12 +891,12 @@ class ApplicationAdmin(admin.ModelAdmin):
             ),
             empty=_("No rule overruled: the engine's result was confirmed."),
         )
-        english = (translation.get_language() or "fr").startswith("en")
+        english = _english()
         failures = html_list(
             (
                 format_html(
                     "{}: {}",
-                    RULE_LABELS.get(f.get("rule"), f.get("rule")),
+                    ELIGIBILITY_RULE_LABELS.get(f.get("rule"), f.get("rule")),
                     f.get("message_en") if english else f.get("message_fr"),
                 )
                 for f in decision.failures
@@ -962,9 +944,6 @@ class ApplicationAdmin(admin.ModelAdmin):
         )
         form = ReopenForm(request.POST if "apply" in request.POST else None)
         if not form.is_valid():
-            # The action's field is named after where it was started (list or change page).
-            prefix = f"{ActionLocation.CHANGE_FORM.value}-"
-            action_field = f"{prefix}action" if f"{prefix}action" in request.POST else "action"
             context = {
                 **self.admin_site.each_context(request),
                 "title": gettext("Reopen for the candidate"),
@@ -972,7 +951,7 @@ class ApplicationAdmin(admin.ModelAdmin):
                 "applications": applications,
                 "form": form,
                 "action_checkbox_name": helpers.ACTION_CHECKBOX_NAME,
-                "action_field_name": action_field,
+                "action_field_name": action_field_name(request),
                 "action_name": "reopen_for_candidate",
                 "media": self.media,
             }
@@ -1053,7 +1032,7 @@ class ApplicationAdmin(admin.ModelAdmin):
         """Show each rule's result beside the facts it read, with an optional overrule per rule
         (staff holding `candidates.override_eligibility`), then call `eligibility_decide` for
         each selected dossier and report the outcomes and refusals."""
-        may_override = request.user.has_perm("candidates.override_eligibility")
+        may_override = eligibility_may_override(request.user)
         posted = request.POST if "apply" in request.POST else None
         entries = []
         for application in queryset.prefetch_related(None).order_by("number"):

@@ -164,6 +164,16 @@ class Application(models.Model):
         """The fee has reached the programme's account: the dossier may go to review."""
         return self.payment_status == PaymentStatus.VERIFIED
 
+    @property
+    def payment_awaiting_check(self) -> bool:
+        """The candidate declared the fee; the embassy has not verified it yet."""
+        return self.payment_status in (PaymentStatus.DECLARED, PaymentStatus.MATCHED)
+
+    @property
+    def payment_to_declare(self) -> bool:
+        """No payment counts: never declared, or the last one was rejected."""
+        return self.payment_status in ("", PaymentStatus.REJECTED)
+
 
 class Identity(models.Model):
     """Section 1: who the candidate is, where they live, their citizenship."""

@@ -2,7 +2,9 @@
 
 from __future__ import annotations
 
+from collections.abc import Mapping
 from dataclasses import dataclass
+from typing import Any
 
 from django.db.models import Prefetch, Q, QuerySet
 from django.utils import translation
@@ -224,12 +226,22 @@ class TimelineItem:
     label: str
     actor: User | None
     reason: str
+    before: str = ""  # the status left (status changes only)
 
 
-def dossier_timeline(application: Application) -> list[TimelineItem]:
-    """Status changes and events of a loaded dossier, oldest first."""
+def dossier_timeline(
+    application: Application, labels: Mapping[str, Any] = CANDIDATE_LABELS
+) -> list[TimelineItem]:
+    """Status changes (named by `labels`: the candidate's words unless staff read it) and events
+    of a loaded dossier, oldest first."""
     items = [
-        TimelineItem(c.created_at, CANDIDATE_LABELS[c.to_status], c.actor, c.reason)
+        TimelineItem(
+            c.created_at,
+            labels.get(c.to_status, c.to_status),
+            c.actor,
+            c.reason,
+            labels.get(c.from_status, "—") if c.from_status else "",
+        )
         for c in application.status_changes.all()
     ] + [
         TimelineItem(e.created_at, DossierEventKind(e.kind).label, e.actor, e.note)

@@ -49,6 +49,7 @@ from tapif.core.audit import audit_record
 from tapif.core.exceptions import DomainError
 from tapif.core.mail import mail_user
 from tapif.core.models import Academie, Campaign, User
+from tapif.core.services import rejection_note_clean
 
 # Allowed status moves. Later capabilities (review, selection, offers) use the same table.
 TRANSITIONS: dict[str, set[str]] = {
@@ -727,6 +728,7 @@ DOCUMENT_CHECK_STATUSES = frozenset(
 def _lock_document(document: Document) -> tuple[Document, Application]:
     application = _lock(document.application)
     document = Document.objects.select_for_update().get(pk=document.pk)
+    document.application = application  # the locked row: no second read for the audit entry
     if not document.is_current:
         raise DomainError(
             _("A newer version of this document has been uploaded: check that one."),
@@ -745,8 +747,9 @@ def _lock_document(document: Document) -> tuple[Document, Application]:
 
 
 def _all_required_documents_accepted(application: Application) -> bool:
-    status = dossier_status(dossier_load(application.pk))
-    current = {d.kind: d for d in Document.objects.filter(application=application, is_current=True)}
+    dossier = dossier_load(application.pk)
+    status = dossier_status(dossier)
+    current = {d.kind: d for d in dossier.current_documents}
     return all(
         kind in current and current[kind].review_status == DocumentReview.ACCEPTED
         for kind in status.required_documents
@@ -779,11 +782,7 @@ def document_accept(*, document: Document, actor: User) -> Document:
 def document_reject(*, document: Document, actor: User, reason: str, note: str = "") -> Document:
     """Staff reject a document with a reason the candidate reads; the candidate may replace that
     document only, until the campaign's correction window closes. The dossier is incomplete."""
-    note = note.strip()
-    if reason not in DocumentRejection.values:
-        raise DomainError(_("Choose a reason for the rejection."), code="reason")
-    if reason == DocumentRejection.OTHER and not note:
-        raise DomainError(_("Explain the reason to the candidate in the note."), code="note")
+    note = rejection_note_clean(reasons=DocumentRejection, reason=reason, note=note)
     document, application = _lock_document(document)
     window = dt.timedelta(days=application.campaign.correction_window_days)
     document.review_status = DocumentReview.REJECTED
@@ -891,10 +890,15 @@ def _rule_label(rule: str) -> str:
     return str(ELIGIBILITY_RULE_LABELS.get(rule, rule))
 
 
+def eligibility_may_override(actor: User) -> bool:
+    """Whether `actor` may overrule eligibility rules (and decide an ineligible dossier again)."""
+    return actor.has_perm("candidates.override_eligibility")
+
+
 def _check_overrides(overrides: Mapping[str, tuple[str, str]], actor: User) -> list[dict]:
     """The overrides as recorded, in the engine's rule order; DomainError for any that is not
     allowed (no permission, unknown rule or status, no justification)."""
-    if overrides and not actor.has_perm("candidates.override_eligibility"):
+    if overrides and not eligibility_may_override(actor):
         raise DomainError(_("You are not allowed to overrule eligibility rules."), code="forbidden")
     for rule in overrides:
         if rule not in RULE_CODES:
@@ -929,7 +933,7 @@ def eligibility_decision_refusal(*, application: Application, actor: User) -> st
     """
     status = application.status
     if status == ApplicationStatus.INELIGIBLE:
-        if not actor.has_perm("candidates.override_eligibility"):
+        if not eligibility_may_override(actor):
             return _(
                 "This dossier was found ineligible: only staff allowed to overrule rules can "
                 "decide again."

@@ -3,7 +3,7 @@ from django.contrib.auth.admin import UserAdmin as DjangoUserAdmin
 from django.utils.translation import gettext_lazy as _
 from django.utils.translation import ngettext
 
-from tapif.core.admin_display import AuditedAdmin
+from tapif.core.admin_display import AuditedAdmin, ReadOnlyAdmin
 from tapif.core.models import Academie, AcademieCutoff, AuditEntry, Campaign, Institution, User
 from tapif.core.services import campaign_make_current, institution_set_status
 
@@ -205,7 +205,7 @@ class InstitutionAdmin(AuditedAdmin):
 
 
 @admin.register(AcademieCutoff)
-class AcademieCutoffAdmin(admin.ModelAdmin):
+class AcademieCutoffAdmin(ReadOnlyAdmin):
     """Read-only: the cut-offs are written by the committee's freeze, never by hand."""
 
     list_display = [
@@ -221,15 +221,6 @@ class AcademieCutoffAdmin(admin.ModelAdmin):
     list_filter = ["campaign", "level"]
     search_fields = ["academie__name", "academie__code"]
     list_select_related = ["campaign", "academie"]
-
-    def has_add_permission(self, request):
-        return False
-
-    def has_change_permission(self, request, obj=None):
-        return False
-
-    def has_delete_permission(self, request, obj=None):
-        return False
 
 
 @admin.register(AuditEntry)

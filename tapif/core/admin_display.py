@@ -13,10 +13,11 @@ from django.contrib.admin import ActionLocation, helpers
 from django.template.response import TemplateResponse
 from django.utils import formats, timezone
 from django.utils.html import format_html, format_html_join
-from django.utils.translation import gettext
 from django.utils.translation import gettext_lazy as _
 
 from tapif.core.audit import audit_record
+from tapif.core.exceptions import DomainError
+from tapif.core.services import rejection_note_clean
 
 
 def html_table(headers: Sequence[Any], rows: Iterable[Sequence[Any]], *, empty: Any) -> str:
@@ -126,8 +127,13 @@ class ReasonForm(forms.Form):
     def clean(self):
         cleaned = super().clean()
         cleaned["note"] = cleaned.get("note", "").strip()
-        if cleaned.get("reason") == self.reasons.OTHER and not cleaned["note"]:
-            self.add_error("note", gettext("Explain the reason to the candidate in the note."))
+        if "reason" in cleaned:  # an unknown reason is already refused by its field
+            try:
+                rejection_note_clean(
+                    reasons=self.reasons, reason=cleaned["reason"], note=cleaned["note"]
+                )
+            except DomainError as error:
+                self.add_error("note", error.message)
         return cleaned
 
 

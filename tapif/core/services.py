@@ -15,6 +15,20 @@ from tapif.core.exceptions import DomainError
 from tapif.core.models import AcademieCutoff, Campaign, Institution, User
 
 
+def rejection_note_clean(*, reasons: type, reason: str, note: str) -> str:
+    """A rejection's note, stripped; DomainError unless `reason` is one of `reasons` (TextChoices
+    with an OTHER member) and an "other" reason comes with a note.
+
+    Every "reject…" service checks its reason with it, and so does the admin's ReasonForm.
+    """
+    note = note.strip()
+    if reason not in reasons.values:
+        raise DomainError(_("Choose a reason for the rejection."), code="reason")
+    if reason == reasons.OTHER and not note:
+        raise DomainError(_("Explain the reason to the candidate in the note."), code="note")
+    return note
+
+
 @transaction.atomic
 def campaign_make_current(*, campaign: Campaign, actor: User | None) -> Campaign:
     """Make `campaign` the current one and the previous current campaign a past one.
