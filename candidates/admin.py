@@ -234,6 +234,18 @@ AUDIT_ACTION_LABELS = {
     "couple.propose": _("Couple application proposed"),
     "couple.confirm": _("Couple application confirmed"),
     "couple.dissolve": _("Couple application dissolved"),
+    # Recorded by the apps above (their codes, read here as text: no import).
+    "payment.declare": _("Fee payment declared"),
+    "payment.correct": _("Fee declaration corrected"),
+    "payment.verify": _("Fee payment verified"),
+    "payment.reject": _("Fee payment rejected"),
+    "payment.refund": _("Fee payment refunded"),
+    "payments.assign_line": _("Bank line assigned to the dossier"),
+    "review.save": _("Review saved as a draft"),
+    "review.submit": _("Review submitted"),
+    "review.assign": _("Reviewers assigned"),
+    "review.conflict": _("Conflict of interest declared"),
+    "application.result_release": _("Result released"),
 }
 
 

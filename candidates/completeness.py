@@ -17,6 +17,7 @@ from candidates.choices import (
     LIVE_PAYMENT_STATUSES,
     Citizenship,
     DocumentKind,
+    DocumentReview,
     FrenchProofRoute,
     PaymentStatus,
 )
@@ -183,6 +184,12 @@ def documents_missing(required: list[str], current_documents: dict) -> list:
         document = current_documents.get(kind)
         if document is None:
             missing.append(labels[kind])
+        elif document.review_status == DocumentReview.REJECTED:
+            # A rejected file does not count: the candidate must replace it.
+            missing.append(
+                _("%(document)s: rejected by the embassy, upload a new file")
+                % {"document": labels[kind]}
+            )
         elif kind in DOCUMENTS_WITH_EXPIRY and document.expires_on is None:
             missing.append(_("%(document)s: expiry date") % {"document": labels[kind]})
     return missing

@@ -478,3 +478,20 @@ def test_accepting_the_replacement_makes_the_dossier_complete_again(
         ApplicationStatus.INCOMPLETE,
         ApplicationStatus.COMPLETE,
     ]
+
+
+def test_a_rejected_document_is_missing_again_for_the_candidate_and_staff(client, dossier, staff):
+    """Found trying the demo: after a rejection the pages said "Documents: complete"."""
+    application = dossier
+    passport = current(application, DocumentKind.PASSPORT)
+    services.document_reject(document=passport, actor=staff, reason="unreadable")
+
+    with translation.override("en"):
+        status = dossier_status(dossier_load(application.pk))
+        missing = [str(item) for item in status.documents_missing]
+    assert missing == ["Passport: rejected by the embassy, upload a new file"]
+    client.force_login(application.candidate)
+    html = client.get("/en/dossier/").content.decode()
+    assert "The embassy could not accept a document" in html
+    documents = client.get("/en/dossier/documents/").content.decode()
+    assert '<span class="state state-fail">rejected: replace it</span>' in documents
