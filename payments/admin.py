@@ -26,7 +26,7 @@ from django.urls import path, reverse
 from django.utils import formats, translation
 from django.utils.html import format_html
 from django.utils.http import urlencode
-from django.utils.translation import gettext, ngettext
+from django.utils.translation import gettext, ngettext, pgettext_lazy
 from django.utils.translation import gettext_lazy as _
 
 from candidates.models import Application
@@ -671,7 +671,10 @@ class BankLineAdmin(ReadOnlyAdmin):
                 ]
             },
         ),
-        (_("Import"), {"fields": [("statement_display", "line_number"), "campaign"]}),
+        (
+            pgettext_lazy("section heading", "Import"),
+            {"fields": [("statement_display", "line_number"), "campaign"]},
+        ),
     ]
 
     def get_queryset(self, request):
@@ -864,7 +867,7 @@ class StatementImportAdmin(ReadOnlyAdmin):
     ]
     fieldsets = [
         (
-            _("Import"),
+            pgettext_lazy("section heading", "Import"),
             {"fields": ["file_name", ("imported_at", "imported_by"), "campaign", "sha256"]},
         ),
         (
