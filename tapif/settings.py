@@ -218,6 +218,30 @@ CELERY_WORKER_PREFETCH_MULTIPLIER = 1
 CELERY_BROKER_CONNECTION_RETRY_ON_STARTUP = True
 # A static schedule: *what* each job sends, and when, is read from the campaign at run time.
 CELERY_BEAT_SCHEDULE = {
+    "requeue-pending-messages": {
+        "task": "tapif.core.tasks.requeue_pending_messages",
+        "schedule": crontab(minute="*/5"),
+    },
+    "resume-results-releases": {
+        "task": "placements.tasks.resume_results_releases",
+        "schedule": crontab(minute="*"),
+    },
+    "deadline-reminders": {
+        "task": "candidates.tasks.send_deadline_reminders",
+        "schedule": crontab(hour=9, minute=0),
+    },
+    "language-test-reminders": {
+        "task": "candidates.tasks.send_language_test_reminders",
+        "schedule": crontab(hour=9, minute=10),
+    },
+    "evaluator-reminders": {
+        "task": "evaluations.tasks.send_evaluator_reminders",
+        "schedule": crontab(hour=9, minute=20),
+    },
+    "clear-expired-invitation-tokens": {
+        "task": "evaluations.tasks.clear_expired_invitation_tokens",
+        "schedule": crontab(hour=3, minute=30),
+    },
     "flag-unopened-invitations": {
         "task": "evaluations.tasks.flag_unopened_invitations",
         "schedule": crontab(hour=9, minute=5),

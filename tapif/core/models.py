@@ -7,6 +7,7 @@ from zoneinfo import ZoneInfo, available_timezones
 from django.conf import settings
 from django.contrib.auth.base_user import AbstractBaseUser, BaseUserManager
 from django.contrib.auth.models import PermissionsMixin
+from django.core.exceptions import ValidationError
 from django.core.validators import MaxValueValidator, MinValueValidator
 from django.db import models
 from django.db.models.functions import Lower
@@ -133,6 +134,27 @@ PARTICIPATING_COUNTRIES = (
 )
 
 
+def parse_day_list(value: str) -> list[int]:
+    """ "14, 7,2" → [14, 7, 2] (descending, without repeats); ValueError on anything else."""
+    parts = [part.strip() for part in value.split(",") if part.strip()]
+    days = {int(part) for part in parts if part.isdigit()}
+    if len(days) != len(set(parts)) or any(not part.isdigit() for part in parts):
+        raise ValueError(value)
+    return sorted(days, reverse=True)
+
+
+def validate_day_list(value: str) -> None:
+    try:
+        days = parse_day_list(value)
+    except ValueError:
+        raise ValidationError(
+            _("Write whole numbers of days separated by commas, for example 14,7,2."),
+            code="day_list",
+        ) from None
+    if any(day > 365 for day in days):
+        raise ValidationError(_("A reminder cannot be more than 365 days ahead."), code="far")
+
+
 class Campaign(models.Model):
     """One recruitment year and every rule that may change from one year to the next.
 
@@ -239,6 +261,50 @@ class Campaign(models.Model):
     offer_response_days = models.PositiveSmallIntegerField(
         _("days to answer an offer"), default=14, validators=[MinValueValidator(1)]
     )
+    # Scheduled e-mails (the Celery beat schedule is static; what is sent, and when, is read here).
+    deadline_reminder_days = models.CharField(
+        _("deadline reminders (days before applications close)"),
+        max_length=40,
+        default="14,7,2",
+        validators=[validate_day_list],
+        help_text=_(
+            "Days before the close, separated by commas, for example 14,7,2. Candidates whose "
+            "dossier is not submitted are told what is missing. Leave empty to send none."
+        ),
+    )
+    language_test_reminder_days = models.CharField(
+        _("French test reminders (days before results are due)"),
+        max_length=40,
+        default="14,3",
+        validators=[validate_day_list],
+        blank=True,
+        help_text=_(
+            "Sent to candidates proving their French by an official test whose result is not "
+            "verified yet. Leave empty to send none."
+        ),
+    )
+    evaluator_reminder_after_days = models.PositiveSmallIntegerField(
+        _("first evaluator reminder (days after the invitation)"),
+        default=7,
+        validators=[MinValueValidator(1)],
+    )
+    evaluator_reminder_every_days = models.PositiveSmallIntegerField(
+        _("then an evaluator reminder every (days)"), default=7, validators=[MinValueValidator(1)]
+    )
+    evaluator_reminder_max = models.PositiveSmallIntegerField(
+        _("evaluator reminders at most"),
+        default=3,
+        validators=[MaxValueValidator(10)],
+        help_text=_(
+            "With the last one, the candidate is advised to replace the evaluator. 0 sends none."
+        ),
+    )
+    results_messages_per_minute = models.PositiveIntegerField(
+        _("result e-mails per minute"),
+        default=120,
+        validators=[MinValueValidator(1), MaxValueValidator(10_000)],
+        help_text=_("The results release sends at most this many e-mails a minute."),
+    )
     contact_email = models.EmailField(_("programme contact"), default="tapif@institutfrancais.ca")
     participating_countries = models.JSONField(
         _("participating countries"),
@@ -321,6 +387,14 @@ class Campaign(models.Model):
     def local(self, moment: dt.datetime) -> dt.datetime:
         """A moment in the campaign's own time zone, for display."""
         return moment.astimezone(self.zone)
+
+    @property
+    def deadline_reminder_day_list(self) -> list[int]:
+        return parse_day_list(self.deadline_reminder_days)
+
+    @property
+    def language_test_reminder_day_list(self) -> list[int]:
+        return parse_day_list(self.language_test_reminder_days)
 
     def etransfer_memo_for(self, candidate_number: str) -> str:
         return f"{self.etransfer_memo} {candidate_number}"
@@ -489,3 +563,93 @@ class AcademieCutoff(models.Model):
 
     def __str__(self) -> str:
         return f"{self.campaign} · {self.academie} · {self.get_level_display()}"
+
+
+class OutboundMessage(models.Model):
+    """An e-mail the system sends, written in the same transaction as the change causing it.
+
+    A Celery task delivers it after commit; a beat job re-queues what stays pending, so a broker
+    outage or a crashed worker delays mail but loses none. `dedup_key` makes a message unique:
+    a retried job, a re-run or a double click never writes it twice. The context holds values
+    and references to records (re-read at delivery); keys listed in `secret_keys` (a link with
+    a token, say) are erased once the message is sent or has failed for good.
+    """
+
+    class Status(models.TextChoices):
+        PENDING = "pending", _("Waiting to be sent")
+        SENDING = "sending", _("Being sent")
+        SENT = "sent", _("Sent")
+        FAILED = "failed", _("Failed")
+
+    created_at = models.DateTimeField(_("written"), default=timezone.now, db_index=True)
+    recipient = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        verbose_name=_("account"),
+        null=True,
+        blank=True,
+        on_delete=models.SET_NULL,
+        related_name="+",
+    )
+    to_email = models.EmailField(_("to"))
+    reply_to = models.EmailField(_("reply to"), blank=True)
+    language = models.CharField(_("language"), max_length=2, choices=Language.choices)
+    template = models.CharField(_("message"), max_length=120, db_index=True)
+    context = models.JSONField(default=dict, blank=True)
+    secret_keys = models.JSONField(default=list, blank=True)
+    dedup_key = models.CharField(
+        _("unique key"), max_length=200, null=True, blank=True, unique=True
+    )
+    campaign = models.ForeignKey(
+        Campaign,
+        verbose_name=_("campaign"),
+        null=True,
+        blank=True,
+        on_delete=models.SET_NULL,
+        related_name="+",
+    )
+    dossier = models.CharField(_("dossier"), max_length=16, blank=True, db_index=True)
+    status = models.CharField(
+        _("status"), max_length=10, choices=Status.choices, default=Status.PENDING
+    )
+    attempts = models.PositiveSmallIntegerField(_("attempts"), default=0)
+    next_attempt_at = models.DateTimeField(_("next attempt"), default=timezone.now)
+    claimed_until = models.DateTimeField(null=True, blank=True)
+    sent_at = models.DateTimeField(_("sent"), null=True, blank=True)
+    subject = models.CharField(_("subject"), max_length=255, blank=True)
+    error = models.TextField(_("last error"), blank=True)
+
+    class Meta:
+        verbose_name = _("e-mail")
+        verbose_name_plural = _("e-mail outbox")
+        ordering = ["-created_at", "-id"]
+        indexes = [models.Index(fields=["status", "next_attempt_at"])]
+        permissions = [("resend_outboundmessage", _("Can send a failed e-mail again"))]
+
+    def __str__(self) -> str:
+        return f"{self.template} → {self.to_email}"
+
+
+class JobRun(models.Model):
+    """One run of a scheduled job: when it ran and what it did, for staff to check."""
+
+    class Status(models.TextChoices):
+        RUNNING = "running", _("Running")
+        DONE = "done", _("Done")
+        FAILED = "failed", _("Failed")
+
+    job = models.CharField(_("job"), max_length=60, db_index=True)
+    started_at = models.DateTimeField(_("started"), default=timezone.now, db_index=True)
+    finished_at = models.DateTimeField(_("finished"), null=True, blank=True)
+    status = models.CharField(
+        _("status"), max_length=10, choices=Status.choices, default=Status.RUNNING
+    )
+    summary = models.JSONField(_("what it did"), default=dict, blank=True)
+    error = models.TextField(_("error"), blank=True)
+
+    class Meta:
+        verbose_name = _("scheduled job run")
+        verbose_name_plural = _("scheduled job runs")
+        ordering = ["-started_at", "-id"]
+
+    def __str__(self) -> str:
+        return f"{self.job} {self.started_at:%Y-%m-%d %H:%M}"

@@ -1,8 +1,32 @@
+"""Celery tasks of the core: thin wrappers around services (see tapif.core.outbox)."""
+
 from celery import shared_task
 from django.core import management
 
+from tapif.core import outbox
+from tapif.core.jobs import run_job
+
+
+@shared_task(bind=True, name="tapif.core.tasks.deliver_message", max_retries=None)
+def deliver_message(self, message_id: int) -> str:
+    """Send one outbox e-mail; a transient failure (mail server down) is retried with backoff.
+
+    The outbox row counts the attempts and gives up for good after too many; a message whose
+    retry is lost with its worker is sent again by `requeue_pending_messages`.
+    """
+    delivery = outbox.message_deliver(message_id)
+    if delivery.retry_in is not None and not self.request.is_eager:
+        raise self.retry(countdown=delivery.retry_in)
+    return delivery.status
+
+
+@shared_task(name="tapif.core.tasks.requeue_pending_messages")
+def requeue_pending_messages() -> dict:
+    """Every few minutes: send again what a broker outage or a crashed worker left waiting."""
+    return run_job("deliver_pending_mail", outbox.messages_requeue_pending)
+
 
 @shared_task(name="tapif.core.tasks.clear_expired_sessions")
-def clear_expired_sessions() -> None:
+def clear_expired_sessions() -> dict:
     """Nightly: drop expired sessions so the table does not grow without bound."""
-    management.call_command("clearsessions")
+    return run_job("expired_sessions", lambda: management.call_command("clearsessions"))

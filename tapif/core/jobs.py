@@ -1,0 +1,51 @@
+"""Scheduled jobs record each run (when, what it did, or why it failed) for staff to check.
+
+Celery beat ticks on the static schedule of tapif/settings.py; the job itself reads from the
+campaign what to send and when. Each task wraps its service in `run_job`.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from typing import Any
+
+from django.utils import timezone
+from django.utils.translation import gettext_lazy as _
+
+from tapif.core.models import JobRun
+
+#: Every scheduled job by name, as staff read it (the apps' tasks use these names).
+JOB_LABELS = {
+    "deliver_pending_mail": _("Send e-mails left waiting"),
+    "deadline_reminders": _("Reminders before applications close"),
+    "language_test_reminders": _("Reminders before French test results are due"),
+    "evaluator_reminders": _("Reminders to evaluators"),
+    "results_release": _("Results release"),
+    "expired_invitation_tokens": _("Clean-up of expired invitation links"),
+    "unopened_invitations": _("Notices of evaluator invitations not opened"),
+    "expired_sessions": _("Clean-up of expired sessions"),
+}
+
+
+def run_job(job: str, service: Callable[[], dict[str, Any] | None]) -> dict[str, Any]:
+    """Run `service` as `job`, recording the run; its returned counts are what it did.
+
+    An exception is recorded on the run and raised again (Celery logs it; beat runs the job
+    again at its next tick).
+    """
+    if job not in JOB_LABELS:
+        raise ValueError(f"Unknown job {job!r}: add it to JOB_LABELS")
+    run = JobRun.objects.create(job=job)
+    try:
+        summary = service() or {}
+    except Exception as error:
+        JobRun.objects.filter(pk=run.pk).update(
+            status=JobRun.Status.FAILED,
+            finished_at=timezone.now(),
+            error=f"{type(error).__name__}: {error}"[:2000],
+        )
+        raise
+    JobRun.objects.filter(pk=run.pk).update(
+        status=JobRun.Status.DONE, finished_at=timezone.now(), summary=summary
+    )
+    return summary
