@@ -3,14 +3,19 @@
 `Quota` rows belong to a draft `selection.SelectionRound` and are edited by the committee until
 the round is frozen; `Placement` rows are written once, all together, by
 `placements.services.round_freeze`, with the explanation given to the candidate in both
-languages. Neither is shown to candidates before results are released.
+languages. Neither is shown to candidates before results are released: `ResultsRelease` records
+that release, run in batches by `placements.release`.
 """
 
 from __future__ import annotations
 
+from django.conf import settings
 from django.db import models
-from django.db.models import Q
+from django.db.models import F, Q
+from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
+
+from placements.choices import ReleaseStatus
 
 
 class PlacementLevel(models.TextChoices):
@@ -101,3 +106,75 @@ class Placement(models.Model):
 
     def __str__(self) -> str:
         return f"{self.application} → {self.academie or '—'}"
+
+
+class ResultsRelease(models.Model):
+    """The release of a frozen round's results: one per round, run in batches by
+    `placements.release` (the module's docstring tells the whole story).
+
+    `recipients` is the list of dossiers to tell, fixed when the release starts, in the order
+    they are told: `[application id, kind]` pairs (`ReleaseKind`). `processed` is the cursor:
+    the first `processed` recipients have their result and their e-mail.
+    """
+
+    round = models.OneToOneField(
+        "selection.SelectionRound",
+        verbose_name=_("round"),
+        on_delete=models.PROTECT,
+        related_name="results_release",
+    )
+    status = models.CharField(
+        _("status"),
+        max_length=10,
+        choices=ReleaseStatus.choices,
+        default=ReleaseStatus.RUNNING,
+        editable=False,
+    )
+    started_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        verbose_name=_("started by"),
+        null=True,
+        on_delete=models.SET_NULL,
+        related_name="+",
+        editable=False,
+    )
+    started_at = models.DateTimeField(_("started"), default=timezone.now, editable=False)
+    recipients = models.JSONField(_("dossiers to tell"), default=list, editable=False)
+    total = models.PositiveIntegerField(_("dossiers to tell (count)"), default=0, editable=False)
+    processed = models.PositiveIntegerField(_("dossiers told"), default=0, editable=False)
+    counts = models.JSONField(_("outcomes"), default=dict, editable=False)
+    skipped_dossiers = models.JSONField(_("dossiers skipped"), default=list, editable=False)
+    messages_per_minute = models.PositiveIntegerField(_("e-mails per minute"), editable=False)
+    last_batch_at = models.DateTimeField(_("last batch"), null=True, blank=True, editable=False)
+    finished_at = models.DateTimeField(_("finished"), null=True, blank=True, editable=False)
+    failed_batches = models.PositiveSmallIntegerField(
+        _("failed batches in a row"), default=0, editable=False
+    )
+    error = models.TextField(_("last error"), blank=True, editable=False)
+
+    class Meta:
+        verbose_name = _("results release")
+        verbose_name_plural = _("results releases")
+        ordering = ["-started_at", "-id"]
+        permissions = [("release_results", _("Can release a frozen round's results"))]
+        constraints = [
+            models.CheckConstraint(
+                condition=Q(status__in=ReleaseStatus.values),
+                name="placements_release_status_valid",
+            ),
+            models.CheckConstraint(
+                condition=Q(processed__lte=F("total")),
+                name="placements_release_cursor_within_total",
+            ),
+            models.CheckConstraint(
+                condition=Q(messages_per_minute__gte=1),
+                name="placements_release_rate_positive",
+            ),
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.round}: {self.processed}/{self.total}"
+
+    @property
+    def is_running(self) -> bool:
+        return self.status == ReleaseStatus.RUNNING

@@ -50,7 +50,7 @@ _MODELS = {
         "selectionround",
         "rankentry",
     ],
-    "placements": ["quota", "placement"],
+    "placements": ["quota", "placement", "resultsrelease"],
 }
 
 
@@ -78,7 +78,8 @@ ROLES: dict[str, frozenset[str]] = {
     PAYMENTS_OFFICER: _view("core", "campaign")
     | _view("payments")
     | {"payments.verify_payment", "payments.import_statement"},
-    # Runs the campaign: reference data, reopening, overrides, institution contacts.
+    # Runs the campaign: reference data, reopening, overrides, institution contacts; releases a
+    # frozen round's results to the candidates.
     PROGRAMME_MANAGER: frozenset(
         f"core.{action}_{model}"
         for action in ("add", "change", "view")
@@ -103,7 +104,8 @@ ROLES: dict[str, frozenset[str]] = {
         for model in ("criterion", "criterionlevel")
     }
     | {"selection.assign_reviewers", "selection.supersede_round"}
-    | _view("placements"),
+    | _view("placements")
+    | {"placements.release_results"},
     # Reads the reviewed dossiers and their merit; prepares selection rounds (quotas, waitlist
     # size), previews and freezes them. Superseding a frozen round is the programme manager's.
     COMMITTEE_MEMBER: _view("core", "campaign", "academie", "academiecutoff")
