@@ -6,6 +6,10 @@ class EvaluationsConfig(AppConfig):
     name = "evaluations"
     verbose_name = _("Language evaluations")
 
+    def ready(self) -> None:
+        # The outbox reports deliveries; the requests record their invitations' fate.
+        from evaluations import signals  # noqa: F401 (connects the receivers)
+
     def load_demo(self, *, campaign, users: dict) -> None:
         """`make demo`: the institution account represents an approved university, and the
         professor account is listed by it, so both sides can be tried at once."""

@@ -1,16 +1,16 @@
 """Every change to evaluators, requests and evaluations goes through these functions.
 
 What the dossier needs to know (where the evaluator stands, the French level once an
-evaluation is submitted) is recorded on it through candidates.services.
+evaluation is submitted) is recorded on it through candidates.services. E-mails are written to
+the outbox (tapif.core.outbox) in the same transaction as the change causing them; whether an
+invitation was delivered comes back through the outbox's signals (evaluations.signals).
 """
 
 from __future__ import annotations
 
 import datetime as dt
-import logging
 
 from django.conf import settings
-from django.core.mail import EmailMultiAlternatives
 from django.db import IntegrityError, transaction
 from django.db.models import Q
 from django.urls import reverse
@@ -31,11 +31,9 @@ from evaluations.tokens import new_token, token_hash
 from tapif.core.audit import audit_record
 from tapif.core.choices import UserKind
 from tapif.core.exceptions import DomainError
-from tapif.core.mail import mail_user, render_mail
 from tapif.core.models import Institution, User
+from tapif.core.outbox import mail_address, mail_user
 from tapif.core.services import institution_set_status
-
-logger = logging.getLogger(__name__)
 
 #: Fields a professor fills; all are required to submit.
 EVALUATION_FIELDS = (
@@ -57,6 +55,9 @@ REQUIRED_TO_SUBMIT = tuple(
 )
 #: An invitation not opened after this many days is pointed out to the candidate.
 UNOPENED_AFTER_DAYS = 4
+#: The outbox templates of the e-mails that carry an evaluator's personal link.
+INVITATION_TEMPLATE = "evaluations/email/invitation"
+REMINDER_TEMPLATE = "evaluations/email/evaluator_reminder"
 
 
 def _link_expiry(application: Application) -> dt.datetime:
@@ -80,15 +81,14 @@ def _lock_request(request: EvaluationRequest) -> EvaluationRequest:
     )
 
 
-def _mail_candidate_after_commit(request: EvaluationRequest, template_prefix: str) -> None:
-    """Tell the candidate (in their language) once the change is saved; never its content."""
-    candidate = request.application.candidate
-    transaction.on_commit(
-        lambda: mail_user(
-            user=candidate,
-            template_prefix=template_prefix,
-            context={"request": request, "application": request.application},
-        )
+def _mail_candidate(request: EvaluationRequest, template_prefix: str, dedup_key: str) -> None:
+    """Tell the candidate (in their language) about their request; never the evaluation's
+    content. Written to the outbox in the caller's transaction, sent once it commits."""
+    mail_user(
+        user=request.application.candidate,
+        template_prefix=template_prefix,
+        context={"request": request, "application": request.application},
+        dedup_key=dedup_key,
     )
 
 
@@ -98,38 +98,46 @@ def _record_on_dossier(request: EvaluationRequest, actor: User | None) -> None:
     )
 
 
-def _send_invitation(request_id: int, token: str) -> None:
-    """Send the link (after commit). A refused delivery is recorded for the candidate to see."""
-    request = EvaluationRequest.objects.select_related(
-        "application__candidate", "application__campaign"
-    ).get(pk=request_id)
+def invitation_dedup_key(request_id: int, resent_count: int) -> str:
+    """One invitation e-mail per request and per (re)sending: a double click sends it once."""
+    return f"evaluation-invitation:{request_id}:{resent_count}"
+
+
+def evaluator_link(request: EvaluationRequest, token: str) -> str:
+    """The evaluator's personal link, in the language of their e-mails."""
     with translation.override(request.language):
-        link = settings.SITE_URL + reverse("evaluations:link", kwargs={"token": token})
-    subject, text, html = render_mail(
-        "evaluations/email/invitation",
+        return settings.SITE_URL + reverse("evaluations:link", kwargs={"token": token})
+
+
+def _issue_token(request: EvaluationRequest) -> str:
+    """A fresh link for the request (the previous one stops working); the caller saves
+    `token_hash` and `token_expires_at`."""
+    token = new_token()
+    request.token_hash = token_hash(token)
+    request.token_expires_at = _link_expiry(request.application)
+    return token
+
+
+def _mail_invitation(request: EvaluationRequest, token: str) -> None:
+    """Write the invitation with its link (erased from the outbox once sent). Whether it was
+    delivered is recorded on the request by evaluations.signals (`sent_at`, or
+    `delivery_failed_at` for the candidate to see)."""
+    application = request.application
+    mail_address(
+        email=request.evaluator_email,
         language=request.language,
+        template_prefix=INVITATION_TEMPLATE,
         context={
             "request": request,
-            "application": request.application,
-            "candidate": request.application.candidate,
-            "campaign": request.application.campaign,
-            "link": link,
+            "application": application,
+            "candidate": application.candidate,
+            "campaign": application.campaign,
+            "link": evaluator_link(request, token),
         },
+        reply_to=application.candidate.email,
+        dedup_key=invitation_dedup_key(request.pk, request.resent_count),
+        secret_keys=["link"],
     )
-    message = EmailMultiAlternatives(
-        subject=f"{settings.ACCOUNT_EMAIL_SUBJECT_PREFIX}{subject}",
-        body=text,
-        to=[request.evaluator_email],
-        reply_to=[request.application.candidate.email],
-    )
-    message.attach_alternative(html, "text/html")
-    try:
-        message.send()
-    except Exception:  # the mail server refused it: tell the candidate, keep the request
-        logger.exception("Invitation %s could not be sent", request_id)
-        EvaluationRequest.objects.filter(pk=request_id).update(delivery_failed_at=timezone.now())
-        return
-    EvaluationRequest.objects.filter(pk=request_id).update(sent_at=timezone.now())
 
 
 @transaction.atomic
@@ -143,7 +151,7 @@ def evaluation_request_create(
     language: str,
     actor: User,
 ) -> EvaluationRequest:
-    """Invite an evaluator for this dossier and e-mail them a personal link (after commit).
+    """Invite an evaluator for this dossier and e-mail them a personal link (sent on commit).
 
     Refused while another evaluator is still waiting (replace them instead), when the dossier
     proves its French by an official test, or after the campaign has closed. A submitted dossier
@@ -178,22 +186,21 @@ def evaluation_request_create(
         application=application, status=RequestStatus.SUBMITTED
     ).exists():
         raise DomainError(_("Your evaluation has already been received."), code="done")
-    token = new_token()
-    request = EvaluationRequest.objects.create(
+    request = EvaluationRequest(
         application=application,
         evaluator_name=evaluator_name.strip(),
         evaluator_email=email,
         institution=institution,
         relationship=relationship,
         language=language,
-        token_hash=token_hash(token),
-        token_expires_at=_link_expiry(application),
     )
+    token = _issue_token(request)
+    request.save(force_insert=True)
     _record_on_dossier(request, actor)
     audit_record(
         actor=actor, action="evaluation_request.create", target=request, data={"email": email}
     )
-    transaction.on_commit(lambda: _send_invitation(request.pk, token))
+    _mail_invitation(request, token)
     return request
 
 
@@ -209,9 +216,7 @@ def evaluation_request_resend(*, request: EvaluationRequest, actor: User) -> Eva
     _assert_campaign_open(request.application)
     if not request.is_open:
         raise DomainError(_("This invitation is no longer waiting for the evaluator."))
-    token = new_token()
-    request.token_hash = token_hash(token)
-    request.token_expires_at = _link_expiry(request.application)
+    token = _issue_token(request)
     request.resent_count += 1
     request.delivery_failed_at = None
     request.unopened_notice_at = None
@@ -225,7 +230,7 @@ def evaluation_request_resend(*, request: EvaluationRequest, actor: User) -> Eva
         ]
     )
     audit_record(actor=actor, action="evaluation_request.resend", target=request)
-    transaction.on_commit(lambda: _send_invitation(request.pk, token))
+    _mail_invitation(request, token)
     return request
 
 
@@ -359,7 +364,7 @@ def evaluation_request_decline(
     request.save(update_fields=["status", "declined_at", "decline_reason"])
     _record_on_dossier(request, user)
     audit_record(actor=user, action="evaluation_request.decline", target=request)
-    _mail_candidate_after_commit(request, "evaluations/email/declined")
+    _mail_candidate(request, "evaluations/email/declined", f"evaluation-declined:{request.pk}")
     return request
 
 
@@ -428,7 +433,7 @@ def evaluation_submit(*, request: EvaluationRequest, user: User) -> Evaluation:
         source="evaluation",
     )
     audit_record(actor=user, action="evaluation.submit", target=evaluation)
-    _mail_candidate_after_commit(request, "evaluations/email/received")
+    _mail_candidate(request, "evaluations/email/received", f"evaluation-received:{request.pk}")
     return evaluation
 
 
@@ -450,13 +455,10 @@ def evaluation_requests_flag_unopened(*, now: dt.datetime | None = None) -> int:
     for request in pending:
         request.unopened_notice_at = now
         request.save(update_fields=["unopened_notice_at"])
-        candidate = request.application.candidate
-        transaction.on_commit(
-            lambda r=request, c=candidate: mail_user(
-                user=c,
-                template_prefix="evaluations/email/not_opened",
-                context={"request": r, "application": r.application},
-            )
+        _mail_candidate(
+            request,
+            "evaluations/email/not_opened",
+            f"evaluation-not-opened:{request.pk}:{request.resent_count}",
         )
         told += 1
     return told
@@ -514,13 +516,11 @@ def institution_contact_decide(
             institution=contact.institution, status=Institution.Status.APPROVED, actor=actor
         )
     audit_record(actor=actor, action=f"institution_contact.{status}", target=contact)
-    user = contact.user
-    transaction.on_commit(
-        lambda: mail_user(
-            user=user,
-            template_prefix="evaluations/email/contact_decided",
-            context={"contact": contact, "approved": approve},
-        )
+    # No dedup key: staff may approve, reject and approve again, and each decision is news.
+    mail_user(
+        user=contact.user,
+        template_prefix="evaluations/email/contact_decided",
+        context={"contact": contact, "approved": approve},
     )
     return contact
 

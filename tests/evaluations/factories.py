@@ -9,6 +9,7 @@ it needs the campaign to be open (the `campaign_open` fixture).
 from __future__ import annotations
 
 import re
+import smtplib
 
 import factory
 from django.core import mail
@@ -58,10 +59,23 @@ def token_in(message) -> str:
 
 
 class RefusingEmailBackend(BaseEmailBackend):
-    """The outside world: a mail server that refuses every message."""
+    """The outside world: a mail server that is down (a transient failure, tried again)."""
 
     def send_messages(self, email_messages):
         raise ConnectionRefusedError("the mail server refused the connection")
+
+
+class UnknownAddressEmailBackend(BaseEmailBackend):
+    """The outside world: a mail server that refuses every recipient for good (550)."""
+
+    def send_messages(self, email_messages):
+        raise smtplib.SMTPRecipientsRefused(
+            {
+                address: (550, b"5.1.1 No such user")
+                for message in email_messages
+                for address in message.to
+            }
+        )
 
 
 class InstitutionFactory(factory.django.DjangoModelFactory):

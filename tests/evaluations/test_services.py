@@ -20,7 +20,8 @@ from evaluations.choices import ContactStatus, EvaluationStatus, RequestStatus
 from evaluations.models import Evaluation, EvaluationRequest, InstitutionContact, Professor
 from evaluations.tokens import token_hash
 from tapif.core.exceptions import DomainError
-from tapif.core.models import AuditEntry, Institution
+from tapif.core.models import AuditEntry, Institution, OutboundMessage
+from tapif.core.outbox import message_deliver, message_failed
 from tests.candidates.dossier import complete_dossier
 from tests.candidates.factories import CAMPAIGN_CLOSED_AT, CAMPAIGN_OPEN_AT, ApplicationFactory
 from tests.evaluations.factories import (
@@ -132,12 +133,56 @@ def test_create_writes_the_invitation_in_the_chosen_language(
 def test_an_invitation_the_mail_server_refuses_is_recorded_for_the_candidate(
     application, settings, django_capture_on_commit_callbacks
 ):
-    settings.MAILERS = {"default": {"BACKEND": "tests.evaluations.factories.RefusingEmailBackend"}}
+    settings.MAILERS = {
+        "default": {"BACKEND": "tests.evaluations.factories.UnknownAddressEmailBackend"}
+    }
     with django_capture_on_commit_callbacks(execute=True):
         request = invite(application)
     request.refresh_from_db()
     assert (request.sent_at, request.delivery_failed_at) == (None, CAMPAIGN_OPEN_AT)
     assert request.status == RequestStatus.INVITED  # kept: the candidate corrects or resends
+    (message,) = OutboundMessage.objects.all()
+    assert message.status == OutboundMessage.Status.FAILED
+    assert "link" not in message.context  # the personal link is not kept once given up
+
+
+def test_an_invitation_meeting_a_mail_server_down_waits_and_is_sent_later(
+    application, settings, django_capture_on_commit_callbacks
+):
+    settings.MAILERS = {"default": {"BACKEND": "tests.evaluations.factories.RefusingEmailBackend"}}
+    with django_capture_on_commit_callbacks(execute=True):
+        request = invite(application)
+    (message,) = OutboundMessage.objects.all()
+    assert message.status == OutboundMessage.Status.PENDING
+    request.refresh_from_db()
+    assert (request.sent_at, request.delivery_failed_at) == (None, None)  # nothing to tell yet
+
+    settings.MAILERS = {"default": {"BACKEND": "django.core.mail.backends.locmem.EmailBackend"}}
+    later = CAMPAIGN_OPEN_AT + dt.timedelta(minutes=2)
+    assert message_deliver(message.pk, now=later).status == OutboundMessage.Status.SENT
+    (sent,) = mail.outbox
+    assert services.evaluation_request_by_token(token_in(sent)) == request
+    request.refresh_from_db()
+    assert request.sent_at == CAMPAIGN_OPEN_AT  # time is frozen in these tests
+    assert "link" not in OutboundMessage.objects.get().context
+
+
+def test_only_the_latest_invitation_records_its_delivery(
+    invitation, settings, django_capture_on_commit_callbacks
+):
+    """A first e-mail refused late, after the candidate resent a fresh link, changes nothing."""
+    first = OutboundMessage.objects.get()
+    with django_capture_on_commit_callbacks(execute=True):
+        services.evaluation_request_resend(
+            request=invitation, actor=invitation.application.candidate
+        )
+    assert list(OutboundMessage.objects.order_by("pk").values_list("dedup_key", flat=True)) == [
+        f"evaluation-invitation:{invitation.pk}:0",
+        f"evaluation-invitation:{invitation.pk}:1",
+    ]
+    message_failed.send(sender=OutboundMessage, message=first)
+    invitation.refresh_from_db()
+    assert invitation.delivery_failed_at is None
 
 
 @pytest.mark.parametrize(
