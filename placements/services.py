@@ -8,10 +8,11 @@ it likes (`round_preview`: the algorithm on today's dossiers, nothing saved), th
 and every candidate's rank, decision and placement. A frozen round never changes; a programme
 manager may supersede it (`round_supersede`), which opens a new draft round with the same quotas.
 
-The freeze touches no dossier: candidates see nothing until the results are released
-(`round_release_results`, which the notification capability's release job calls, records each
-result on its dossier through `candidates.services.application_record_result`). The freeze also
-keeps each académie's cut-off for next year's candidates (`round_cutoffs`, stored in core).
+The freeze touches no dossier: candidates see nothing until a programme manager releases the
+results (`placements.release`: each result recorded on its dossier through
+`candidates.services.application_record_result` with its e-mail, in batches). A round whose
+release has started can no longer be superseded. The freeze also keeps each académie's cut-off
+for next year's candidates (`round_cutoffs`, stored in core).
 
 What the algorithm is given for each dossier of the campaign (`round_input`):
 - "reviewed" dossiers with their merit score; "eligible" dossiers whose review is not finished
@@ -43,7 +44,6 @@ from django.utils.translation import gettext as _
 
 from candidates.choices import ApplicationStatus, CoupleStatus
 from candidates.models import Application, Couple
-from candidates.services import application_record_result
 from placements import allocation
 from placements.allocation import (
     AllocationError,
@@ -53,12 +53,11 @@ from placements.allocation import (
     SelectionInput,
     simulate,
 )
-from placements.models import Placement, Quota
+from placements.models import Placement, Quota, ResultsRelease
 from selection import ranking
 from selection.choices import ReviewStatus
 from selection.models import (
     Criterion,
-    RankDecision,
     RankEntry,
     RoundStatus,
     Score,
@@ -425,7 +424,8 @@ def _write_results(
 def round_supersede(*, selection_round: SelectionRound, actor: User, reason: str) -> SelectionRound:
     """Set a frozen round aside, with the reason, and open a new draft round with its quotas
     and waitlist size (returned) that may then be frozen. The superseded round keeps its
-    entries and placements as they were. Audited."""
+    entries and placements as they were. Refused once the round's results release has started
+    (candidates have, or are getting, their results). Audited."""
     reason = reason.strip()
     if not reason:
         raise DomainError(_("Say why the round is superseded."), code="reason_required")
@@ -439,6 +439,15 @@ def round_supersede(*, selection_round: SelectionRound, actor: User, reason: str
             _("Only a frozen round can be superseded; round %(number)s is %(status)s.")
             % {"number": locked.number, "status": locked.get_status_display()},
             code="round_not_frozen",
+        )
+    if ResultsRelease.objects.filter(round=locked).exists():
+        raise DomainError(
+            _(
+                "The results of round %(number)s are released or being released: it can no "
+                "longer be superseded."
+            )
+            % {"number": locked.number},
+            code="round_released",
         )
     successor = round_create(
         campaign=locked.campaign, actor=actor, waitlist_size=locked.waitlist_size
@@ -461,7 +470,7 @@ def round_supersede(*, selection_round: SelectionRound, actor: User, reason: str
     return successor
 
 
-# --- after the freeze: cut-offs and the release of results ---------------------------------
+# --- after the freeze: cut-offs ---------------------------------------------------------------
 
 #: The levels a candidate's school level asks for ("either" takes either).
 _LEVELS_ASKED = {
@@ -517,80 +526,3 @@ def round_cutoffs(selection_round: SelectionRound) -> list[CutoffRow]:
                 )
             )
     return rows
-
-
-#: The decisions of a frozen round that reach the dossier at release.
-_RELEASED = {
-    RankDecision.ACCEPTED: ApplicationStatus.ACCEPTED,
-    RankDecision.WAITLISTED: ApplicationStatus.WAITLISTED,
-    RankDecision.NOT_SELECTED: ApplicationStatus.NOT_SELECTED,
-}
-
-
-def round_release_results(selection_round: SelectionRound, actor: User | None) -> dict[str, int]:
-    """Record each ranked candidate's result of the frozen round on their dossier.
-
-    For every ranked entry (accepted, waitlisted or not selected), in rank order,
-    `candidates.services.application_record_result` moves the dossier and stores the result
-    with its placement's académie, level and explanation; from then on the candidate sees it.
-    Dossiers the round did not rank (ineligible, or reviews unfinished) are left untouched.
-    Each dossier is its own transaction and the candidates service is idempotent, so a release
-    stopped halfway is simply run again. A dossier that cannot take its result (withdrawn
-    meanwhile, or released already with another result) is left as it is and counted as
-    "skipped". Sends nothing: the e-mails are the notification capability's.
-
-    Returns counts: "placed", "accepted" (without an académie), "waitlisted", "not_selected",
-    "unchanged" (released before), "skipped" and "untouched" (not ranked). Audited.
-    """
-    selection_round = SelectionRound.objects.select_related("campaign").get(pk=selection_round.pk)
-    if selection_round.status != RoundStatus.FROZEN:
-        raise DomainError(
-            _("Only a frozen round's results can be released; round %(number)s is %(status)s.")
-            % {"number": selection_round.number, "status": selection_round.get_status_display()},
-            code="round_not_frozen",
-        )
-    placements = {
-        placement.application_id: placement
-        for placement in Placement.objects.filter(round=selection_round).select_related("academie")
-    }
-    entries = RankEntry.objects.filter(round=selection_round).select_related("application")
-    counts = dict.fromkeys(
-        ("placed", "accepted", "waitlisted", "not_selected", "unchanged", "skipped", "untouched"),
-        0,
-    )
-    skipped: list[str] = []
-    for entry in entries.order_by("rank", "application__number"):
-        if entry.rank is None or entry.decision not in _RELEASED:
-            counts["untouched"] += 1
-            continue
-        placement = placements.get(entry.application_id)
-        academie = placement.academie if placement is not None else None
-        released_before = entry.application.result_released_at
-        try:
-            application = application_record_result(
-                application=entry.application,
-                decision_status=_RELEASED[RankDecision(entry.decision)],
-                academie=academie,
-                level=placement.level if placement is not None else "",
-                waitlist_position=entry.waitlist_position,
-                explanation_en=placement.explanation_en if placement is not None else "",
-                explanation_fr=placement.explanation_fr if placement is not None else "",
-                actor=actor,
-            )
-        except DomainError:
-            counts["skipped"] += 1
-            skipped.append(entry.application.number)
-            continue
-        if released_before is not None and application.result_released_at == released_before:
-            counts["unchanged"] += 1
-        elif academie is not None:
-            counts["placed"] += 1
-        else:
-            counts[entry.decision] += 1
-    audit_record(
-        actor=actor,
-        action="selection_round.release_results",
-        target=selection_round,
-        data={**counts, "skipped_dossiers": skipped},
-    )
-    return counts
