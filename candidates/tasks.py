@@ -1,0 +1,20 @@
+"""Celery tasks of the dossier: thin, scheduled by beat (tapif/settings.py), each run recorded."""
+
+from __future__ import annotations
+
+from celery import shared_task
+
+from candidates.reminders import deadline_reminders_send, language_test_reminders_send
+from tapif.core.jobs import run_job
+
+
+@shared_task(name="candidates.tasks.send_deadline_reminders")
+def send_deadline_reminders() -> dict:
+    """Daily: remind draft dossiers of the close, at the campaign's reminder days (once each)."""
+    return run_job("deadline_reminders", deadline_reminders_send)
+
+
+@shared_task(name="candidates.tasks.send_language_test_reminders")
+def send_language_test_reminders() -> dict:
+    """Daily: remind candidates on the official-test route before results are due (once each)."""
+    return run_job("language_test_reminders", language_test_reminders_send)
