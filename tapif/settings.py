@@ -201,6 +201,9 @@ if _email_backend.endswith("smtp.EmailBackend"):
         "use_tls": env_bool(ENV, "EMAIL_USE_TLS", False),
         "timeout": 20,
     }
+elif _email_backend.endswith("filebased.EmailBackend"):
+    # Each connection writes its messages to one file in this folder (the worker tests read them).
+    _email_options = {"file_path": ENV.get("EMAIL_FILE_PATH") or str(BASE_DIR / "var" / "mail")}
 MAILERS = {"default": {"BACKEND": _email_backend, "OPTIONS": _email_options}}
 DEFAULT_FROM_EMAIL = ENV.get("DEFAULT_FROM_EMAIL", "TAPIF Canada <no-reply@tapif.ca>")
 SERVER_EMAIL = DEFAULT_FROM_EMAIL
@@ -216,6 +219,18 @@ CELERY_TIMEZONE = TIME_ZONE
 CELERY_TASK_ACKS_LATE = True
 CELERY_WORKER_PREFETCH_MULTIPLIER = 1
 CELERY_BROKER_CONNECTION_RETRY_ON_STARTUP = True
+# Tasks are published from web requests (after commit): a broker that is down, or hung with its
+# port still open, must make the publish fail within seconds (the outbox keeps the message
+# pending and the beat job re-queues it), not hang on TCP's time-outs (kombu's Redis default is
+# to wait forever). One retry, for a pooled connection the server has closed: about 7 s at worst
+# (tests/worker checks it). BRPOP returns every second, so the worker is not disturbed by these.
+CELERY_BROKER_TRANSPORT_OPTIONS = {"socket_connect_timeout": 3, "socket_timeout": 3}
+CELERY_TASK_PUBLISH_RETRY_POLICY = {
+    "max_retries": 1,
+    "interval_start": 0,
+    "interval_step": 0.5,
+    "interval_max": 1,
+}
 # A static schedule: *what* each job sends, and when, is read from the campaign at run time.
 CELERY_BEAT_SCHEDULE = {
     "requeue-pending-messages": {

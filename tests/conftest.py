@@ -9,6 +9,7 @@ from django.test import override_settings
 from django.utils import translation
 from hypothesis import settings as hypothesis_settings
 
+from tapif.celery import app as celery_app
 from tapif.core.models import Campaign
 
 # Property tests run beside 2 xdist workers and a browser: no per-example deadline (a slow
@@ -34,6 +35,17 @@ def _cache_per_xdist_worker():
     }
     with override_settings(CACHES={**settings.CACHES, "default": own}):
         yield
+
+
+@pytest.fixture(scope="session", autouse=True)
+def _eager_celery():
+    """Tasks run inline in every test, even when CELERY_BROKER_URL names a broker (CI's second
+    stage sets one): a test sees the task's effect at once, and nothing waits for a worker.
+    The tests in tests/worker/ publish to a real broker instead (their `publishing` fixture)."""
+    saved = {key: celery_app.conf[key] for key in ("task_always_eager", "task_eager_propagates")}
+    celery_app.conf.update(task_always_eager=True, task_eager_propagates=True)
+    yield
+    celery_app.conf.update(saved)
 
 
 @pytest.fixture(autouse=True)
