@@ -47,8 +47,8 @@ from candidates.selectors import application_facts, campaign_rules, dossier_load
 from candidates.signals import eligibility_decided
 from tapif.core.audit import audit_record
 from tapif.core.exceptions import DomainError
-from tapif.core.mail import mail_user
 from tapif.core.models import Academie, Campaign, User
+from tapif.core.outbox import mail_user
 from tapif.core.services import rejection_note_clean
 
 # Allowed status moves. Later capabilities (review, selection, offers) use the same table.
@@ -345,12 +345,10 @@ def application_submit(*, application: Application, actor: User) -> Application:
         application=locked, to_status=ApplicationStatus.SUBMITTED, actor=actor
     )
     candidate = submitted.candidate
-    transaction.on_commit(
-        lambda: mail_user(
-            user=candidate,
-            template_prefix="candidates/email/submitted",
-            context={"application": submitted, "campaign": submitted.campaign},
-        )
+    mail_user(
+        user=candidate,
+        template_prefix="candidates/email/submitted",
+        context={"application": submitted, "campaign": submitted.campaign},
     )
     return submitted
 
@@ -372,16 +370,14 @@ def application_reopen(*, application: Application, actor: User, reason: str) ->
         actor=actor, action="application.reopen", target=reopened, data={"reason": reason.strip()}
     )
     candidate = reopened.candidate
-    transaction.on_commit(
-        lambda: mail_user(
-            user=candidate,
-            template_prefix="candidates/email/reopened",
-            context={
-                "application": reopened,
-                "campaign": reopened.campaign,
-                "reason": reason.strip(),
-            },
-        )
+    mail_user(
+        user=candidate,
+        template_prefix="candidates/email/reopened",
+        context={
+            "application": reopened,
+            "campaign": reopened.campaign,
+            "reason": reason.strip(),
+        },
     )
     return reopened
 
@@ -814,18 +810,16 @@ def document_reject(*, document: Document, actor: User, reason: str, note: str =
             actor=actor,
             reason=label,
         )
-    transaction.on_commit(
-        lambda: mail_user(
-            user=candidate,
-            template_prefix="candidates/email/document_rejected",
-            context={
-                "application": application,
-                "campaign": application.campaign,
-                "document": document,
-                "reason": DocumentRejection(reason).label,
-                "note": note,
-            },
-        )
+    mail_user(
+        user=candidate,
+        template_prefix="candidates/email/document_rejected",
+        context={
+            "application": application,
+            "campaign": application.campaign,
+            "document": document,
+            "reason": DocumentRejection(reason).label,
+            "note": note,
+        },
     )
     return document
 
@@ -1040,15 +1034,13 @@ def eligibility_decide(
     )
     eligibility_decided.send(sender=Application, application=decided, outcome=outcome)
     if outcome == EligibilityOutcome.INELIGIBLE:
-        transaction.on_commit(
-            lambda: mail_user(
-                user=candidate,
-                template_prefix="candidates/email/ineligible",
-                context={
-                    "application": decided,
-                    "campaign": decided.campaign,
-                    "reasons": reasons,
-                },
-            )
+        mail_user(
+            user=candidate,
+            template_prefix="candidates/email/ineligible",
+            context={
+                "application": decided,
+                "campaign": decided.campaign,
+                "reasons": reasons,
+            },
         )
     return decision

@@ -31,8 +31,8 @@ from payments.models import BankLine, Payment, StatementImport
 from payments.permissions import can_declare_payment, payment_open_to_declaration
 from tapif.core.audit import audit_record
 from tapif.core.exceptions import DomainError
-from tapif.core.mail import mail_user
 from tapif.core.models import Campaign, User
+from tapif.core.outbox import mail_user
 
 # ---------------------------------------------------------------------------------------------
 # Reading the dossier's fee
@@ -80,20 +80,18 @@ def _lock_application(application_id: int) -> Application:
     )
 
 
-def _mail_after_commit(payment: Payment, template: str, **context) -> None:
+def _mail_candidate(payment: Payment, template: str, **context) -> None:
     application = payment.application
     candidate = application.candidate
-    transaction.on_commit(
-        lambda: mail_user(
-            user=candidate,
-            template_prefix=f"payments/email/{template}",
-            context={
-                "application": application,
-                "campaign": application.campaign,
-                "payment": payment,
-                **context,
-            },
-        )
+    mail_user(
+        user=candidate,
+        template_prefix=f"payments/email/{template}",
+        context={
+            "application": application,
+            "campaign": application.campaign,
+            "payment": payment,
+            **context,
+        },
     )
 
 
@@ -473,7 +471,7 @@ def payment_verify(*, payment: Payment, actor: User) -> Payment:
     payment.save()
     audit_record(actor=actor, action="payment.verify", target=payment)
     _record(payment.application, DossierEventKind.PAYMENT_VERIFIED, actor)
-    _mail_after_commit(payment, "verified")
+    _mail_candidate(payment, "verified")
     return payment
 
 
@@ -525,7 +523,7 @@ def payment_reject(*, payment: Payment, actor: User, reason: str, note: str = ""
         actor,
         note=f"{label}. {note}" if note else label,
     )
-    _mail_after_commit(payment, "rejected", reason=RejectionReason(reason).label, note=note)
+    _mail_candidate(payment, "rejected", reason=RejectionReason(reason).label, note=note)
     return payment
 
 
@@ -548,5 +546,5 @@ def payment_refund(*, payment: Payment, actor: User, note: str = "") -> Payment:
     payment.save()
     audit_record(actor=actor, action="payment.refund", target=payment, data={"note": note})
     _record(payment.application, DossierEventKind.PAYMENT_REFUNDED, actor, note=note)
-    _mail_after_commit(payment, "refunded", note=note)
+    _mail_candidate(payment, "refunded", note=note)
     return payment

@@ -3,11 +3,14 @@
 from __future__ import annotations
 
 from allauth.account.adapter import DefaultAccountAdapter
+from allauth.core import context as allauth_context
 from django.contrib.auth import get_user_model
+from django.contrib.sites.shortcuts import get_current_site
 from django.urls import reverse, translate_url
 from django.utils import translation
 
 from tapif.core.choices import UserKind
+from tapif.core.outbox import mail_prerendered
 
 
 def _language_of(email: str, fallback: str) -> str:
@@ -47,4 +50,22 @@ class AccountAdapter(DefaultAccountAdapter):
     def send_mail(self, template_prefix: str, email: str, context: dict) -> None:
         language = _language_of(email, translation.get_language() or "fr")
         with translation.override(language):
-            super().send_mail(template_prefix, email, context)
+            # allauth renders with the request (site, links); the outbox delivers, and erases
+            # the content (a code, a reset link) once sent.
+            message = self._render_in_request(template_prefix, email, context)
+        html = next((body for body, kind in message.alternatives if kind == "text/html"), None)
+        if message.content_subtype == "html":
+            html = message.body
+        mail_prerendered(
+            email=email,
+            language=language,
+            kind=template_prefix,
+            subject=message.subject,
+            text=message.body,
+            html=html,
+        )
+
+    def _render_in_request(self, template_prefix: str, email: str, context: dict):
+        request = allauth_context.request
+        full = {"request": request, "email": email, "current_site": get_current_site(request)}
+        return self.render_mail(template_prefix, email, {**full, **context})

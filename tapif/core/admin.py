@@ -3,8 +3,20 @@ from django.contrib.auth.admin import UserAdmin as DjangoUserAdmin
 from django.utils.translation import gettext_lazy as _
 from django.utils.translation import ngettext
 
-from tapif.core.admin_display import AuditedAdmin, ReadOnlyAdmin
-from tapif.core.models import Academie, AcademieCutoff, AuditEntry, Campaign, Institution, User
+from tapif.core.admin_display import AuditedAdmin, ReadOnlyAdmin, html_table, short_date
+from tapif.core.exceptions import DomainError
+from tapif.core.jobs import JOB_LABELS, job_last_runs
+from tapif.core.models import (
+    Academie,
+    AcademieCutoff,
+    AuditEntry,
+    Campaign,
+    Institution,
+    JobRun,
+    OutboundMessage,
+    User,
+)
+from tapif.core.outbox import message_resend
 from tapif.core.services import campaign_make_current, institution_set_status
 
 
@@ -52,7 +64,7 @@ class CampaignAdmin(AuditedAdmin):
     ]
     list_filter = ["is_current"]
     search_fields = ["school_year", "code"]
-    readonly_fields = ["is_current", "created_at", "updated_at"]
+    readonly_fields = ["is_current", "created_at", "updated_at", "scheduled_jobs"]
     actions = ["make_current"]
     fieldsets = (
         (None, {"fields": ("school_year", "code", "is_current", "time_zone")}),
@@ -101,9 +113,27 @@ class CampaignAdmin(AuditedAdmin):
             _("Application fee"),
             {"fields": ("fee_amount", "fee_currency", "etransfer_recipient", "etransfer_memo")},
         ),
+        (
+            _("Reminders and results e-mails"),
+            {
+                "fields": (
+                    "deadline_reminder_days",
+                    "language_test_reminder_days",
+                    "evaluator_reminder_after_days",
+                    "evaluator_reminder_every_days",
+                    "evaluator_reminder_max",
+                    "results_messages_per_minute",
+                    "scheduled_jobs",
+                )
+            },
+        ),
         (_("Contact"), {"fields": ("contact_email",)}),
         (_("History"), {"fields": ("created_at", "updated_at")}),
     )
+
+    @admin.display(description=_("scheduled jobs"))
+    def scheduled_jobs(self, obj):
+        return job_runs_table()
 
     @admin.action(
         description=_("Make the selected campaign the current one"), permissions=["change"]
@@ -239,3 +269,146 @@ class AuditEntryAdmin(admin.ModelAdmin):
 
     def has_delete_permission(self, request, obj=None):
         return False
+
+
+def job_runs_table() -> str:
+    """Each scheduled job with its last run: when, how it ended and what it did."""
+    last = job_last_runs()
+    rows = []
+    for job, label in JOB_LABELS.items():
+        run = last.get(job)
+        rows.append(
+            (
+                label,
+                short_date(run.started_at) if run else _("never"),
+                run.get_status_display() if run else "",
+                job_summary(run) if run else "",
+            )
+        )
+    return html_table(
+        [_("Job"), _("Last run"), _("Outcome"), _("What it did")], rows, empty=_("No job.")
+    )
+
+
+def job_summary(run: JobRun) -> str:
+    if run.status == JobRun.Status.FAILED:
+        return run.error
+    return ", ".join(f"{key}: {value}" for key, value in run.summary.items()) or "—"
+
+
+class JobFilter(admin.SimpleListFilter):
+    title = _("job")
+    parameter_name = "job"
+
+    def lookups(self, request, model_admin):
+        return list(JOB_LABELS.items())
+
+    def queryset(self, request, queryset):
+        return queryset.filter(job=self.value()) if self.value() else queryset
+
+
+@admin.register(JobRun)
+class JobRunAdmin(ReadOnlyAdmin):
+    list_display = ["job_label", "started_at", "duration", "status", "what_it_did"]
+    list_filter = [JobFilter, "status"]
+    date_hierarchy = "started_at"
+    fields = ["job_label", "started_at", "finished_at", "status", "what_it_did"]
+    readonly_fields = fields
+
+    def changelist_view(self, request, extra_context=None):
+        extra_context = {**(extra_context or {}), "last_runs": job_runs_table()}
+        return super().changelist_view(request, extra_context)
+
+    @admin.display(description=_("job"), ordering="job")
+    def job_label(self, obj):
+        return JOB_LABELS.get(obj.job, obj.job)
+
+    @admin.display(description=_("duration"))
+    def duration(self, obj):
+        if obj.finished_at is None:
+            return "—"
+        seconds = (obj.finished_at - obj.started_at).total_seconds()
+        return _("%(seconds)s s") % {"seconds": f"{seconds:.1f}"}
+
+    @admin.display(description=_("what it did"))
+    def what_it_did(self, obj):
+        return job_summary(obj)
+
+
+@admin.register(OutboundMessage)
+class OutboundMessageAdmin(ReadOnlyAdmin):
+    """The outbox: what was sent to whom, what waits, what failed and why. The context (which
+    may hold a personal link) is never shown."""
+
+    list_display = [
+        "created_at",
+        "to_email",
+        "template",
+        "dossier",
+        "status",
+        "attempts",
+        "sent_at",
+        "short_error",
+    ]
+    list_filter = ["status", "template", "language", "campaign"]
+    search_fields = ["to_email", "dossier", "dedup_key", "subject"]
+    date_hierarchy = "created_at"
+    list_select_related = ["campaign"]
+    fields = [
+        "created_at",
+        "to_email",
+        "reply_to",
+        "recipient",
+        "language",
+        "template",
+        "subject",
+        "dedup_key",
+        "campaign",
+        "dossier",
+        "status",
+        "attempts",
+        "next_attempt_at",
+        "sent_at",
+        "error",
+    ]
+    readonly_fields = fields
+    actions = ["resend"]
+
+    @admin.display(description=_("last error"))
+    def short_error(self, obj):
+        return obj.error if len(obj.error) <= 80 else f"{obj.error[:79]}…"
+
+    def has_resend_permission(self, request):
+        return request.user.has_perm("core.resend_outboundmessage")
+
+    @admin.action(description=_("Send the selected failed e-mails again"), permissions=["resend"])
+    def resend(self, request, queryset):
+        resent = 0
+        for message in queryset.filter(status=OutboundMessage.Status.FAILED):
+            try:
+                message_resend(message=message, actor=request.user)
+            except DomainError as error:
+                self.message_user(request, f"{message.to_email}: {error}", messages.WARNING)
+                continue
+            resent += 1
+        skipped = queryset.exclude(status=OutboundMessage.Status.FAILED).count()
+        if skipped:
+            self.message_user(
+                request,
+                ngettext(
+                    "%(count)d e-mail was not failed and was left as it is.",
+                    "%(count)d e-mails were not failed and were left as they are.",
+                    skipped,
+                )
+                % {"count": skipped},
+                messages.WARNING,
+            )
+        self.message_user(
+            request,
+            ngettext(
+                "%(count)d e-mail will be sent again.",
+                "%(count)d e-mails will be sent again.",
+                resent,
+            )
+            % {"count": resent},
+        )

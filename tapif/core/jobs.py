@@ -49,3 +49,11 @@ def run_job(job: str, service: Callable[[], dict[str, Any] | None]) -> dict[str,
         status=JobRun.Status.DONE, finished_at=timezone.now(), summary=summary
     )
     return summary
+
+
+def job_last_runs() -> dict[str, JobRun]:
+    """The latest run of each job, by job name (one query per job: there are a handful)."""
+    runs = (
+        JobRun.objects.filter(job=job).order_by("-started_at", "-id").first() for job in JOB_LABELS
+    )
+    return {run.job: run for run in runs if run is not None}

@@ -19,7 +19,16 @@ AUDITOR = "Auditor"
 
 #: Models of the project's apps, by app label (the auditor views every one of them).
 _MODELS = {
-    "core": ["user", "campaign", "academie", "institution", "auditentry", "academiecutoff"],
+    "core": [
+        "user",
+        "campaign",
+        "academie",
+        "institution",
+        "auditentry",
+        "academiecutoff",
+        "outboundmessage",
+        "jobrun",
+    ],
     "candidates": [
         "numbersequence",
         "application",
@@ -79,13 +88,14 @@ ROLES: dict[str, frozenset[str]] = {
     | _view("payments")
     | {"payments.verify_payment", "payments.import_statement"},
     # Runs the campaign: reference data, reopening, overrides, institution contacts; releases a
-    # frozen round's results to the candidates.
+    # frozen round's results to the candidates; watches the e-mails and the scheduled jobs.
     PROGRAMME_MANAGER: frozenset(
         f"core.{action}_{model}"
         for action in ("add", "change", "view")
         for model in ("campaign", "academie", "institution")
     )
-    | _view("core", "auditentry", "academiecutoff")
+    | _view("core", "auditentry", "academiecutoff", "outboundmessage", "jobrun")
+    | {"core.resend_outboundmessage"}
     | _view("candidates")
     | {
         "candidates.reopen_application",

@@ -8,10 +8,25 @@ from django.core import mail
 from django.urls import reverse
 
 from tapif.core.choices import UserKind
-from tapif.core.models import User
+from tapif.core.models import OutboundMessage, User
 from tests.factories import TEST_PASSWORD, CandidateFactory, ProfessorFactory
 
 pytestmark = pytest.mark.django_db
+
+
+@pytest.fixture
+def client(client, django_capture_on_commit_callbacks):
+    """Each POST runs its after-commit work (the outbox delivers the e-mail) as it would in
+    production, where the request's transaction commits; the test's own never does."""
+    post = client.post
+
+    def post_and_commit(*args, **kwargs):
+        with django_capture_on_commit_callbacks(execute=True):
+            return post(*args, **kwargs)
+
+    client.post = post_and_commit
+    return client
+
 
 SIGNUP_URL = "/fr/accounts/signup/"
 LOGIN_URL = "/fr/accounts/login/"
@@ -154,6 +169,10 @@ def test_password_reset_mail_uses_the_account_language(client):
     message = mail.outbox[0]
     assert "Password Reset" in message.subject
     assert "/en/accounts/password/reset/key/" in message.body
+    sent = OutboundMessage.objects.get(to_email="jo@example.ca")
+    assert sent.status == OutboundMessage.Status.SENT
+    assert sent.template == "prerendered:account/email/password_reset_key"
+    assert sent.context == {}, "the reset link is erased from the outbox once sent"
 
 
 def test_password_reset_link_sets_a_new_password(client):

@@ -34,15 +34,17 @@ LINES = "/admin/payments/bankline/"
 UPLOAD = "/admin/payments/statementimport/add/"
 AUDIT = "/admin/core/auditentry/"
 CONTACTS = "/admin/evaluations/institutioncontact/"
-PAGES = [APPLICATIONS, DOCUMENTS, PAYMENTS, LINES, UPLOAD, AUDIT, CONTACTS]
+OUTBOX = "/admin/core/outboundmessage/"
+JOBS = "/admin/core/jobrun/"
+PAGES = [APPLICATIONS, DOCUMENTS, PAYMENTS, LINES, UPLOAD, AUDIT, CONTACTS, OUTBOX, JOBS]
 
 # Status code of each page, per role.
 OPENS = {
     REVIEWER: {APPLICATIONS, DOCUMENTS, PAYMENTS},
     PAYMENTS_OFFICER: {PAYMENTS, LINES, UPLOAD},
-    PROGRAMME_MANAGER: {APPLICATIONS, DOCUMENTS, PAYMENTS, LINES, AUDIT, CONTACTS},
+    PROGRAMME_MANAGER: {APPLICATIONS, DOCUMENTS, PAYMENTS, LINES, AUDIT, CONTACTS, OUTBOX, JOBS},
     COMMITTEE_MEMBER: {APPLICATIONS},
-    AUDITOR: {APPLICATIONS, DOCUMENTS, PAYMENTS, LINES, AUDIT, CONTACTS},
+    AUDITOR: {APPLICATIONS, DOCUMENTS, PAYMENTS, LINES, AUDIT, CONTACTS, OUTBOX, JOBS},
 }
 # The actions each changelist may offer, and the roles that get each of them.
 ACTIONS = {
@@ -61,6 +63,7 @@ ACTIONS = {
         "mark_refunded": {PAYMENTS_OFFICER},
     },
     CONTACTS: {"approve": {PROGRAMME_MANAGER}, "reject": {PROGRAMME_MANAGER}},
+    OUTBOX: {"resend": {PROGRAMME_MANAGER}},
 }
 
 
