@@ -7,7 +7,7 @@ PY := $(VENV)/bin/python
 export UV_PYTHON_DOWNLOADS := never
 export UV_PROJECT_ENVIRONMENT := $(VENV)
 
-.PHONY: demo test e2e lint format messages serve install check-python clean
+.PHONY: demo test e2e lint format messages serve install check-python clean worker beat services
 
 check-python:
 	@test -n "$(PYTHON_BIN)" || { scripts/find-python.sh; exit 1; }
@@ -48,6 +48,27 @@ lint: install
 format: install
 	$(VENV)/bin/ruff check --fix .
 	$(VENV)/bin/ruff format .
+
+# Background jobs on Celery with Redis (the embedded default runs tasks inline and needs none of
+# this). The broker is CELERY_BROKER_URL, redis://127.0.0.1:6379/0 unless set; start the web
+# process with the same variable, or its tasks keep running inline. The worker and beat use the
+# same database as the web process (DATABASE_URL, or var/db.sqlite3).
+#   make worker    the worker: mail delivery, reminders, the results release
+#   make beat      the clock: sends the static schedule of tapif/settings.py (exactly one beat),
+#                  remembering the last runs in var/celerybeat-schedule
+#   make services  both in one process (a worker with an embedded beat), for a laptop
+CELERY_BROKER_URL ?= redis://127.0.0.1:6379/0
+CELERY := CELERY_BROKER_URL=$(CELERY_BROKER_URL) $(PY) -m celery -A tapif
+BEAT_SCHEDULE := var/celerybeat-schedule
+
+worker: install
+	$(CELERY) worker --loglevel=INFO --concurrency=2
+
+beat: install
+	$(CELERY) beat --loglevel=INFO --schedule=$(BEAT_SCHEDULE)
+
+services: install
+	$(CELERY) worker --beat --schedule=$(BEAT_SCHEDULE) --loglevel=INFO --concurrency=2
 
 # Refresh the French catalogue after adding strings, then fill in locale/fr/LC_MESSAGES/django.po.
 messages: install
