@@ -1,7 +1,7 @@
 """Templated e-mails in the recipient's language, HTML with a plain-text part.
 
-Callers queue sending with `transaction.on_commit` so nothing leaves before the change that
-causes it is saved.
+Rendering only: messages are written to the outbox (tapif.core.outbox), which renders them
+with this at delivery.
 """
 
 from __future__ import annotations
@@ -9,12 +9,9 @@ from __future__ import annotations
 from typing import Any
 
 from django.conf import settings
-from django.core.mail import EmailMultiAlternatives
 from django.template import Context
 from django.template.loader import get_template, render_to_string
 from django.utils import translation
-
-from tapif.core.models import User
 
 
 def render_mail(
@@ -32,14 +29,3 @@ def render_mail(
 def _render_plain(name: str, context: dict[str, Any]) -> str:
     """A plain-text template without HTML escaping: "l'anglais" must not become "l&#x27;anglais"."""
     return get_template(name).template.render(Context(context, autoescape=False))
-
-
-def mail_user(*, user: User, template_prefix: str, context: dict[str, Any]) -> None:
-    subject, text, html = render_mail(
-        template_prefix, language=user.preferred_language, context={"user": user, **context}
-    )
-    message = EmailMultiAlternatives(
-        subject=f"{settings.ACCOUNT_EMAIL_SUBJECT_PREFIX}{subject}", body=text, to=[user.email]
-    )
-    message.attach_alternative(html, "text/html")
-    message.send()
