@@ -6,6 +6,7 @@ campaign what to send and when. Each task wraps its service in `run_job`.
 
 from __future__ import annotations
 
+import datetime as dt
 from collections.abc import Callable
 from typing import Any
 
@@ -57,3 +58,14 @@ def job_last_runs() -> dict[str, JobRun]:
         JobRun.objects.filter(job=job).order_by("-started_at", "-id").first() for job in JOB_LABELS
     )
     return {run.job: run for run in runs if run is not None}
+
+
+#: Job runs are kept this long (a run every few minutes adds up).
+KEEP_RUNS = dt.timedelta(days=90)
+
+
+def job_runs_prune(*, now: dt.datetime | None = None) -> int:
+    """Delete the runs older than KEEP_RUNS; returns how many."""
+    cutoff = (now or timezone.now()) - KEEP_RUNS
+    deleted, _by_model = JobRun.objects.filter(started_at__lt=cutoff).delete()
+    return deleted

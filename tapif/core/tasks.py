@@ -4,7 +4,7 @@ from celery import shared_task
 from django.core import management
 
 from tapif.core import outbox
-from tapif.core.jobs import run_job
+from tapif.core.jobs import job_runs_prune, run_job
 
 
 @shared_task(bind=True, name="tapif.core.tasks.deliver_message", max_retries=None)
@@ -28,5 +28,10 @@ def requeue_pending_messages() -> dict:
 
 @shared_task(name="tapif.core.tasks.clear_expired_sessions")
 def clear_expired_sessions() -> dict:
-    """Nightly: drop expired sessions so the table does not grow without bound."""
-    return run_job("expired_sessions", lambda: management.call_command("clearsessions"))
+    """Nightly: drop expired sessions and old job runs so the tables do not grow without bound."""
+    return run_job("expired_sessions", _clear_sessions_and_old_runs)
+
+
+def _clear_sessions_and_old_runs() -> dict:
+    management.call_command("clearsessions")
+    return {"old_job_runs_deleted": job_runs_prune()}

@@ -370,3 +370,15 @@ def test_a_submission_writes_its_confirmation_in_the_same_transaction(
     message = OutboundMessage.objects.get(template=SUBMITTED)
     assert (message.to_email, message.status) == (dossier.candidate.email, Status.SENT)
     assert mail.outbox[0].subject.endswith(f"Your dossier {dossier.number} is submitted")
+
+
+def test_job_runs_older_than_ninety_days_are_pruned():
+    from tapif.core.jobs import job_runs_prune
+
+    now = timezone.now()
+    old = JobRun.objects.create(job="deadline_reminders", started_at=now - dt.timedelta(days=91))
+    recent = JobRun.objects.create(job="deadline_reminders", started_at=now - dt.timedelta(days=89))
+
+    assert job_runs_prune(now=now) == 1
+    assert list(JobRun.objects.values_list("pk", flat=True)) == [recent.pk]
+    assert not JobRun.objects.filter(pk=old.pk).exists()
