@@ -7,7 +7,12 @@ Registered here, not in `selection/admin.py`: placements sits on top and may imp
   and the per-académie demand, nothing saved), "Freeze…" (`round_freeze`, after a confirmation
   showing the snapshot hash to be recorded; `selection.freeze_round`) and "Supersede…"
   (`round_supersede`, with a reason; `selection.supersede_round`).
-- Rank entries and placements: read-only lists, filtered by round.
+  A frozen round's page has a "Release results…" button for programme managers
+  (`placements.release_results`): a confirmation page (how many candidates get which e-mail,
+  who gets nothing, the rate and the estimated duration), then `results_release_start`. Once
+  started, the round's page shows the release's progress (refreshed every few seconds while it
+  runs), read from the release and the outbox.
+- Rank entries, placements and results releases: read-only lists, filtered by round.
 """
 
 from __future__ import annotations
@@ -17,16 +22,29 @@ from typing import Any
 
 from django import forms
 from django.contrib import admin, messages
+from django.contrib.admin.utils import unquote
+from django.core.exceptions import PermissionDenied
 from django.db.models import Count, Q
+from django.http import Http404, HttpResponseRedirect
 from django.template.response import TemplateResponse
+from django.urls import NoReverseMatch, path, reverse
 from django.utils import translation
 from django.utils.html import format_html
+from django.utils.http import urlencode
 from django.utils.translation import gettext, ngettext
 from django.utils.translation import gettext_lazy as _
 
+from candidates.choices import ApplicationStatus
 from candidates.models import Application
 from placements.allocation import Allocation, Decision, Level
-from placements.models import Placement, Quota
+from placements.choices import ReleaseOutcome, ReleaseStatus
+from placements.models import Placement, Quota, ResultsRelease
+from placements.release import (
+    dedup_prefix,
+    release_plan,
+    release_progress,
+    results_release_start,
+)
 from placements.services import (
     quotas_fill,
     round_assert_draft,
@@ -37,13 +55,14 @@ from placements.services import (
     round_supersede,
     snapshot_of,
 )
-from selection.models import RankEntry, SelectionRound
+from selection.models import RankEntry, RoundStatus, SelectionRound
 from tapif.core.admin_display import ReadOnlyAdmin, action_confirmation, html_table, short_date
 from tapif.core.exceptions import DomainError
-from tapif.core.models import Academie
+from tapif.core.models import Academie, OutboundMessage
 
 FREEZE_PERMISSION = "selection.freeze_round"
 SUPERSEDE_PERMISSION = "selection.supersede_round"
+RELEASE_PERMISSION = "placements.release_results"
 
 
 def _french() -> bool:
@@ -98,6 +117,15 @@ class FreezeForm(forms.Form):
     )
 
 
+class ReleaseForm(forms.Form):
+    label_suffix = ""
+
+    confirm = forms.BooleanField(
+        label=_("I have checked the round: send every candidate listed their result"),
+        help_text=_("Results cannot be taken back once a candidate has been told."),
+    )
+
+
 class SupersedeForm(forms.Form):
     reason = forms.CharField(
         label=_("Why this round is superseded"),
@@ -119,12 +147,14 @@ class SelectionRoundAdmin(admin.ModelAdmin):
         "frozen_at",
         "candidates_count",
         "accepted_count",
+        "release_display",
     ]
     list_filter = ["status", "campaign"]
-    list_select_related = ["campaign", "frozen_by"]
+    list_select_related = ["campaign", "frozen_by", "results_release"]
     search_fields = ["campaign__school_year", "snapshot_sha256"]
     inlines = [QuotaInline]
     actions = ["fill_quotas", "preview", "freeze", "supersede"]
+    change_form_template = "admin/placements/selectionround/change_form.html"
     readonly_fields = [
         "number",
         "status",
@@ -172,6 +202,9 @@ class SelectionRoundAdmin(admin.ModelAdmin):
     def has_supersede_permission(self, request) -> bool:
         return request.user.has_perm(SUPERSEDE_PERMISSION)
 
+    def has_release_permission(self, request) -> bool:
+        return request.user.has_perm(RELEASE_PERMISSION)
+
     @admin.display(description=_("candidates"), ordering="candidates")
     def candidates_count(self, obj: SelectionRound) -> int:
         return obj.candidates
@@ -179,6 +212,150 @@ class SelectionRoundAdmin(admin.ModelAdmin):
     @admin.display(description=_("accepted"), ordering="accepted")
     def accepted_count(self, obj: SelectionRound) -> int:
         return obj.accepted
+
+    @admin.display(description=_("results"))
+    def release_display(self, obj: SelectionRound) -> str:
+        release = getattr(obj, "results_release", None)
+        if release is None:
+            return gettext("Not released") if obj.status == RoundStatus.FROZEN else "—"
+        return _release_summary(release)
+
+    # --- the results release ------------------------------------------------------------------
+
+    def get_urls(self):
+        return [
+            path(
+                "<path:object_id>/release/",
+                self.admin_site.admin_view(self.release_view),
+                name="selection_selectionround_release",
+            ),
+            path(
+                "<path:object_id>/release/progress/",
+                self.admin_site.admin_view(self.release_progress_view),
+                name="selection_selectionround_release_progress",
+            ),
+            *super().get_urls(),
+        ]
+
+    def change_view(self, request, object_id, form_url="", extra_context=None):
+        selection_round = self.get_object(request, unquote(object_id))
+        extra: dict[str, Any] = {}
+        if selection_round is not None:
+            release = ResultsRelease.objects.filter(round=selection_round).first()
+            may_start = self.has_release_permission(request) and (
+                release.status == ReleaseStatus.FAILED
+                if release is not None
+                else selection_round.status == RoundStatus.FROZEN
+            )
+            extra = {
+                "release_url": _release_url(selection_round) if may_start else None,
+                "release_failed": release is not None and release.status == ReleaseStatus.FAILED,
+                "progress": release_progress(release) if release is not None else None,
+                "progress_url": reverse(
+                    "admin:selection_selectionround_release_progress", args=[selection_round.pk]
+                ),
+                "outbox_url": _outbox_url(request, selection_round) if release else None,
+            }
+        return super().change_view(
+            request, object_id, form_url, extra_context={**extra, **(extra_context or {})}
+        )
+
+    def _round_or_404(self, request, object_id: str) -> SelectionRound:
+        selection_round = self.get_object(request, unquote(object_id))
+        if selection_round is None:
+            raise Http404
+        return selection_round
+
+    def release_view(self, request, object_id: str):
+        """GET: what releasing the round would do; POST (confirmed): `results_release_start`."""
+        selection_round = self._round_or_404(request, object_id)
+        if not self.has_release_permission(request):
+            raise PermissionDenied
+        change_url = reverse("admin:selection_selectionround_change", args=[selection_round.pk])
+        release = ResultsRelease.objects.filter(round=selection_round).first()
+        if release is not None and release.status != ReleaseStatus.FAILED:
+            self.message_user(
+                request,
+                gettext("The results of %(round)s are already being released.")
+                % {"round": selection_round}
+                if release.is_running
+                else gettext("The results of %(round)s are released.") % {"round": selection_round},
+                messages.INFO,
+            )
+            return HttpResponseRedirect(change_url)
+        form = ReleaseForm(request.POST if request.method == "POST" else None)
+        if form.is_valid():
+            try:
+                release = results_release_start(selection_round=selection_round, actor=request.user)
+            except DomainError as error:
+                self.message_user(request, error.message, messages.ERROR)
+                return HttpResponseRedirect(change_url)
+            release.refresh_from_db()
+            if release.status == ReleaseStatus.DONE:  # no broker: it ran at once
+                self.message_user(
+                    request,
+                    ngettext(
+                        "The results of %(round)s are released: %(count)d candidate told.",
+                        "The results of %(round)s are released: %(count)d candidates told.",
+                        release.processed,
+                    )
+                    % {"round": selection_round, "count": release.processed},
+                    messages.SUCCESS,
+                )
+                return HttpResponseRedirect(change_url)
+            self.message_user(
+                request,
+                ngettext(
+                    "The release of %(round)s has started: %(count)d candidate is told, "
+                    "in batches; follow the progress below.",
+                    "The release of %(round)s has started: %(count)d candidates are told, "
+                    "in batches; follow the progress below.",
+                    release.total,
+                )
+                % {"round": selection_round, "count": release.total},
+                messages.SUCCESS,
+            )
+            return HttpResponseRedirect(change_url)
+        if selection_round.status != RoundStatus.FROZEN:
+            self.message_user(
+                request,
+                gettext("Only a frozen round's results can be released; %(round)s is %(status)s.")
+                % {"round": selection_round, "status": selection_round.get_status_display()},
+                messages.ERROR,
+            )
+            return HttpResponseRedirect(change_url)
+        plan = release_plan(selection_round)
+        context = {
+            **self.admin_site.each_context(request),
+            "title": gettext("Release the results of %(round)s") % {"round": selection_round},
+            "opts": self.opts,
+            "original": selection_round,
+            "change_url": change_url,
+            "form": form,
+            "resuming": release,
+            "plan": plan,
+            "duration": _duration(plan.duration),
+            "outcomes_table": _outcomes_table(plan.by_outcome),
+            "left_out_table": _left_out_table(plan.left_out),
+            "media": self.media + form.media,
+        }
+        return TemplateResponse(
+            request, "admin/placements/selectionround/release_confirm.html", context
+        )
+
+    def release_progress_view(self, request, object_id: str):
+        """The progress fragment the round's page refreshes while the release runs."""
+        selection_round = self._round_or_404(request, object_id)
+        if not self.has_view_permission(request, selection_round):
+            raise PermissionDenied
+        release = ResultsRelease.objects.filter(round=selection_round).first()
+        if release is None:
+            raise Http404
+        return TemplateResponse(
+            request,
+            "admin/placements/selectionround/release_progress.html",
+            {"progress": release_progress(release)},
+        )
 
     def save_model(self, request, obj, form, change):
         """A new round is numbered by `round_create`; a draft's waitlist size is saved under
@@ -359,6 +536,79 @@ class SelectionRoundAdmin(admin.ModelAdmin):
         return None
 
 
+# --- the release's pieces ---------------------------------------------------------------------
+
+
+def _release_url(selection_round: SelectionRound) -> str:
+    return reverse("admin:selection_selectionround_release", args=[selection_round.pk])
+
+
+def _outbox_url(request, selection_round: SelectionRound) -> str | None:
+    """The outbox's list of this round's result e-mails, for staff who may read it."""
+    if not request.user.has_perm("core.view_outboundmessage"):
+        return None
+    try:
+        changelist = reverse("admin:core_outboundmessage_changelist")
+    except NoReverseMatch:
+        return None
+    return f"{changelist}?{urlencode({'q': dedup_prefix(selection_round)})}"
+
+
+def _release_summary(release: ResultsRelease) -> str:
+    return gettext("%(status)s: %(processed)d / %(total)d") % {
+        "status": release.get_status_display(),
+        "processed": release.processed,
+        "total": release.total,
+    }
+
+
+def _duration(seconds: int) -> str:
+    if seconds < 60:
+        return gettext("less than a minute")
+    minutes = -(-seconds // 60)
+    return ngettext("about %(minutes)d minute", "about %(minutes)d minutes", minutes) % {
+        "minutes": minutes
+    }
+
+
+def _what_they_receive(outcome: str) -> str:
+    return {
+        ReleaseOutcome.PLACED: gettext(
+            "“You are accepted”, with the académie and the school level, and the explanation."
+        ),
+        ReleaseOutcome.ACCEPTED: gettext(
+            "“You are accepted”, the académie to be given later, and the explanation."
+        ),
+        ReleaseOutcome.WAITLISTED: gettext(
+            "“You are on the waiting list”, with their position, and the explanation."
+        ),
+        ReleaseOutcome.NOT_SELECTED: gettext("“You were not selected”, with the explanation."),
+        ReleaseOutcome.INELIGIBLE: gettext(
+            "“Your dossier was not eligible”, with the reasons staff gave at the decision."
+        ),
+    }[outcome]
+
+
+def _outcomes_table(by_outcome: dict[str, int]) -> str:
+    return html_table(
+        [gettext("Candidates"), gettext("How many"), gettext("E-mail (in their language)")],
+        [
+            [ReleaseOutcome(outcome).label, count, _what_they_receive(outcome)]
+            for outcome, count in by_outcome.items()
+            if count
+        ],
+        empty=gettext("Nobody to tell."),
+    )
+
+
+def _left_out_table(left_out: dict[str, int]) -> str:
+    return html_table(
+        [gettext("Dossier status"), gettext("How many")],
+        [[ApplicationStatus(status).label, count] for status, count in left_out.items()],
+        empty=gettext("None: every dossier of the campaign is told."),
+    )
+
+
 # --- the preview's tables ----------------------------------------------------------------------
 
 
@@ -460,6 +710,72 @@ class RankEntryAdmin(ReadOnlyAdmin):
     list_select_related = ["application", "round__campaign"]
     search_fields = ["application__number"]
     ordering = ["round", "rank", "application__number"]
+
+
+@admin.register(ResultsRelease)
+class ResultsReleaseAdmin(ReadOnlyAdmin):
+    list_display = [
+        "round",
+        "status",
+        "progress_display",
+        "started_by",
+        "started_at",
+        "last_batch_at",
+        "finished_at",
+        "messages_per_minute",
+    ]
+    list_filter = ["status", "round__campaign"]
+    list_select_related = ["round__campaign", "started_by"]
+    search_fields = ["round__campaign__school_year"]
+    fields = [
+        "round_link",
+        "status",
+        "progress_display",
+        "outcomes_display",
+        "mail_display",
+        "skipped_display",
+        "started_by",
+        "started_at",
+        "messages_per_minute",
+        "last_batch_at",
+        "finished_at",
+        "failed_batches",
+        "error",
+    ]
+    readonly_fields = fields
+
+    @admin.display(description=_("round"))
+    def round_link(self, obj: ResultsRelease) -> str:
+        return format_html(
+            '<a href="{}">{}</a>',
+            reverse("admin:selection_selectionround_change", args=[obj.round_id]),
+            obj.round,
+        )
+
+    @admin.display(description=_("dossiers told"))
+    def progress_display(self, obj: ResultsRelease) -> str:
+        return f"{obj.processed} / {obj.total}"
+
+    @admin.display(description=_("outcomes"))
+    def outcomes_display(self, obj: ResultsRelease) -> str:
+        return html_table(
+            [gettext("Outcome"), gettext("How many")],
+            [[label, count] for _outcome, label, count in release_progress(obj).outcomes],
+            empty=gettext("Nobody told yet."),
+        )
+
+    @admin.display(description=_("e-mails"))
+    def mail_display(self, obj: ResultsRelease) -> str:
+        progress = release_progress(obj)
+        return html_table(
+            [gettext("Status"), gettext("How many")],
+            [[OutboundMessage.Status(s).label, n] for s, n in progress.mail.items()],
+            empty="",
+        )
+
+    @admin.display(description=_("dossiers skipped"))
+    def skipped_display(self, obj: ResultsRelease) -> str:
+        return ", ".join(obj.skipped_dossiers) or "—"
 
 
 @admin.register(Placement)
