@@ -98,22 +98,25 @@ def test_the_signup_page_preselects_the_professor_account_and_the_address(client
         assert 'name="kind" value="candidate" required id="id_kind_0" checked' in html
 
 
-def test_a_new_professor_signs_up_from_the_link_and_lands_on_the_request(client, invitation):
+def test_a_new_professor_signs_up_from_the_link_and_lands_on_the_request(
+    client, invitation, django_capture_on_commit_callbacks
+):
     back = link(invitation.token)
     mail.outbox.clear()
-    response = client.post(
-        f"/en/accounts/signup/?next={back}",
-        {
-            "first_name": "Hélène",
-            "last_name": "Gagnon",
-            "email": invitation.evaluator_email,
-            "password1": TEST_PASSWORD,
-            "password2": TEST_PASSWORD,
-            "kind": "professor",
-            "preferred_language": "fr",
-            "next": back,
-        },
-    )
+    with django_capture_on_commit_callbacks(execute=True):  # the outbox sends on commit
+        response = client.post(
+            f"/en/accounts/signup/?next={back}",
+            {
+                "first_name": "Hélène",
+                "last_name": "Gagnon",
+                "email": invitation.evaluator_email,
+                "password1": TEST_PASSWORD,
+                "password2": TEST_PASSWORD,
+                "kind": "professor",
+                "preferred_language": "fr",
+                "next": back,
+            },
+        )
     assert response.status_code == 302
     user = User.objects.get(email=invitation.evaluator_email)
     assert user.kind == UserKind.PROFESSOR
