@@ -129,7 +129,8 @@ class EvaluationRequest(models.Model):
         db_index=True,
         editable=False,
     )
-    token_hash = models.CharField(max_length=64, unique=True, editable=False)
+    # NULL once the link is dead and cleared by the nightly clean-up (unique allows many NULLs).
+    token_hash = models.CharField(max_length=64, unique=True, null=True, blank=True, editable=False)
     token_expires_at = models.DateTimeField(_("link valid until"), editable=False)
     professor = models.ForeignKey(
         Professor,
@@ -151,7 +152,7 @@ class EvaluationRequest(models.Model):
     declined_at = models.DateTimeField(_("declined"), null=True, blank=True, editable=False)
     decline_reason = models.TextField(_("reason given"), blank=True, editable=False)
     replaced_at = models.DateTimeField(_("replaced"), null=True, blank=True, editable=False)
-    # What the reminders (a later capability) need.
+    # The evaluator reminders (evaluations.reminders) and the candidate's notices.
     resent_count = models.PositiveSmallIntegerField(
         _("invitations resent"), default=0, editable=False
     )

@@ -109,7 +109,7 @@ def evaluator_link(request: EvaluationRequest, token: str) -> str:
         return settings.SITE_URL + reverse("evaluations:link", kwargs={"token": token})
 
 
-def _issue_token(request: EvaluationRequest) -> str:
+def link_token_issue(request: EvaluationRequest) -> str:
     """A fresh link for the request (the previous one stops working); the caller saves
     `token_hash` and `token_expires_at`."""
     token = new_token()
@@ -194,7 +194,7 @@ def evaluation_request_create(
         relationship=relationship,
         language=language,
     )
-    token = _issue_token(request)
+    token = link_token_issue(request)
     request.save(force_insert=True)
     _record_on_dossier(request, actor)
     audit_record(
@@ -216,7 +216,7 @@ def evaluation_request_resend(*, request: EvaluationRequest, actor: User) -> Eva
     _assert_campaign_open(request.application)
     if not request.is_open:
         raise DomainError(_("This invitation is no longer waiting for the evaluator."))
-    token = _issue_token(request)
+    token = link_token_issue(request)
     request.resent_count += 1
     request.delivery_failed_at = None
     request.unopened_notice_at = None
