@@ -118,12 +118,14 @@ class FreezeForm(forms.Form):
 
 
 class ReleaseForm(forms.Form):
-    label_suffix = ""
-
     confirm = forms.BooleanField(
         label=_("I have checked the round: send every candidate listed their result"),
         help_text=_("Results cannot be taken back once a candidate has been told."),
     )
+
+    def __init__(self, *args, **kwargs) -> None:
+        kwargs.setdefault("label_suffix", "")  # the label is a sentence beside its box
+        super().__init__(*args, **kwargs)
 
 
 class SupersedeForm(forms.Form):

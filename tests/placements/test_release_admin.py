@@ -7,6 +7,7 @@ from __future__ import annotations
 import re
 
 import pytest
+from django.contrib.auth.models import Group
 from django.urls import reverse
 
 from placements.models import ResultsRelease
@@ -14,7 +15,7 @@ from placements.services import round_freeze
 from selection.models import SelectionRound
 from selection.services import criteria_ensure
 from tapif.core.models import AuditEntry, Campaign, OutboundMessage
-from tapif.core.roles import AUDITOR, COMMITTEE_MEMBER, PROGRAMME_MANAGER, REVIEWER
+from tapif.core.roles import AUDITOR, COMMITTEE_MEMBER, PROGRAMME_MANAGER, REVIEWER, ROLES
 from tests.placements.test_release import ineligible_dossier
 from tests.placements.test_rounds import (
     committee,
@@ -25,6 +26,8 @@ from tests.placements.test_rounds import (
 )
 
 pytestmark = [pytest.mark.django_db]
+
+RELEASE = "placements.release_results"
 
 
 @pytest.fixture
@@ -220,3 +223,15 @@ def test_releases_are_listed_read_only_with_their_figures(
     assert "<td>Ineligible</td><td>1</td>" in page
     assert "<td>Sent</td><td>6</td>" in page
     assert detail.context["has_change_permission"] is False
+
+
+def test_only_the_programme_manager_holds_the_release_permission():
+    holders = {name for name, permissions in ROLES.items() if RELEASE in permissions}
+    groups = set(
+        Group.objects.filter(
+            permissions__content_type__app_label="placements",
+            permissions__codename="release_results",
+        ).values_list("name", flat=True)
+    )
+
+    assert holders == groups == {PROGRAMME_MANAGER}
