@@ -5,7 +5,7 @@ from django.utils.translation import ngettext
 
 from tapif.core.admin_display import AuditedAdmin, ReadOnlyAdmin, html_table, short_date
 from tapif.core.exceptions import DomainError
-from tapif.core.jobs import JOB_LABELS, job_last_runs
+from tapif.core.jobs import JOB_LABELS, job_last_runs, summary_text
 from tapif.core.models import (
     Academie,
     AcademieCutoff,
@@ -293,7 +293,7 @@ def job_runs_table() -> str:
 def job_summary(run: JobRun) -> str:
     if run.status == JobRun.Status.FAILED:
         return run.error
-    return ", ".join(f"{key}: {value}" for key, value in run.summary.items()) or "—"
+    return summary_text(run.summary) or "—"
 
 
 class JobFilter(admin.SimpleListFilter):

@@ -27,6 +27,27 @@ JOB_LABELS = {
     "expired_sessions": _("Clean-up of expired sessions"),
 }
 
+#: What the jobs' counts mean, as staff read them in the admin.
+SUMMARY_LABELS = {
+    "requeued": _("e-mails dispatched again"),
+    "sent": _("e-mails written"),
+    "already_sent": _("already sent before"),
+    "stage": _("reminder (days before)"),
+    "awaiting_check": _("waiting for the embassy's check"),
+    "candidates_told": _("candidates told"),
+    "cleared": _("links forgotten"),
+    "resumed": _("releases resumed"),
+    "old_job_runs_deleted": _("old job runs deleted"),
+}
+
+
+def summary_text(summary: dict[str, Any]) -> str:
+    """ "e-mails written: 3, reminder (days before): 7" in the active language."""
+    return ", ".join(
+        f"{SUMMARY_LABELS.get(key, key)}: {'—' if value is None else value}"
+        for key, value in summary.items()
+    )
+
 
 def run_job(job: str, service: Callable[[], dict[str, Any] | None]) -> dict[str, Any]:
     """Run `service` as `job`, recording the run; its returned counts are what it did.

@@ -66,7 +66,7 @@ def test_the_jobs_page_shows_each_jobs_last_run_and_what_it_did(client):
 
     assert "Last run of each job" in page
     assert "Send e-mails left waiting" in page
-    assert "requeued: 3" in page
+    assert "e-mails dispatched again: 3" in page
     assert "never" in page  # the jobs that have not run yet
 
 
