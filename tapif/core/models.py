@@ -267,6 +267,7 @@ class Campaign(models.Model):
         max_length=40,
         default="14,7,2",
         validators=[validate_day_list],
+        blank=True,
         help_text=_(
             "Days before the close, separated by commas, for example 14,7,2. Candidates whose "
             "dossier is not submitted are told what is missing. Leave empty to send none."

@@ -35,7 +35,7 @@ class Migration(migrations.Migration):
         migrations.AddField(
             model_name='campaign',
             name='deadline_reminder_days',
-            field=models.CharField(default='14,7,2', help_text='Days before the close, separated by commas, for example 14,7,2. Candidates whose dossier is not submitted are told what is missing. Leave empty to send none.', max_length=40, validators=[tapif.core.models.validate_day_list], verbose_name='deadline reminders (days before applications close)'),
+            field=models.CharField(blank=True, default='14,7,2', help_text='Days before the close, separated by commas, for example 14,7,2. Candidates whose dossier is not submitted are told what is missing. Leave empty to send none.', max_length=40, validators=[tapif.core.models.validate_day_list], verbose_name='deadline reminders (days before applications close)'),
         ),
         migrations.AddField(
             model_name='campaign',
