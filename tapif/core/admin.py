@@ -280,7 +280,7 @@ def job_runs_table() -> str:
         rows.append(
             (
                 label,
-                short_date(run.started_at) if run else _("never"),
+                short_date(run.finished_at or run.started_at) if run else _("never"),
                 run.get_status_display() if run else "",
                 job_summary(run) if run else "",
             )
@@ -309,10 +309,10 @@ class JobFilter(admin.SimpleListFilter):
 
 @admin.register(JobRun)
 class JobRunAdmin(ReadOnlyAdmin):
-    list_display = ["job_label", "started_at", "duration", "status", "what_it_did"]
+    list_display = ["job_label", "started_at", "duration", "status", "what_it_did", "repeats"]
     list_filter = [JobFilter, "status"]
     date_hierarchy = "started_at"
-    fields = ["job_label", "started_at", "finished_at", "status", "what_it_did"]
+    fields = ["job_label", "started_at", "finished_at", "status", "what_it_did", "repeats"]
     readonly_fields = fields
 
     def changelist_view(self, request, extra_context=None):
@@ -325,7 +325,7 @@ class JobRunAdmin(ReadOnlyAdmin):
 
     @admin.display(description=_("duration"))
     def duration(self, obj):
-        if obj.finished_at is None:
+        if obj.finished_at is None or obj.repeats > 1:
             return "—"
         seconds = (obj.finished_at - obj.started_at).total_seconds()
         return _("%(seconds)s s") % {"seconds": f"{seconds:.1f}"}

@@ -10,6 +10,7 @@ import datetime as dt
 from collections.abc import Callable
 from typing import Any
 
+from django.db.models import F
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
@@ -67,10 +68,34 @@ def run_job(job: str, service: Callable[[], dict[str, Any] | None]) -> dict[str,
             error=f"{type(error).__name__}: {error}"[:2000],
         )
         raise
-    JobRun.objects.filter(pk=run.pk).update(
-        status=JobRun.Status.DONE, finished_at=timezone.now(), summary=summary
-    )
+    if not _fold_into_previous_idle_run(run, summary):
+        JobRun.objects.filter(pk=run.pk).update(
+            status=JobRun.Status.DONE, finished_at=timezone.now(), summary=summary
+        )
     return summary
+
+
+def _is_idle(summary: dict[str, Any]) -> bool:
+    return not any(summary.values())
+
+
+def _fold_into_previous_idle_run(run: JobRun, summary: dict[str, Any]) -> bool:
+    """A run that did nothing, after one that did nothing the same way, only bumps that one."""
+    if not _is_idle(summary):
+        return False
+    previous = (
+        JobRun.objects.filter(job=run.job, started_at__lte=run.started_at)
+        .exclude(pk=run.pk)
+        .order_by("-started_at", "-id")
+        .first()
+    )
+    if previous is None or previous.status != JobRun.Status.DONE or previous.summary != summary:
+        return False
+    JobRun.objects.filter(pk=previous.pk).update(
+        repeats=F("repeats") + 1, finished_at=timezone.now()
+    )
+    run.delete()
+    return True
 
 
 def job_last_runs() -> dict[str, JobRun]:

@@ -646,6 +646,8 @@ class JobRun(models.Model):
     )
     summary = models.JSONField(_("what it did"), default=dict, blank=True)
     error = models.TextField(_("error"), blank=True)
+    # Runs with nothing to do in a row are one row (the frequent jobs would fill the table).
+    repeats = models.PositiveIntegerField(_("runs"), default=1)
 
     class Meta:
         verbose_name = _("scheduled job run")

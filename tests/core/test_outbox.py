@@ -382,3 +382,13 @@ def test_job_runs_older_than_ninety_days_are_pruned():
     assert job_runs_prune(now=now) == 1
     assert list(JobRun.objects.values_list("pk", flat=True)) == [recent.pk]
     assert not JobRun.objects.filter(pk=old.pk).exists()
+
+
+def test_runs_with_nothing_to_do_in_a_row_are_one_row():
+    run_job("deliver_pending_mail", lambda: {"requeued": 0})
+    run_job("deliver_pending_mail", lambda: {"requeued": 0})
+    run_job("deliver_pending_mail", lambda: {"requeued": 2})
+    run_job("deliver_pending_mail", lambda: {"requeued": 0})
+
+    runs = list(JobRun.objects.order_by("started_at", "id").values_list("summary", "repeats"))
+    assert runs == [({"requeued": 0}, 2), ({"requeued": 2}, 1), ({"requeued": 0}, 1)]
