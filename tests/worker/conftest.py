@@ -12,7 +12,7 @@ from __future__ import annotations
 
 import os
 import uuid
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 
 import pytest
 from django.conf import settings
@@ -48,7 +48,11 @@ def pytest_runtest_makereport(item: pytest.Item, call: pytest.CallInfo[None]):
     report = yield
     if report.failed:
         for process in item.stash.get(HARNESS, []):
-            label = "worker log" if isinstance(process, CeleryWorker) else "redis log"
+            label = (
+                f"log of worker {process.name}"
+                if isinstance(process, CeleryWorker)
+                else "redis log"
+            )
             report.sections.append((label, process.log()[-20_000:]))
     return report
 
@@ -92,16 +96,17 @@ def mail_drop(tmp_path) -> MailDrop:
 
 
 @pytest.fixture
-def celery_worker(
+def start_worker(
     request: pytest.FixtureRequest,
     transactional_db,
     broker: RedisServer,
     publishing,
     mail_drop: MailDrop,
     tmp_path,
-) -> Iterator[CeleryWorker]:
-    """A Celery worker process on the private broker and the test database, started; the test
-    may stop, kill and start it again. Stopped before the database is flushed."""
+) -> Iterator[Callable[[], CeleryWorker]]:
+    """Start a Celery worker process on the private broker and the test database (call it
+    again for a second worker); each may be stopped, killed and started again. All are stopped
+    before the database is flushed."""
     env = worker_environment(
         os.environ,
         database=connection.settings_dict,
@@ -109,12 +114,28 @@ def celery_worker(
         mail_folder=mail_drop.folder,
         cache_location=settings.CACHES["default"].get("LOCATION"),
     )
-    worker = CeleryWorker(
-        env=env, log_path=tmp_path / "worker.log", name=f"test-{uuid.uuid4().hex[:8]}"
-    )
-    request.node.stash.setdefault(HARNESS, []).append(worker)
-    worker.start()
-    yield worker
-    if broker.frozen:  # a test failed with the broker hung: the worker could not stop
+    workers: list[CeleryWorker] = []
+
+    def start() -> CeleryWorker:
+        number = len(workers) + 1
+        worker = CeleryWorker(
+            env=env,
+            log_path=tmp_path / f"worker-{number}.log",
+            name=f"test{number}-{uuid.uuid4().hex[:8]}",
+        )
+        request.node.stash.setdefault(HARNESS, []).append(worker)
+        workers.append(worker)
+        worker.start()
+        return worker
+
+    yield start
+    if broker.frozen:  # a test failed with the broker hung: a worker could not stop
         broker.thaw()
-    worker.stop()
+    for worker in workers:
+        worker.stop()
+
+
+@pytest.fixture
+def celery_worker(start_worker: Callable[[], CeleryWorker]) -> CeleryWorker:
+    """One Celery worker, started."""
+    return start_worker()

@@ -277,7 +277,7 @@ class CeleryWorker:
     def drain(self, *, timeout: float = 15) -> None:
         """Wait until the worker has done every task published so far: it takes them one at a
         time, in order, from one queue, so once a task published now has run, all earlier ones
-        have (tasks retried with a countdown excepted)."""
+        have (tasks retried with a countdown excepted). Only with a single worker running."""
         from tapif.core.tasks import clear_expired_sessions
 
         marker = clear_expired_sessions.delay()
@@ -302,7 +302,7 @@ def worker_environment(
     # Compiled once, a worker starts in 1 s instead of 4 (this session may forbid .pyc files).
     env.pop("PYTHONDONTWRITEBYTECODE", None)
     env |= {
-        "DJANGO_SETTINGS_MODULE": "tapif.settings",
+        "DJANGO_SETTINGS_MODULE": "tests.worker.settings",
         "DATABASE_URL": database_url(database),
         # Closed after each task: nothing left open on the test database when it is flushed.
         "DATABASE_CONN_MAX_AGE": "0",
