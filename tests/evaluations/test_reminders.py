@@ -13,6 +13,8 @@ import datetime as dt
 import pytest
 from django.core import mail
 from django.test import Client
+from django.utils import translation
+from django.utils.translation import gettext
 
 from candidates import services as dossier_services
 from candidates.choices import ApplicationStatus
@@ -121,16 +123,20 @@ def test_three_reminders_then_a_note_to_the_candidate(run, invitation):
         told = number == 3
         assert run(evaluator_reminders_send, moment) == {"sent": 1, "candidates_told": told}
         (reminder,) = reminders_to(invitation.evaluator_email)
-        assert ("This is our last reminder." in reminder.body) is told
+        with translation.override(invitation.language):
+            last_words = gettext("This is our last reminder.")
+        assert (last_words in reminder.body) is told
         assert len(reminders_to(candidate.email)) == told
     (note,) = reminders_to(candidate.email)
-    assert note.subject == f"[TAPIF] {invitation.evaluator_name} has still not sent your evaluation"
+    assert note.subject == (
+        f"[TAPIF] {invitation.evaluator_name} n’a toujours pas envoyé votre évaluation"
+    )
     body = " ".join(note.body.split())
     assert (
-        f"We invited {invitation.evaluator_name} ({invitation.evaluator_email}) on "
-        "15 janvier 2026 to evaluate your French and have reminded them 3 times since"
+        f"Nous avons invité {invitation.evaluator_name} ({invitation.evaluator_email}) le "
+        "15 janvier 2026 à évaluer votre français et lui avons envoyé 3 rappels depuis"
     ) in body
-    assert "replace them with someone else by 27 février 2026" in body
+    assert "remplacez-le par une autre personne au plus tard le 27 février 2026" in body
     assert "/fr/evaluations/evaluator/" in body
     assert sorted(
         OutboundMessage.objects.filter(template__in=[REMINDER, NOTE]).values_list(
