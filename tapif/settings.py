@@ -241,6 +241,10 @@ CELERY_BEAT_SCHEDULE = {
         "task": "placements.tasks.resume_results_releases",
         "schedule": crontab(minute="*"),
     },
+    "expire-offers": {
+        "task": "placements.tasks.expire_offers",
+        "schedule": crontab(minute=7),
+    },
     "deadline-reminders": {
         "task": "candidates.tasks.send_deadline_reminders",
         "schedule": crontab(hour=9, minute=0),

@@ -23,6 +23,7 @@ JOB_LABELS = {
     "language_test_reminders": _("Reminders before French test results are due"),
     "evaluator_reminders": _("Reminders to evaluators"),
     "results_release": _("Results release"),
+    "offer_expiry": _("Offers not answered in time lapse"),
     "expired_invitation_tokens": _("Clean-up of expired invitation links"),
     "unopened_invitations": _("Notices of evaluator invitations not opened"),
     "expired_sessions": _("Clean-up of expired sessions"),
@@ -38,6 +39,8 @@ SUMMARY_LABELS = {
     "candidates_told": _("candidates told"),
     "cleared": _("links forgotten"),
     "resumed": _("releases resumed"),
+    "lapsed": _("offers lapsed"),
+    "promoted": _("places offered to the waitlist"),
     "old_job_runs_deleted": _("old job runs deleted"),
 }
 
