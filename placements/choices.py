@@ -27,3 +27,51 @@ class ReleaseOutcome(models.TextChoices):
     INELIGIBLE = "ineligible", _("Ineligible")
     SKIPPED = "skipped", _("Skipped (the dossier could not take its result)")
     ALREADY_WRITTEN = "already_written", _("E-mail written before")
+
+
+class OfferSource(models.TextChoices):
+    """How a place came to be offered."""
+
+    RELEASE = "release", _("Results release")
+    PROMOTION = "promotion", _("Waitlist promotion")
+    MANUAL = "manual", _("Offered by the committee")
+
+
+class OfferStatus(models.TextChoices):
+    """An offer's life: pending until the candidate answers or the deadline passes."""
+
+    PENDING = "pending", _("Awaiting the answer")
+    ACCEPTED = "accepted", _("Accepted")
+    DECLINED = "declined", _("Declined")
+    LAPSED = "lapsed", _("Lapsed (no answer in time)")
+    WITHDRAWN = "withdrawn", _("Withdrawn after accepting")
+
+
+#: Offers that hold their place (a pending one until it is declined or lapses).
+HOLDING_OFFER_STATUSES = (OfferStatus.PENDING, OfferStatus.ACCEPTED)
+
+#: Offers whose place was given back (each one freed a place, promoted at that moment).
+FREED_OFFER_STATUSES = (OfferStatus.DECLINED, OfferStatus.LAPSED, OfferStatus.WITHDRAWN)
+
+
+class PromotionOutcome(models.TextChoices):
+    """What happened to one candidate considered for a freed place."""
+
+    OFFERED = "offered", _("Offered the place")
+    SKIPPED = "skipped", _("Skipped")
+
+
+class PromotionReason(models.TextChoices):
+    """Why a candidate was offered a freed place, or passed over (placements.promotion codes)."""
+
+    LISTED = "listed", _("Best-ranked who listed the académie and teaches at that level")
+    LEVEL_FITS = "level_fits", _("Best-ranked who teaches at that level (nobody listed it)")
+    MANUAL = "manual", _("Offered by the committee")
+    LEVEL = "level", _("Does not teach at that level")
+    NOT_LISTED = "not_listed", _("Did not list the académie, someone who did could take it")
+    HOLDS_PLACE = "holds_place", _("Already holds a place")
+    DECLINED = "declined", _("Declined or let an offer lapse")
+    WITHDRAWN = "withdrawn", _("Withdrew")
+    NOT_WAITING = "not_waiting", _("Not on the waitlist (result not released)")
+    COUPLE_TWO_PLACES = "couple_two_places", _("Couple: no second place in that académie")
+    COUPLE_ELSEWHERE = "couple_elsewhere", _("Couple: the partner holds a place elsewhere")

@@ -5,6 +5,12 @@ the round is frozen; `Placement` rows are written once, all together, by
 `placements.services.round_freeze`, with the explanation given to the candidate in both
 languages. Neither is shown to candidates before results are released: `ResultsRelease` records
 that release, run in batches by `placements.release`.
+
+After the release, every place is an `Offer` (one row per offer of a place, with the contract's
+terms as they were when it was made) that the candidate accepts or declines by its deadline;
+staff record the town and schools (`OfferSchool`) the académie gives. A place given back (an
+offer declined, lapsed or withdrawn) goes to the waitlist: `PromotionLog` keeps one row per
+candidate considered for it (`placements.offers` and `placements.promotion` tell the rules).
 """
 
 from __future__ import annotations
@@ -15,7 +21,14 @@ from django.db.models import F, Q
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
-from placements.choices import ReleaseStatus
+from placements.choices import (
+    HOLDING_OFFER_STATUSES,
+    OfferSource,
+    OfferStatus,
+    PromotionOutcome,
+    PromotionReason,
+    ReleaseStatus,
+)
 
 
 class PlacementLevel(models.TextChoices):
@@ -178,3 +191,297 @@ class ResultsRelease(models.Model):
     @property
     def is_running(self) -> bool:
         return self.status == ReleaseStatus.RUNNING
+
+
+class Offer(models.Model):
+    """One offer of a place (académie and school level) to a candidate, to answer by `respond_by`.
+
+    Written by `placements.offers` only: at release for every placed candidate, by a waitlist
+    promotion, or by the committee (manual, with `created_by` and `note`). The contract's terms
+    are copied from the campaign when the offer is made (both supplement percents are 0 where
+    the académie pays no overseas supplement), so a later change of the campaign never changes
+    an offer already made. At most one offer per dossier holds a place at a time.
+    """
+
+    application = models.ForeignKey(
+        "candidates.Application",
+        verbose_name=_("dossier"),
+        on_delete=models.PROTECT,
+        related_name="offers",
+    )
+    round = models.ForeignKey(
+        "selection.SelectionRound",
+        verbose_name=_("round"),
+        on_delete=models.PROTECT,
+        related_name="offers",
+    )
+    academie = models.ForeignKey(
+        "core.Academie", verbose_name=_("académie"), on_delete=models.PROTECT, related_name="+"
+    )
+    level = models.CharField(_("school level"), max_length=10, choices=PlacementLevel.choices)
+    source = models.CharField(
+        _("offered by"), max_length=10, choices=OfferSource.choices, editable=False
+    )
+    status = models.CharField(
+        _("status"),
+        max_length=10,
+        choices=OfferStatus.choices,
+        default=OfferStatus.PENDING,
+        editable=False,
+        db_index=True,
+    )
+    offered_at = models.DateTimeField(_("offered"), default=timezone.now, editable=False)
+    respond_by = models.DateTimeField(_("answer due by"), editable=False)
+    responded_at = models.DateTimeField(_("answered"), null=True, blank=True, editable=False)
+    # The contract's terms when the offer was made (a copy of the campaign's settings).
+    contract_start = models.DateField(_("contract start"), editable=False)
+    contract_end = models.DateField(_("contract end"), editable=False)
+    monthly_gross_salary = models.DecimalField(
+        _("gross monthly salary"), max_digits=8, decimal_places=2, editable=False
+    )
+    salary_currency = models.CharField(_("salary currency"), max_length=3, editable=False)
+    overseas_supplement_min_percent = models.PositiveSmallIntegerField(
+        _("overseas supplement, minimum (%)"), default=0, editable=False
+    )
+    overseas_supplement_max_percent = models.PositiveSmallIntegerField(
+        _("overseas supplement, maximum (%)"), default=0, editable=False
+    )
+    reason = models.TextField(
+        _("candidate's reason"),
+        blank=True,
+        editable=False,
+        help_text=_("What the candidate said when declining or withdrawing (optional)."),
+    )
+    # Accepting: the passport confirmed and the criminal record check uploaded.
+    passport_confirmed_at = models.DateTimeField(
+        _("passport confirmed"), null=True, blank=True, editable=False
+    )
+    criminal_record = models.ForeignKey(
+        "candidates.Document",
+        verbose_name=_("criminal record check"),
+        null=True,
+        blank=True,
+        on_delete=models.SET_NULL,
+        related_name="+",
+        editable=False,
+    )
+    criminal_record_verified_at = models.DateTimeField(
+        _("criminal record check verified"), null=True, blank=True, editable=False
+    )
+    criminal_record_verified_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        verbose_name=_("criminal record check verified by"),
+        null=True,
+        blank=True,
+        on_delete=models.SET_NULL,
+        related_name="+",
+        editable=False,
+    )
+    # What the académie communicates, recorded by staff (`offer_set_details`).
+    town = models.CharField(_("town"), max_length=120, blank=True, editable=False)
+    appointed_at = models.DateTimeField(_("appointed"), null=True, blank=True, editable=False)
+    # A manual offer: who made it and why.
+    created_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        verbose_name=_("offered by (staff)"),
+        null=True,
+        blank=True,
+        on_delete=models.SET_NULL,
+        related_name="+",
+        editable=False,
+    )
+    note = models.TextField(_("committee's reason"), blank=True, editable=False)
+
+    class Meta:
+        verbose_name = _("offer")
+        verbose_name_plural = _("offers")
+        ordering = ["-offered_at", "-id"]
+        permissions = [
+            ("offer_place", _("Can offer a place to a waitlisted candidate")),
+            ("verify_criminal_record", _("Can verify an assistant's criminal record check")),
+        ]
+        indexes = [
+            models.Index(fields=["status", "respond_by"], name="placements_offer_due"),
+            models.Index(
+                fields=["round", "academie", "level", "status"], name="placements_offer_place"
+            ),
+        ]
+        constraints = [
+            models.UniqueConstraint(
+                fields=["application"],
+                condition=Q(status__in=HOLDING_OFFER_STATUSES),
+                name="placements_one_held_offer_per_dossier",
+                violation_error_message=_("This dossier already holds a place."),
+            ),
+            models.CheckConstraint(
+                condition=Q(status__in=OfferStatus.values), name="placements_offer_status_valid"
+            ),
+            models.CheckConstraint(
+                condition=Q(source__in=OfferSource.values), name="placements_offer_source_valid"
+            ),
+            models.CheckConstraint(
+                condition=Q(level__in=PlacementLevel.values), name="placements_offer_level_valid"
+            ),
+            models.CheckConstraint(
+                condition=Q(respond_by__gt=F("offered_at")),
+                name="placements_offer_deadline_after_offer",
+            ),
+            models.CheckConstraint(
+                condition=Q(contract_end__gt=F("contract_start")),
+                name="placements_offer_contract_ends_after_start",
+            ),
+            models.CheckConstraint(
+                condition=Q(
+                    overseas_supplement_max_percent__gte=F("overseas_supplement_min_percent")
+                ),
+                name="placements_offer_supplement_bounds_ordered",
+            ),
+            models.CheckConstraint(
+                condition=Q(appointed_at__isnull=True)
+                | Q(status__in=[OfferStatus.ACCEPTED, OfferStatus.WITHDRAWN]),
+                name="placements_offer_appointed_once_accepted",
+            ),
+            models.CheckConstraint(
+                condition=~Q(source=OfferSource.MANUAL) | ~Q(note=""),
+                name="placements_manual_offer_has_reason",
+            ),
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.application} → {self.academie} ({self.get_level_display()})"
+
+    @property
+    def is_open(self) -> bool:
+        """Pending, and its deadline has not passed: the candidate may still answer."""
+        return self.status == OfferStatus.PENDING and timezone.now() <= self.respond_by
+
+    @property
+    def holds_place(self) -> bool:
+        return self.status in HOLDING_OFFER_STATUSES
+
+    @property
+    def has_supplement(self) -> bool:
+        return self.overseas_supplement_max_percent > 0
+
+    @property
+    def contract_months(self) -> int:
+        """Whole months of the contract (7 for 1 October – 30 April)."""
+        start, end = self.contract_start, self.contract_end
+        return (end.year - start.year) * 12 + end.month - start.month + (end.day >= start.day)
+
+
+class OfferSchool(models.Model):
+    """One of the (at most three) schools the académie names for an offer."""
+
+    offer = models.ForeignKey(
+        Offer, verbose_name=_("offer"), on_delete=models.CASCADE, related_name="schools"
+    )
+    name = models.CharField(_("school"), max_length=200)
+    address = models.TextField(_("address"))
+    level = models.CharField(_("school level"), max_length=10, choices=PlacementLevel.choices)
+
+    class Meta:
+        verbose_name = _("school")
+        verbose_name_plural = _("schools")
+        ordering = ["offer", "id"]
+
+    def __str__(self) -> str:
+        return self.name
+
+
+class PromotionLog(models.Model):
+    """One candidate considered for a freed place, and what became of them.
+
+    A promotion (`run_id`) writes a row for the candidate offered the place and for every
+    waitlisted candidate passed over before them, with the reason as a code and as a sentence in
+    both languages; a manual offer writes one row (reason "manual"). `freed_offer` is the offer
+    whose place was given back (declined, lapsed, withdrawn), empty for a manual offer.
+    """
+
+    run_id = models.UUIDField(_("promotion"), db_index=True, editable=False)
+    round = models.ForeignKey(
+        "selection.SelectionRound",
+        verbose_name=_("round"),
+        on_delete=models.PROTECT,
+        related_name="+",
+        editable=False,
+    )
+    academie = models.ForeignKey(
+        "core.Academie",
+        verbose_name=_("académie"),
+        on_delete=models.PROTECT,
+        related_name="+",
+        editable=False,
+    )
+    level = models.CharField(
+        _("school level"), max_length=10, choices=PlacementLevel.choices, editable=False
+    )
+    freed_offer = models.ForeignKey(
+        Offer,
+        verbose_name=_("place freed by"),
+        null=True,
+        blank=True,
+        on_delete=models.PROTECT,
+        related_name="promotions",
+        editable=False,
+    )
+    freed_because = models.CharField(
+        _("freed because"), max_length=10, choices=OfferStatus.choices, blank=True, editable=False
+    )
+    application = models.ForeignKey(
+        "candidates.Application",
+        verbose_name=_("dossier"),
+        on_delete=models.PROTECT,
+        related_name="+",
+        editable=False,
+    )
+    position = models.PositiveSmallIntegerField(_("order considered"), editable=False)
+    outcome = models.CharField(
+        _("outcome"), max_length=10, choices=PromotionOutcome.choices, editable=False
+    )
+    reason = models.CharField(
+        _("reason"), max_length=20, choices=PromotionReason.choices, editable=False
+    )
+    explanation_en = models.TextField(_("explanation (English)"), editable=False)
+    explanation_fr = models.TextField(_("explanation (French)"), editable=False)
+    offer = models.ForeignKey(
+        Offer,
+        verbose_name=_("offer made"),
+        null=True,
+        blank=True,
+        on_delete=models.PROTECT,
+        related_name="+",
+        editable=False,
+    )
+    created_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        verbose_name=_("by"),
+        null=True,
+        blank=True,
+        on_delete=models.SET_NULL,
+        related_name="+",
+        editable=False,
+    )
+    created_at = models.DateTimeField(_("when"), default=timezone.now, editable=False)
+
+    class Meta:
+        verbose_name = _("promotion log entry")
+        verbose_name_plural = _("promotion log")
+        ordering = ["-created_at", "run_id", "position"]
+        constraints = [
+            models.UniqueConstraint(
+                fields=["run_id", "application"], name="placements_promotion_once_per_run"
+            ),
+            models.CheckConstraint(
+                condition=Q(outcome__in=PromotionOutcome.values),
+                name="placements_promotion_outcome_valid",
+            ),
+            models.CheckConstraint(
+                condition=Q(outcome=PromotionOutcome.OFFERED, offer__isnull=False)
+                | Q(outcome=PromotionOutcome.SKIPPED, offer__isnull=True),
+                name="placements_promotion_offer_when_offered",
+            ),
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.application} · {self.get_outcome_display()} · {self.academie}"
