@@ -1,17 +1,34 @@
+from django import forms
 from django.contrib import admin, messages
 from django.contrib.auth.admin import UserAdmin as DjangoUserAdmin
+from django.core.exceptions import PermissionDenied
+from django.http import Http404
+from django.template.response import TemplateResponse
+from django.urls import path, reverse
+from django.utils.html import format_html
 from django.utils.translation import gettext_lazy as _
 from django.utils.translation import ngettext
 
 from tapif.core.admin_display import AuditedAdmin, ReadOnlyAdmin, html_table, short_date
 from tapif.core.exceptions import DomainError
 from tapif.core.jobs import JOB_LABELS, job_last_runs, summary_text
+from tapif.core.letters import (
+    can_download_letter,
+    code_display,
+    code_normalize,
+    letter_by_code,
+    letter_facts_display,
+    letter_filename,
+    letter_log_staff_download,
+    letter_response,
+)
 from tapif.core.models import (
     Academie,
     AcademieCutoff,
     AuditEntry,
     Campaign,
     Institution,
+    IssuedLetter,
     JobRun,
     OutboundMessage,
     User,
@@ -412,3 +429,109 @@ class OutboundMessageAdmin(ReadOnlyAdmin):
             )
             % {"count": resent},
         )
+
+
+class LetterCheckForm(forms.Form):
+    code = forms.CharField(
+        label=_("Verification code"),
+        max_length=30,
+        help_text=_("As printed at the foot of the letter, for example ABCDE-FGHJK."),
+    )
+
+
+@admin.register(IssuedLetter)
+class IssuedLetterAdmin(ReadOnlyAdmin):
+    """The letters the programme issued (written only by `tapif.core.letters.letter_issue`),
+    and the "Check a letter" page: a code printed on a letter → what it stated, when and to
+    whom it was issued, and its file for staff who may see it."""
+
+    list_display = ["issued_at", "kind", "code_display", "number", "owner", "language"]
+    list_filter = ["kind", "language"]
+    search_fields = ["number", "owner__email", "owner__last_name"]
+    list_select_related = ["owner"]
+    date_hierarchy = "issued_at"
+    fields = [
+        "kind",
+        "code_display",
+        "number",
+        "owner",
+        "language",
+        "issued_at",
+        "stated_facts",
+        "content_sha256",
+        "file_sha256",
+        "size",
+        "template",
+        "check_link",
+    ]
+    readonly_fields = fields
+
+    def get_urls(self):
+        return [
+            path(
+                "check/",
+                self.admin_site.admin_view(self.check_view),
+                name="core_issuedletter_check",
+            ),
+            path(
+                "<int:pk>/download/",
+                self.admin_site.admin_view(self.download_view),
+                name="core_issuedletter_download",
+            ),
+            *super().get_urls(),
+        ]
+
+    def get_search_results(self, request, queryset, search_term):
+        """A verification code, typed in any form, finds its letter."""
+        code = code_normalize(search_term)
+        if code:
+            return queryset.filter(code=code), False
+        return super().get_search_results(request, queryset, search_term)
+
+    @admin.display(description=_("verification code"), ordering="code")
+    def code_display(self, obj):
+        return code_display(obj.code)
+
+    @admin.display(description=_("what it states"))
+    def stated_facts(self, obj):
+        return html_table(
+            [_("Fact"), _("Value")], letter_facts_display(obj), empty=_("Nothing recorded.")
+        )
+
+    @admin.display(description=_("check"))
+    def check_link(self, obj):
+        url = reverse("admin:core_issuedletter_check")
+        return format_html(
+            '<a href="{}?code={}">{}</a>', url, code_display(obj.code), _("Check this letter")
+        )
+
+    def check_view(self, request):
+        """Any staff member may check a code they were shown; the file is offered only to
+        those who may download a letter of its kind."""
+        typed = request.GET.get("code", "")
+        form = LetterCheckForm(request.GET if typed else None)
+        letter = None
+        searched = False
+        if form.is_valid():
+            searched = True
+            letter = letter_by_code(form.cleaned_data["code"])
+        context = {
+            **self.admin_site.each_context(request),
+            "title": _("Check a letter"),
+            "opts": self.opts,
+            "form": form,
+            "searched": searched,
+            "letter": letter,
+            "facts": letter_facts_display(letter) if letter else [],
+            "may_download": letter is not None and can_download_letter(request.user, letter)[0],
+        }
+        return TemplateResponse(request, "letters/check.html", context)
+
+    def download_view(self, request, pk: int):
+        letter = IssuedLetter.objects.filter(pk=pk).first()
+        if letter is None:
+            raise Http404
+        if not can_download_letter(request.user, letter)[0]:
+            raise PermissionDenied
+        letter_log_staff_download(letter=letter, actor=request.user)
+        return letter_response(letter, filename=letter_filename(letter, letter.kind))

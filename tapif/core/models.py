@@ -656,3 +656,73 @@ class JobRun(models.Model):
 
     def __str__(self) -> str:
         return f"{self.job} {self.started_at:%Y-%m-%d %H:%M}"
+
+
+def letter_upload_to(instance: IssuedLetter, filename: str) -> str:
+    # A generated name under the private prefix: nothing a person typed reaches the path.
+    day = instance.issued_at or timezone.now()
+    return f"letters/{instance.kind}/{day:%Y}/{instance.code}.pdf"
+
+
+class IssuedLetter(models.Model):
+    """An official PDF the programme issued: a dossier summary, an acceptance letter, an
+    attestation, a committee's ranked list.
+
+    Written only by `tapif.core.letters.letter_issue`, cached by content: the same content for
+    the same kind, owner and language is the same letter (one file, one verification code).
+    The code and its address are printed on the letter; `facts` holds what the letter states
+    (name, académie, dates, amounts) so that staff can check a letter shown to them against the
+    record. The file is private: served only by views that check permission first.
+    """
+
+    class Kind(models.TextChoices):
+        DOSSIER_SUMMARY = "dossier_summary", _("Dossier summary")
+        ACCEPTANCE = "acceptance", _("Acceptance letter")
+        ATTESTATION = "attestation", _("Attestation of appointment")
+        RANKED_LIST = "ranked_list", _("Committee's ranked list")
+
+    kind = models.CharField(_("letter"), max_length=20, choices=Kind.choices, db_index=True)
+    code = models.CharField(_("verification code"), max_length=10, unique=True, editable=False)
+    content_sha256 = models.CharField(_("content (SHA-256)"), max_length=64, editable=False)
+    file = models.FileField(_("file"), upload_to=letter_upload_to, max_length=300, editable=False)
+    file_sha256 = models.CharField(_("file (SHA-256)"), max_length=64, editable=False)
+    size = models.PositiveIntegerField(_("size (bytes)"), editable=False)
+    language = models.CharField(_("language"), max_length=2, choices=Language.choices)
+    template = models.CharField(_("template"), max_length=120, editable=False)
+    number = models.CharField(_("candidate number"), max_length=16, blank=True, db_index=True)
+    owner = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        verbose_name=_("issued to"),
+        null=True,
+        blank=True,
+        on_delete=models.PROTECT,
+        related_name="letters",
+        help_text=_("Empty for staff documents (the committee's ranked list)."),
+    )
+    issued_at = models.DateTimeField(_("issued"), default=timezone.now, db_index=True)
+    facts = models.JSONField(_("what it states"), default=dict, blank=True, editable=False)
+
+    class Meta:
+        verbose_name = _("issued letter")
+        verbose_name_plural = _("issued letters")
+        ordering = ["-issued_at", "-id"]
+        constraints = [
+            models.UniqueConstraint(
+                fields=["kind", "owner", "language", "content_sha256"],
+                condition=models.Q(owner__isnull=False),
+                name="core_letter_one_per_content",
+            ),
+            models.UniqueConstraint(
+                fields=["kind", "language", "content_sha256"],
+                condition=models.Q(owner__isnull=True),
+                name="core_staff_letter_one_per_content",
+            ),
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.get_kind_display()} {self.number or ''} {self.display_code}".strip()
+
+    @property
+    def display_code(self) -> str:
+        """The code as printed: two groups of five (ABCDE-FGHJK)."""
+        return f"{self.code[:5]}-{self.code[5:]}"

@@ -10,15 +10,24 @@ from django.template.loader import render_to_string
 from django.utils import translation
 
 
-def render_pdf(template: str, context: dict[str, Any], *, language: str) -> bytes:
-    """Render `template` in `language` and return the PDF's bytes.
+def render_html(template: str, context: dict[str, Any], *, language: str) -> str:
+    """The template rendered in `language`, with the site's address for absolute links."""
+    with translation.override(language):
+        return render_to_string(template, {"site_url": settings.SITE_URL, **context})
+
+
+def html_to_pdf(html: str) -> bytes:
+    """The PDF of an HTML page, with the print stylesheet.
 
     Static files (the stylesheet) are read from disk, never fetched over the network.
     """
     from weasyprint import CSS, HTML
 
-    with translation.override(language):
-        html = render_to_string(template, {"site_url": settings.SITE_URL, **context})
     stylesheet = finders.find("css/print.css")
     stylesheets = [CSS(filename=stylesheet)] if stylesheet else []
     return HTML(string=html, base_url=str(settings.BASE_DIR)).write_pdf(stylesheets=stylesheets)
+
+
+def render_pdf(template: str, context: dict[str, Any], *, language: str) -> bytes:
+    """Render `template` in `language` and return the PDF's bytes."""
+    return html_to_pdf(render_html(template, context, language=language))

@@ -1,0 +1,306 @@
+"""Official letters: rendered once from a Django template, stored privately, checked by code.
+
+`letter_issue` renders the letter's HTML without its stamp (verification code, address, issue
+date) and hashes it: that hash is the letter's content. A letter of the same kind, owner and
+language with the same content is returned as it is (same file, same code: nothing is
+rendered again). Otherwise a fresh code is drawn, the stamp is added, WeasyPrint makes the PDF,
+and the file goes to the private storage (`letters/…`, never a public address) with an
+`IssuedLetter` row stating the letter's facts, in one audited transaction.
+
+Each letter prints its code and the address of the staff's "Check a letter" page
+(`admin:core_issuedletter_check`): a staff member who is shown a letter enters the code and sees
+what the letter stated, when and to whom it was issued. The files are served by
+`letter_response`, to the owner or to staff holding the permission of the letter's kind
+(`can_download_letter`).
+
+Core imports no app: the kinds' permissions are named by their "app_label.codename" strings.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import secrets
+from dataclasses import dataclass
+from typing import Any
+
+from django.conf import settings
+from django.core.files.base import ContentFile
+from django.db import IntegrityError, transaction
+from django.http import FileResponse, Http404, HttpRequest, HttpResponse, HttpResponseRedirect
+from django.urls import reverse
+from django.utils import timezone
+from django.utils.http import content_disposition_header
+from django.utils.translation import gettext_lazy as _
+
+from tapif.core.audit import audit_record
+from tapif.core.models import IssuedLetter, User
+from tapif.core.pdf import html_to_pdf, render_html
+
+Kind = IssuedLetter.Kind
+
+#: Crockford's base 32: digits and capitals without I, L, O, U (nothing to misread).
+CODE_ALPHABET = "0123456789ABCDEFGHJKMNPQRSTVWXYZ"
+CODE_LENGTH = 10
+#: What a person may type for a character of the alphabet.
+_CODE_READS = str.maketrans({"O": "0", "I": "1", "L": "1"})
+
+#: Staff who may download a letter of each kind (the owner always may).
+LETTER_PERMISSIONS: dict[str, str] = {
+    Kind.DOSSIER_SUMMARY: "candidates.view_application",
+    Kind.ACCEPTANCE: "placements.view_offer",
+    Kind.ATTESTATION: "placements.view_offer",
+    Kind.RANKED_LIST: "selection.view_selectionround",
+}
+
+#: Lifetime of a signed S3 address: the browser follows the redirect at once.
+SIGNED_URL_SECONDS = 60
+#: Draws of a code before giving up (10 characters: 2^50 codes, a clash is already unlikely).
+CODE_ATTEMPTS = 5
+
+
+@dataclass(frozen=True)
+class Stamp:
+    """What makes one issued letter checkable, printed on every page."""
+
+    code: str
+    url: str
+    issued_at: Any
+
+    @property
+    def display_code(self) -> str:
+        return code_display(self.code)
+
+
+# --- codes -------------------------------------------------------------------------------------
+
+
+def code_new() -> str:
+    return "".join(secrets.choice(CODE_ALPHABET) for _ in range(CODE_LENGTH))
+
+
+def code_display(code: str) -> str:
+    return f"{code[:5]}-{code[5:]}"
+
+
+def code_normalize(text: str) -> str:
+    """The stored form of a code as someone typed it ("abcde-fghjk", with spaces, O for 0…),
+    or "" when it cannot be one."""
+    code = "".join(text.split()).replace("-", "").upper().translate(_CODE_READS)
+    if len(code) != CODE_LENGTH or any(char not in CODE_ALPHABET for char in code):
+        return ""
+    return code
+
+
+def check_url(code: str) -> str:
+    """The address of the staff page that checks this code (printed on the letter)."""
+    path = reverse("admin:core_issuedletter_check")
+    return f"{settings.SITE_URL}{path}?code={code_display(code)}"
+
+
+# --- issuing -----------------------------------------------------------------------------------
+
+
+def content_sha256(html: str) -> str:
+    return hashlib.sha256(html.encode("utf-8")).hexdigest()
+
+
+def _existing(*, kind: str, owner: User | None, language: str, digest: str):
+    return IssuedLetter.objects.filter(
+        kind=kind, owner=owner, language=language, content_sha256=digest
+    ).first()
+
+
+def letter_issue(
+    *,
+    kind: str,
+    template: str,
+    context: dict[str, Any],
+    language: str,
+    owner: User | None,
+    number: str,
+    facts: dict[str, Any] | None = None,
+    actor: User | None = None,
+) -> IssuedLetter:
+    """The letter `template` renders from `context` in `language`, issued to `owner` (None for
+    a staff document).
+
+    The content is the HTML rendered without the stamp; when a letter of this kind, owner and
+    language already has that content, it is returned unchanged. Otherwise: a new code, the
+    PDF rendered with its stamp, the file written to the private storage, and in one
+    transaction the `IssuedLetter` row (with `facts`, what the letter states) and an audit entry
+    `letter.issue` (by `actor`). Two requests issuing the same content at once end with one
+    letter: the loser's file is deleted and the winner's row returned.
+    """
+    content = render_html(template, {**context, "stamp": None}, language=language)
+    digest = content_sha256(content)
+    existing = _existing(kind=kind, owner=owner, language=language, digest=digest)
+    if existing is not None:
+        return existing
+    for _attempt in range(CODE_ATTEMPTS):
+        code = code_new()
+        if IssuedLetter.objects.filter(code=code).exists():
+            continue
+        issued_at = timezone.now()
+        stamp = Stamp(code=code, url=check_url(code), issued_at=issued_at)
+        pdf = html_to_pdf(render_html(template, {**context, "stamp": stamp}, language=language))
+        letter = IssuedLetter(
+            kind=kind,
+            code=code,
+            content_sha256=digest,
+            file_sha256=hashlib.sha256(pdf).hexdigest(),
+            size=len(pdf),
+            language=language,
+            template=template,
+            number=number,
+            owner=owner,
+            issued_at=issued_at,
+            facts=facts or {},
+        )
+        letter.file.save(f"{code}.pdf", ContentFile(pdf), save=False)
+        try:
+            with transaction.atomic():
+                letter.save()
+                audit_record(
+                    actor=actor,
+                    action="letter.issue",
+                    target=letter,
+                    data={"kind": kind, "code": code, "language": language},
+                    dossier=number,
+                )
+        except IntegrityError:
+            letter.file.delete(save=False)
+            existing = _existing(kind=kind, owner=owner, language=language, digest=digest)
+            if existing is not None:
+                return existing
+            continue  # the code was drawn by someone else meanwhile: draw another
+        return letter
+    raise RuntimeError("No free verification code after several draws.")
+
+
+def letter_by_code(text: str) -> IssuedLetter | None:
+    """The letter a typed code names, or None (for a code of the wrong shape too)."""
+    code = code_normalize(text)
+    if not code:
+        return None
+    return IssuedLetter.objects.select_related("owner").filter(code=code).first()
+
+
+# --- what a letter states, as staff read it ---------------------------------------------------
+
+#: Labels of the facts the letters record (other keys are shown as they are).
+FACT_LABELS = {
+    "number": _("Candidate number"),
+    "name": _("Name"),
+    "email": _("E-mail address"),
+    "campaign": _("School year"),
+    "submitted_at": _("Submitted"),
+    "academies": _("Académies, in order"),
+    "documents": _("Documents"),
+    "position": _("Position"),
+    "academie": _("Académie"),
+    "level": _("School level"),
+    "contract_start": _("Contract start"),
+    "contract_end": _("Contract end"),
+    "contract_months": _("Contract length (months)"),
+    "weekly_hours": _("Teaching hours per week"),
+    "monthly_gross_salary": _("Gross monthly salary"),
+    "salary_currency": _("Salary currency"),
+    "overseas_supplement": _("Overseas supplement"),
+    "offer": _("Offer"),
+    "offer_status": _("Offer status"),
+    "accepted_at": _("Offer accepted"),
+    "town": _("Town"),
+    "schools": _("Schools"),
+    "round": _("Selection round"),
+    "round_status": _("Round status"),
+    "snapshot_sha256": _("Snapshot hash (SHA-256)"),
+    "counts": _("Decisions"),
+    "rows": _("Candidates listed"),
+    "filters": _("Filters"),
+}
+
+
+def _fact_text(value: Any) -> str:
+    if isinstance(value, list):
+        return "; ".join(_fact_text(item) for item in value) or "—"
+    if isinstance(value, dict):
+        return ", ".join(f"{key}: {_fact_text(item)}" for key, item in value.items()) or "—"
+    if value is None or value == "":
+        return "—"
+    return str(value)
+
+
+def letter_facts_display(letter: IssuedLetter) -> list[tuple[str, str]]:
+    """The letter's facts as (label, text) rows, in the order they were recorded."""
+    return [
+        (str(FACT_LABELS.get(key, key)), _fact_text(value)) for key, value in letter.facts.items()
+    ]
+
+
+# --- who may download, and the download --------------------------------------------------------
+
+
+def can_download_letter(user: User, letter: IssuedLetter) -> tuple[bool, str]:
+    """The owner downloads their letters; staff with the permission of the letter's kind too."""
+    if not user.is_authenticated:
+        return False, "anonymous"
+    if letter.owner_id is not None and letter.owner_id == user.pk:
+        return True, "owner"
+    if user.is_staff and user.has_perm(LETTER_PERMISSIONS[letter.kind]):
+        return True, "staff"
+    return False, "not the owner"
+
+
+def letter_log_staff_download(*, letter: IssuedLetter, actor: User) -> None:
+    """Staff opening someone's letter is recorded, as for their documents."""
+    audit_record(
+        actor=actor,
+        action="letter.staff_download",
+        target=letter,
+        data={"code": letter.code},
+        dossier=letter.number,
+    )
+
+
+def letter_language(request: HttpRequest, owner: User | None) -> str:
+    """`?lang=fr|en` when asked, else the owner's language, else the page's."""
+    languages = {code for code, _name in settings.LANGUAGES}
+    asked = request.GET.get("lang", "")
+    if asked in languages:
+        return asked
+    if owner is not None and owner.preferred_language in languages:
+        return owner.preferred_language
+    return request.LANGUAGE_CODE if request.LANGUAGE_CODE in languages else "fr"
+
+
+def letter_response(letter: IssuedLetter, *, filename: str) -> HttpResponse:
+    """The letter's file as a download: streamed from the private folder, or (S3) a signed
+    address that expires a minute later. The caller has checked permission."""
+    storage = letter.file.storage
+    if getattr(storage, "querystring_auth", False) is True:
+        url = storage.url(
+            letter.file.name,
+            parameters={
+                "ResponseContentDisposition": content_disposition_header(True, filename),
+                "ResponseContentType": "application/pdf",
+            },
+            expire=SIGNED_URL_SECONDS,
+        )
+        response: HttpResponse = HttpResponseRedirect(url)
+    else:
+        try:
+            handle = storage.open(letter.file.name, "rb")
+        except FileNotFoundError:
+            raise Http404 from None
+        response = FileResponse(
+            handle, as_attachment=True, filename=filename, content_type="application/pdf"
+        )
+        response["X-Content-Type-Options"] = "nosniff"
+    response["Cache-Control"] = "private, no-store"
+    return response
+
+
+def letter_filename(letter: IssuedLetter, stem: str) -> str:
+    """`<stem>-<number>-<language>.pdf` (the number left out of staff documents)."""
+    parts = [stem, letter.number, letter.language]
+    return "-".join(part for part in parts if part) + ".pdf"
