@@ -231,6 +231,8 @@ CELERY_TASK_PUBLISH_RETRY_POLICY = {
     "interval_step": 0.5,
     "interval_max": 1,
 }
+# Seconds between two batches of the results release; its rate is the campaign's setting.
+RESULTS_RELEASE_BATCH_SECONDS = env_int(ENV, "RESULTS_RELEASE_BATCH_SECONDS", 10)
 # A static schedule: *what* each job sends, and when, is read from the campaign at run time.
 CELERY_BEAT_SCHEDULE = {
     "requeue-pending-messages": {

@@ -302,7 +302,9 @@ def worker_environment(
     # Compiled once, a worker starts in 1 s instead of 4 (this session may forbid .pyc files).
     env.pop("PYTHONDONTWRITEBYTECODE", None)
     env |= {
-        "DJANGO_SETTINGS_MODULE": "tests.worker.settings",
+        "DJANGO_SETTINGS_MODULE": "tapif.settings",
+        # Release batches 1 s apart instead of 10: a release of a few batches runs in seconds.
+        "RESULTS_RELEASE_BATCH_SECONDS": "1",
         "DATABASE_URL": database_url(database),
         # Closed after each task: nothing left open on the test database when it is flushed.
         "DATABASE_CONN_MAX_AGE": "0",
