@@ -4,7 +4,8 @@ results release killed mid-batch (SIGKILL) and resumed tells every candidate exa
 
 The workers run on the real clock: the campaign's dates are moved around today rather than the
 clock to the campaign's dates, and "later" is written into the database where a job waits for
-time to pass. The workers' environment (RESULTS_RELEASE_BATCH_SECONDS=1) spaces release batches 1 s apart.
+time to pass. The workers' environment (RESULTS_RELEASE_BATCH_SECONDS=1) spaces release
+batches 1 s apart.
 """
 
 from __future__ import annotations
