@@ -33,6 +33,7 @@ from tapif.core.audit import audit_record
 from tapif.core.exceptions import DomainError
 from tapif.core.models import Campaign, User
 from tapif.core.outbox import mail_user
+from tapif.core.services import rejection_note_clean
 
 # ---------------------------------------------------------------------------------------------
 # Reading the dossier's fee
@@ -495,11 +496,7 @@ def payments_verify_matched(*, payments, actor: User) -> tuple[int, int]:
 def payment_reject(*, payment: Payment, actor: User, reason: str, note: str = "") -> Payment:
     """Staff refuse a declared or matched payment; the candidate reads why and declares again."""
     payment = _lock_payment(payment)
-    if reason not in RejectionReason.values:
-        raise DomainError(_("Choose a reason for the rejection."), code="reason")
-    note = note.strip()
-    if reason == RejectionReason.OTHER and not note:
-        raise DomainError(_("Explain the reason to the candidate in the note."), code="note")
+    note = rejection_note_clean(reasons=RejectionReason, reason=reason, note=note)
     if payment.status not in (PaymentStatus.DECLARED, PaymentStatus.MATCHED) or payment.duplicate:
         raise DomainError(
             _("Only a declared or matched payment can be rejected (a duplicate is refunded)."),
