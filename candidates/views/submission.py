@@ -14,6 +14,8 @@ from candidates.choices import ApplicationStatus
 from candidates.selectors import couple_for, dossier_timeline
 from candidates.views.common import dossier_context, dossier_view
 from tapif.core.exceptions import DomainError
+from tapif.core.letters import letter_filename, letter_issue, letter_language, letter_response
+from tapif.core.models import IssuedLetter
 from tapif.core.pdf import render_pdf
 
 
@@ -85,15 +87,55 @@ def summary(request):
     return render(request, "candidates/summary.html", _summary_context(request))
 
 
+def _summary_facts(application, documents) -> dict:
+    """What the summary states, kept with the issued letter for staff to check."""
+    return {
+        "number": application.number,
+        "name": application.candidate.get_full_name(),
+        "email": application.candidate.email,
+        "campaign": application.campaign.school_year,
+        "submitted_at": application.submitted_at.isoformat(),
+        "academies": [str(academie) for academie in application.assets.academie_choices],
+        "documents": [
+            {
+                "kind": document.kind,
+                "name": document.original_name,
+                "uploaded_at": document.uploaded_at.isoformat(),
+            }
+            for document in documents
+        ],
+    }
+
+
 @dossier_view
 def summary_pdf(request):
-    context = _summary_context(request)
-    pdf = render_pdf("candidates/summary_pdf.html", context, language=request.LANGUAGE_CODE)
-    response = HttpResponse(pdf, content_type="application/pdf")
-    filename = f"tapif-{request.dossier.number}.pdf"
-    response["Content-Disposition"] = f'attachment; filename="{filename}"'
-    response["Cache-Control"] = "private, no-store"
-    return response
+    """The dossier's summary as a PDF in the candidate's language (or `?lang=`).
+
+    Once submitted it is an official letter (`letter_issue`: the programme's header, a
+    verification code, cached by content, kept in the private storage); a draft's summary is
+    only printed, marked as a draft, with no code.
+    """
+    application = request.dossier
+    context = {**_summary_context(request), "number": application.number}
+    language = letter_language(request, application.candidate)
+    if application.submitted_at is None:
+        pdf = render_pdf("candidates/summary_pdf.html", context, language=language)
+        response = HttpResponse(pdf, content_type="application/pdf")
+        filename = f"tapif-{application.number}-draft.pdf"
+        response["Content-Disposition"] = f'attachment; filename="{filename}"'
+        response["Cache-Control"] = "private, no-store"
+        return response
+    letter = letter_issue(
+        kind=IssuedLetter.Kind.DOSSIER_SUMMARY,
+        template="candidates/summary_pdf.html",
+        context=context,
+        language=language,
+        owner=application.candidate,
+        number=application.number,
+        facts=_summary_facts(application, context["documents"]),
+        actor=request.user,
+    )
+    return letter_response(letter, filename=letter_filename(letter, "tapif"))
 
 
 @dossier_view
