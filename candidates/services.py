@@ -568,6 +568,80 @@ def application_record_result(
     return application
 
 
+# --- After the results: placements records offers and the waitlist here -----------------------
+
+
+@transaction.atomic
+def application_record_offer(
+    *, application: Application, academie: Academie, level: str, actor: User | None, reason: str
+) -> Application:
+    """A waitlisted candidate is offered a place (a freed place, or the committee's): the
+    dossier moves "waitlisted" → "placed" with `reason` on its timeline (in the candidate's
+    language), the académie and level become its result and it leaves the waitlist (position
+    cleared). Placements calls it in the transaction that writes the offer; refused with a
+    DomainError unless the dossier is waitlisted with its result released.
+    """
+    if level not in ResultLevel.values:
+        raise DomainError(
+            _("A placement names both an académie and a school level (primary or secondary)."),
+            code="result_level",
+        )
+    application = _lock(application)
+    if application.status != ApplicationStatus.WAITLISTED or application.result_released_at is None:
+        raise DomainError(
+            _("Dossier %(number)s is “%(status)s”: only a waitlisted candidate is offered a place.")
+            % {
+                "number": application.number,
+                "status": ApplicationStatus(application.status).label,
+            },
+            code="not_waitlisted",
+        )
+    application = application_transition(
+        application=application, to_status=ApplicationStatus.PLACED, actor=actor, reason=reason
+    )
+    application.result_academie = academie
+    application.result_level = level
+    application.result_waitlist_position = None
+    application.save(
+        update_fields=[
+            "result_academie",
+            "result_level",
+            "result_waitlist_position",
+            "updated_at",
+        ]
+    )
+    return application
+
+
+@transaction.atomic
+def application_record_waitlist_position(
+    *, application: Application, position: int | None
+) -> Application:
+    """The candidate's place on the waitlist as it is now (placements recomputes it when the
+    list moves: someone ahead promoted or withdrawn). Returns early when it is unchanged."""
+    application = _lock(application)
+    if application.result_waitlist_position == position:
+        return application
+    application.result_waitlist_position = position
+    application.save(update_fields=["result_waitlist_position", "updated_at"])
+    return application
+
+
+@transaction.atomic
+def document_record_verified(*, document: Document, actor: User) -> Document:
+    """Staff verified a document asked for after the selection (the criminal record check,
+    checked by placements before the appointment): this version reads "accepted". Audited."""
+    document = Document.objects.select_for_update().get(pk=document.pk)
+    if document.review_status == DocumentReview.ACCEPTED:
+        return document
+    document.review_status = DocumentReview.ACCEPTED
+    document.reviewed_by = actor
+    document.reviewed_at = timezone.now()
+    document.save(update_fields=["review_status", "reviewed_by", "reviewed_at"])
+    audit_record(actor=actor, action="document.accept", target=document)
+    return document
+
+
 @transaction.atomic
 def french_test_verify(*, application: Application, actor: User) -> Application:
     """Staff confirm the official test certificate: its CEFR level becomes the French level.

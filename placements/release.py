@@ -17,9 +17,11 @@ Batches (`results_release_batch`, run by the Celery task `release_results_batch`
 next dossiers under the release's row lock and, in ONE transaction, for each: record the result
 on the dossier (`candidates.services.application_record_result`; from that moment the candidate
 sees it on their home page), write its e-mail to the outbox (`tapif.core.outbox.mail_user`, dedup
-key `result:<round>:<application>`, in the candidate's language) and advance the cursor. The
-e-mail therefore exists exactly when the result does: a crash in the middle of a batch rolls the
-whole batch back, and a re-run never writes a second result or a second e-mail.
+key `result:<round>:<application>`, in the candidate's language; a placed candidate's offer,
+`placements.offers.offer_from_release`, is made there too and the e-mail gives its deadline)
+and advance the cursor. The e-mail therefore exists exactly when the result does: a crash in the
+middle of a batch rolls the whole batch back, and a re-run never writes a second result, offer
+or e-mail.
 
 The rate: a batch holds `messages_per_minute * RESULTS_RELEASE_BATCH_SECONDS / 60` dossiers (at
 least one; the interval stretches when the rate is below one e-mail per interval) and runs at
@@ -55,6 +57,7 @@ from candidates.models import Application, EligibilityDecision
 from candidates.services import application_record_result
 from placements.choices import ReleaseKind, ReleaseOutcome, ReleaseStatus
 from placements.models import Placement, ResultsRelease
+from placements.offers import offer_from_release
 from selection.models import RankDecision, RankEntry, RoundStatus, SelectionRound
 from tapif.core.audit import audit_record
 from tapif.core.exceptions import DomainError
@@ -425,6 +428,7 @@ def _tell(selection_round: SelectionRound, loaded: _Loaded, *, actor: User | Non
     take it (withdrawn, or found eligible again since the release started)."""
     application = loaded.application
     number = application.number
+    offer = None
     if loaded.kind == ReleaseKind.INELIGIBLE:
         if application.status != ApplicationStatus.INELIGIBLE:  # found eligible again since
             return _Told(ReleaseOutcome.SKIPPED, number)
@@ -443,6 +447,10 @@ def _tell(selection_round: SelectionRound, loaded: _Loaded, *, actor: User | Non
                     explanation_fr=placement.explanation_fr if placement is not None else "",
                     actor=actor,
                 )
+                if application.result_academie_id is not None:  # placed: the offer, to answer
+                    offer = offer_from_release(
+                        application=application, selection_round=selection_round, actor=actor
+                    )
         except DomainError:  # withdrawn meanwhile, or released before with another result
             return _Told(ReleaseOutcome.SKIPPED, number)
         outcome = (
@@ -462,6 +470,7 @@ def _tell(selection_round: SelectionRound, loaded: _Loaded, *, actor: User | Non
                 application.result_explanation_fr if french else application.result_explanation_en
             ),
             "reasons": loaded.reasons[1] if french else loaded.reasons[0],
+            "offer": offer,
         },
         dedup_key=f"{dedup_prefix(selection_round)}{application.pk}",
     )
