@@ -1,9 +1,11 @@
-"""Celery tasks of the placements: thin, they call `placements.release` (its docstring)."""
+"""Celery tasks of the placements: thin, they call `placements.release` and `placements.offers`
+(their docstrings)."""
 
 from __future__ import annotations
 
 from celery import shared_task
 
+from placements.offers import offers_expire
 from placements.release import results_release_batch, results_releases_resume
 from tapif.core.jobs import run_job
 
@@ -27,3 +29,9 @@ def release_results_batch(self, release_id: int) -> str:
 def resume_results_releases() -> dict:
     """Every minute: restart the batches of a release whose chain broke (a crashed worker)."""
     return run_job("results_release", results_releases_resume)
+
+
+@shared_task(name="placements.tasks.expire_offers")
+def expire_offers() -> dict:
+    """Hourly: offers not answered by their deadline lapse and their places go to the waitlist."""
+    return run_job("offer_expiry", offers_expire)
