@@ -1,0 +1,255 @@
+"""What the candidate sees and does after the results, under /offer/.
+
+One page tells where the candidate stands: the offer of a place (académie, school level,
+contract, salary, the deadline to answer in the campaign's time zone), their place on the
+waiting list as it is now, or the outcome (declined, lapsed, withdrawn); once the académie has
+said so, the town and the schools, then the appointment. From it the candidate accepts (the
+criminal record check and the passport's validity), declines, or withdraws; each answer is one
+call to a service of `placements.offers`, which checks, locks, records and writes the e-mails.
+
+Everything here is the signed-in candidate's own dossier: no URL names an offer or a dossier, so
+nobody can reach someone else's. Nothing shows before the result is released.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+from dataclasses import dataclass
+
+from django.contrib import messages
+from django.http import Http404, HttpRequest, HttpResponse
+from django.shortcuts import redirect, render
+from django.urls import NoReverseMatch, reverse
+from django.utils import timezone
+from django.utils.translation import gettext as _
+from django.views.decorators.http import require_GET, require_http_methods
+
+from candidates.choices import ApplicationStatus
+from candidates.services import TRANSITIONS
+from candidates.views.common import dossier_context, dossier_view
+from placements import offers
+from placements.choices import OfferStatus
+from placements.forms import OfferAcceptForm, ReasonForm
+from placements.models import Offer
+from tapif.core.exceptions import DomainError
+from tapif.core.schedule import days_until, local_date
+
+#: The letters of an accepted offer (URL names of the letters' views, no arguments).
+LETTERS = ("acceptance", "attestation")
+
+
+class State:
+    """What the page shows, one value per situation the candidate can be in."""
+
+    OPEN = "open"  # an offer waiting for the answer, before its deadline
+    EXPIRED = "expired"  # an offer waiting for the answer, past its deadline
+    ACCEPTED = "accepted"
+    APPOINTED = "appointed"
+    DECLINED = "declined"
+    LAPSED = "lapsed"
+    WITHDRAWN = "withdrawn"
+    WAITLISTED = "waitlisted"
+    ACADEMIE_TO_COME = "academie_to_come"  # accepted, no académie given yet
+
+
+@dataclass(frozen=True)
+class Deadline:
+    """When an offer must be answered, as the candidate reads it."""
+
+    at: dt.datetime  # aware, shown in the campaign's time zone
+    days_left: int
+
+
+def _state(application, offer: Offer | None) -> str | None:
+    """The situation to show, or None when the dossier has nothing here (not selected…)."""
+    if application.status == ApplicationStatus.WITHDRAWN:
+        return State.WITHDRAWN
+    if offer is None:
+        return {
+            ApplicationStatus.WAITLISTED: State.WAITLISTED,
+            ApplicationStatus.ACCEPTED: State.ACADEMIE_TO_COME,
+        }.get(application.status)
+    if offer.status == OfferStatus.PENDING:
+        return State.OPEN if offer.is_open else State.EXPIRED
+    if offer.status == OfferStatus.ACCEPTED:
+        if application.status == ApplicationStatus.APPOINTED or offer.appointed_at:
+            return State.APPOINTED
+        return State.ACCEPTED
+    return {
+        OfferStatus.DECLINED: State.DECLINED,
+        OfferStatus.LAPSED: State.LAPSED,
+        OfferStatus.WITHDRAWN: State.WITHDRAWN,
+    }.get(offer.status)
+
+
+def _deadline(offer: Offer, campaign) -> Deadline:
+    zone = campaign.zone
+    left = days_until(local_date(offer.respond_by, zone), local_date(timezone.now(), zone))
+    return Deadline(at=offer.respond_by, days_left=max(left, 0))
+
+
+def _letters() -> dict[str, str]:
+    """The letters' addresses, for those whose views exist."""
+    urls = {}
+    for name in LETTERS:
+        try:
+            urls[name] = reverse(f"placements_letters:{name}")
+        except NoReverseMatch:
+            continue
+    return urls
+
+
+def _may_withdraw(application) -> bool:
+    """Whether to offer withdrawing: the dossier's own transition table says (the service
+    checks again, under its lock)."""
+    return ApplicationStatus.WITHDRAWN in TRANSITIONS[application.status]
+
+
+def _released(request: HttpRequest) -> None:
+    """Nothing of the selection shows before the candidate's result is released."""
+    if request.dossier.result_released_at is None:
+        raise Http404
+
+
+def _context(request: HttpRequest, **extra) -> dict:
+    application = request.dossier
+    offer = offers.offer_for(application)
+    state = _state(application, offer)
+    context = dossier_context(
+        request,
+        offer=offer,
+        state=state,
+        deadline=_deadline(offer, application.campaign) if offer else None,
+        schools=list(offer.schools.all()) if offer else [],
+        can_withdraw=_may_withdraw(application),
+        **extra,
+    )
+    if state in {State.ACCEPTED, State.APPOINTED}:
+        context["letters"] = _letters()
+    return context
+
+
+@require_GET
+@dossier_view
+def offer_page(request: HttpRequest) -> HttpResponse:
+    """The candidate's offer, waiting-list place or outcome."""
+    _released(request)
+    context = _context(request)
+    if context["state"] is None:
+        # Not selected: the result on the dossier's page is all there is.
+        return redirect("candidates:dossier")
+    return render(request, "placements/offer/index.html", context)
+
+
+def _open_offer_or_back(request: HttpRequest) -> Offer | None:
+    """The offer still waiting for an answer, or None after telling the candidate why not."""
+    offer = offers.offer_for(request.dossier)
+    if offer is None or offer.status != OfferStatus.PENDING:
+        messages.error(request, _("There is no offer waiting for your answer."))
+        return None
+    if not offer.is_open:
+        messages.error(
+            request,
+            _("The deadline to answer this offer has passed: it can no longer be accepted."),
+        )
+        return None
+    return offer
+
+
+@require_http_methods(["GET", "POST"])
+@dossier_view
+def offer_accept(request: HttpRequest) -> HttpResponse:
+    """GET the acceptance form; POST accepts with the criminal record check and the passport."""
+    _released(request)
+    offer = _open_offer_or_back(request)
+    if offer is None:
+        return redirect("offer:index")
+    campaign = request.dossier.campaign
+    status = 200
+    if request.method == "POST":
+        form = OfferAcceptForm(
+            request.POST, request.FILES, passport_valid_until=campaign.passport_valid_until
+        )
+        if form.is_valid():
+            try:
+                offers.offer_accept(
+                    offer=offer,
+                    actor=request.user,
+                    criminal_record=form.cleaned_data["criminal_record"],
+                    passport_confirmed=form.cleaned_data["passport_confirmed"],
+                )
+            except DomainError as error:
+                form.add_refusal(error.code, error.message)
+            else:
+                messages.success(
+                    request,
+                    _(
+                        "You have accepted the offer: welcome to the programme! The embassy "
+                        "checks your criminal record check next."
+                    ),
+                )
+                return redirect("offer:index")
+        status = 400
+    else:
+        form = OfferAcceptForm(passport_valid_until=campaign.passport_valid_until)
+    context = _context(request, form=form)
+    return render(request, "placements/offer/accept.html", context, status=status)
+
+
+@require_http_methods(["GET", "POST"])
+@dossier_view
+def offer_decline(request: HttpRequest) -> HttpResponse:
+    """GET the confirmation; POST declines the offer, with the reason if one is given."""
+    _released(request)
+    offer = _open_offer_or_back(request)
+    if offer is None:
+        return redirect("offer:index")
+    status = 200
+    if request.method == "POST":
+        form = ReasonForm(request.POST)
+        if form.is_valid():
+            try:
+                offers.offer_decline(
+                    offer=offer, actor=request.user, reason=form.cleaned_data["reason"]
+                )
+            except DomainError as error:
+                form.add_refusal(error.code, error.message)
+            else:
+                messages.success(request, _("You have declined the offer."))
+                return redirect("offer:index")
+        status = 400
+    else:
+        form = ReasonForm()
+    context = _context(request, form=form)
+    return render(request, "placements/offer/decline.html", context, status=status)
+
+
+@require_http_methods(["GET", "POST"])
+@dossier_view
+def application_withdraw(request: HttpRequest) -> HttpResponse:
+    """GET the confirmation; POST withdraws from the programme, with the reason if one is
+    given."""
+    _released(request)
+    if not _may_withdraw(request.dossier):
+        messages.error(request, _("Your dossier can no longer be withdrawn."))
+        return redirect("offer:index")
+    status = 200
+    if request.method == "POST":
+        form = ReasonForm(request.POST)
+        if form.is_valid():
+            try:
+                offers.application_withdraw(
+                    application=request.dossier,
+                    actor=request.user,
+                    reason=form.cleaned_data["reason"],
+                )
+            except DomainError as error:
+                form.add_refusal(error.code, error.message)
+            else:
+                messages.success(request, _("You have withdrawn from the programme."))
+                return redirect("offer:index")
+        status = 400
+    else:
+        form = ReasonForm()
+    context = _context(request, form=form)
+    return render(request, "placements/offer/withdraw.html", context, status=status)
