@@ -487,6 +487,9 @@ def test_waiting_list_position_moves_when_someone_ahead_withdraws(client, releas
     assert re.search(r'id="waitlist-position">[^<]*\b2\b', response.content.decode())
     if language == "en":
         assert "You are number 2 on the waiting list." in text(response)
+        assert "withdraw: you leave the waiting list, and those behind you move up." in text(
+            response
+        )
 
     client.force_login(released.waiting_1.candidate)
     assert client.post(f"/{language}/offer/withdraw/", {"reason": ""}).status_code == 302
