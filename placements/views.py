@@ -16,6 +16,7 @@ from __future__ import annotations
 
 import csv
 from collections.abc import Callable, Iterator
+from dataclasses import asdict
 
 from django.http import HttpRequest, HttpResponse, StreamingHttpResponse
 from django.shortcuts import get_object_or_404
@@ -28,7 +29,8 @@ from placements.selectors import RankedRow, RowFilter
 from selection.models import RankDecision, SelectionRound
 from selection.staff import render, staff_view
 from tapif.core.exceptions import DomainError
-from tapif.core.pdf import render_pdf
+from tapif.core.letters import letter_issue, letter_language, letter_response
+from tapif.core.models import IssuedLetter
 from tapif.core.selectors import campaign_current
 
 VIEW_PERMISSION = "selection.view_selectionround"
@@ -269,27 +271,48 @@ def export_csv(request: HttpRequest, round_pk: int) -> HttpResponse:
     return response
 
 
+def _ranked_list_facts(selection_round: SelectionRound, rows: list, counts: dict, filters) -> dict:
+    """What the ranked list states, kept with the issued letter for staff to check."""
+    return {
+        "campaign": selection_round.campaign.school_year,
+        "round": selection_round.number,
+        "round_status": selection_round.status,
+        "snapshot_sha256": selection_round.snapshot_sha256 or "",
+        "counts": dict(counts),
+        "rows": len(rows),
+        "filters": {key: value for key, value in filters.items() if value},
+    }
+
+
 @committee_view
 def export_pdf(request: HttpRequest, round_pk: int) -> HttpResponse:
+    """The ranked list as an issued staff document: the programme's header and a verification
+    code; the same list (round, filters, language) is the same document."""
     selection_round = _round(round_pk)
     result, error = _rows_or_error(selection_round)
     if result is None:
         return HttpResponse(error, status=409, content_type="text/plain; charset=utf-8")
-    language = _language()
-    rows = selectors.rows_filter(result.rows, row_filter=_row_filter(request))
-    pdf = render_pdf(
-        "placements/committee_pdf.html",
-        {
+    language = letter_language(request, None)
+    row_filter = _row_filter(request)
+    rows = selectors.rows_filter(result.rows, row_filter=row_filter)
+    counts = selectors.decision_counts(result.rows)
+    with translation.override(language):
+        context = {
+            "campaign": selection_round.campaign,
+            "number": "",
             "round": selection_round,
             "preview": selection_round.is_draft,
             "rows": [_display(row, language) for row in rows],
-            "counts": [
-                (decision_label(d), n) for d, n in selectors.decision_counts(result.rows).items()
-            ],
-        },
+            "counts": [(decision_label(d), n) for d, n in counts.items()],
+        }
+    letter = letter_issue(
+        kind=IssuedLetter.Kind.RANKED_LIST,
+        template="placements/committee_pdf.html",
+        context=context,
         language=language,
+        owner=None,
+        number="",
+        facts=_ranked_list_facts(selection_round, rows, counts, asdict(row_filter)),
+        actor=request.user,
     )
-    response = HttpResponse(pdf, content_type="application/pdf")
-    response["Content-Disposition"] = f'attachment; filename="{_filename(selection_round, "pdf")}"'
-    response["Cache-Control"] = "private, no-store"
-    return response
+    return letter_response(letter, filename=_filename(selection_round, "pdf"))

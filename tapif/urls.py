@@ -18,6 +18,7 @@ urlpatterns += i18n_patterns(
     path("dossier/fee/", include("payments.urls")),
     path("dossier/", include("candidates.urls")),
     path("evaluations/", include("evaluations.urls")),
+    path("letters/", include("placements.letter_urls")),
     path("offer/", include("placements.candidate_urls")),
     path("eligibility/", candidates_public.eligibility_check, name="eligibility_check"),
     path("", include("tapif.core.urls")),

@@ -16,7 +16,7 @@ from candidates.views.common import dossier_context, dossier_view
 from tapif.core.exceptions import DomainError
 from tapif.core.letters import letter_filename, letter_issue, letter_language, letter_response
 from tapif.core.models import IssuedLetter
-from tapif.core.pdf import render_pdf
+from tapif.core.pdf import html_to_pdf, render_html
 
 
 class SubmitForm(forms.Form):
@@ -119,7 +119,8 @@ def summary_pdf(request):
     context = {**_summary_context(request), "number": application.number}
     language = letter_language(request, application.candidate)
     if application.submitted_at is None:
-        pdf = render_pdf("candidates/summary_pdf.html", context, language=language)
+        html = render_html("candidates/summary_pdf.html", context, language=language)
+        pdf = html_to_pdf(html, print_stylesheet=False)
         response = HttpResponse(pdf, content_type="application/pdf")
         filename = f"tapif-{application.number}-draft.pdf"
         response["Content-Disposition"] = f'attachment; filename="{filename}"'

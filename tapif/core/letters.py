@@ -26,7 +26,7 @@ from typing import Any
 from django.conf import settings
 from django.core.files.base import ContentFile
 from django.db import IntegrityError, transaction
-from django.http import FileResponse, Http404, HttpRequest, HttpResponse, HttpResponseRedirect
+from django.http import Http404, HttpRequest, HttpResponse, HttpResponseRedirect
 from django.urls import reverse
 from django.utils import timezone
 from django.utils.http import content_disposition_header
@@ -142,7 +142,8 @@ def letter_issue(
             continue
         issued_at = timezone.now()
         stamp = Stamp(code=code, url=check_url(code), issued_at=issued_at)
-        pdf = html_to_pdf(render_html(template, {**context, "stamp": stamp}, language=language))
+        html = render_html(template, {**context, "stamp": stamp}, language=language)
+        pdf = html_to_pdf(html, print_stylesheet=False)
         letter = IssuedLetter(
             kind=kind,
             code=code,
@@ -274,8 +275,8 @@ def letter_language(request: HttpRequest, owner: User | None) -> str:
 
 
 def letter_response(letter: IssuedLetter, *, filename: str) -> HttpResponse:
-    """The letter's file as a download: streamed from the private folder, or (S3) a signed
-    address that expires a minute later. The caller has checked permission."""
+    """The letter's file as a download: read from the private folder (a letter is small), or
+    (S3) a signed address that expires a minute later. The caller has checked permission."""
     storage = letter.file.storage
     if getattr(storage, "querystring_auth", False) is True:
         url = storage.url(
@@ -289,12 +290,12 @@ def letter_response(letter: IssuedLetter, *, filename: str) -> HttpResponse:
         response: HttpResponse = HttpResponseRedirect(url)
     else:
         try:
-            handle = storage.open(letter.file.name, "rb")
+            with storage.open(letter.file.name, "rb") as handle:
+                data = handle.read()
         except FileNotFoundError:
             raise Http404 from None
-        response = FileResponse(
-            handle, as_attachment=True, filename=filename, content_type="application/pdf"
-        )
+        response = HttpResponse(data, content_type="application/pdf")
+        response["Content-Disposition"] = content_disposition_header(True, filename)
         response["X-Content-Type-Options"] = "nosniff"
     response["Cache-Control"] = "private, no-store"
     return response

@@ -16,14 +16,15 @@ def render_html(template: str, context: dict[str, Any], *, language: str) -> str
         return render_to_string(template, {"site_url": settings.SITE_URL, **context})
 
 
-def html_to_pdf(html: str) -> bytes:
-    """The PDF of an HTML page, with the print stylesheet.
+def html_to_pdf(html: str, *, print_stylesheet: bool = True) -> bytes:
+    """The PDF of an HTML page, with the site's print stylesheet unless the page brings its
+    own (the letters' layout does).
 
     Static files (the stylesheet) are read from disk, never fetched over the network.
     """
     from weasyprint import CSS, HTML
 
-    stylesheet = finders.find("css/print.css")
+    stylesheet = finders.find("css/print.css") if print_stylesheet else None
     stylesheets = [CSS(filename=stylesheet)] if stylesheet else []
     return HTML(string=html, base_url=str(settings.BASE_DIR)).write_pdf(stylesheets=stylesheets)
 

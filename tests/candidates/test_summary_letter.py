@@ -32,9 +32,7 @@ def submitted(client):
 
 
 def pdf_text(response) -> str:
-    data = b"".join(response.streaming_content) if response.streaming else response.content
-    response.close()
-    reader = PdfReader(io.BytesIO(data))
+    reader = PdfReader(io.BytesIO(response.content))
     return "\n".join(page.extract_text() for page in reader.pages)
 
 
@@ -81,7 +79,7 @@ def test_the_summary_is_in_the_candidates_language_with_its_accents(client, subm
 
 
 def test_the_summary_letter_records_what_it_states(client, submitted):
-    client.get(URL).close()
+    client.get(URL)
 
     letter = IssuedLetter.objects.get()
     assert (letter.kind, letter.owner, letter.number) == (
