@@ -9,6 +9,7 @@ import io
 from decimal import Decimal
 
 import pytest
+import time_machine
 from django.urls import reverse
 from pypdf import PdfReader
 
@@ -447,3 +448,75 @@ def test_the_ranked_list_is_refused_without_the_committees_permission(client, fr
 
     assert client.get(committee_pdf(frozen.pk)).status_code == 403
     assert not IssuedLetter.objects.exists()
+
+
+# --- through the offer's real life -------------------------------------------------------------
+
+
+def test_accepted_through_the_offer_page_then_appointed_then_withdrawn(
+    client, campaign, private_storage, django_capture_on_commit_callbacks
+):
+    """A released round makes the offer; the candidate accepts it on their page and follows its
+    links; the académie's town and school appear once recorded; a withdrawal ends the letters."""
+    from placements.offers import (
+        application_withdraw,
+        offer_for,
+        offer_set_details,
+        offer_verify_criminal_record,
+    )
+    from tests.placements.test_offer_pages import (
+        RELEASED_AT,
+        accept,
+        criminal_record,
+        release_round,
+    )
+
+    with time_machine.travel(RELEASED_AT, tick=False):
+        released = release_round(campaign, django_capture_on_commit_callbacks)
+        user = released.first.candidate
+        accept(client, user, file=criminal_record())
+        offer = offer_for(released.first)
+        assert offer.status == OfferStatus.ACCEPTED
+
+        html = client.get("/en/offer/").content.decode()
+        links = [
+            reverse("placements_letters:acceptance"),
+            reverse("placements_letters:attestation"),
+        ]
+        for link in links:
+            assert f'href="{link}"' in html
+        acceptance = flat(pdf_text(client.get(links[0], {"lang": "en"})))
+        assert offer.academie.name in acceptance
+        assert "From 1 October 2026 to 30 April 2027 (7 months)" in acceptance
+        assert "You accepted this position on 20 April 2026." in acceptance
+        assert "€1,036.21" in acceptance
+        assert "The académie chooses your town and your schools" in acceptance
+
+        staff = staff_with("placements.verify_criminal_record")
+        offer_set_details(
+            offer=offer,
+            town="Manosque",
+            schools=[
+                {
+                    "name": "École Jean Giono",
+                    "address": "2 rue des Écoles\n04100 Manosque",
+                    "level": offer.level,
+                }
+            ],
+            actor=staff,
+        )
+        offer_verify_criminal_record(offer=offer, actor=staff)
+        offer.refresh_from_db()
+        assert offer.appointed_at is not None
+
+        attestation = flat(pdf_text(client.get(links[1], {"lang": "fr"})))
+        assert "Manosque" in attestation
+        assert "École Jean Giono" in attestation
+        assert "2 rue des Écoles 04100 Manosque" in attestation
+        assert "1 036,21 €" in attestation
+
+        with django_capture_on_commit_callbacks(execute=True):
+            application_withdraw(application=released.first, actor=user, reason="")
+        for link in links:
+            assert client.get(link).status_code == 404
+        assert IssuedLetter.objects.filter(owner=user).count() == 2  # kept, as issued
