@@ -377,3 +377,24 @@ def test_who_may_download_a_letter(sample_template, reference_campaign, owner):
     assert can_download_letter(reviewer, summary) == (True, "staff")
     assert can_download_letter(CandidateFactory(), summary)[0] is False
     assert can_download_letter(StaffFactory(), summary)[0] is False
+
+
+def test_the_admin_lists_letters_and_finds_one_by_its_code(
+    client, sample_template, reference_campaign, owner
+):
+    letter = issue(sample_template, reference_campaign, owner)
+    other = issue(sample_template, reference_campaign, CandidateFactory())
+    staff_client(client, staff_with("core.view_issuedletter"))
+
+    listing = client.get("/admin/core/issuedletter/").content.decode()
+    found = client.get("/admin/core/issuedletter/", {"q": letter.display_code.lower()})
+    page = client.get(f"/admin/core/issuedletter/{letter.pk}/change/").content.decode()
+
+    assert letter.display_code in listing
+    assert other.display_code in listing
+    assert letter.display_code in found.content.decode()
+    assert other.display_code not in found.content.decode()
+    assert "Hélène Côté-Éthier" in page  # what it states
+    assert letter.content_sha256 in page
+    assert f"{CHECK}?code={letter.display_code}" in page
+    assert client.get("/admin/core/issuedletter/add/").status_code == 403
