@@ -13,6 +13,13 @@ Registered here, not in `selection/admin.py`: placements sits on top and may imp
   started, the round's page shows the release's progress (refreshed every few seconds while it
   runs), read from the release and the outbox.
 - Rank entries, placements and results releases: read-only lists, filtered by round.
+- Offers (issue 9): the list with status, source, académie, level and round filters and a search
+  by number or name; an offer's page shows its facts read only, and staff holding "change
+  offer" record the académie's town and schools there (saved by `offer_set_details`); the
+  action "Verify the criminal record check" (`placements.verify_criminal_record`); and "Offer a
+  place to a waitlisted candidate…" (`offer_manual`, `placements.offer_place`), a form with the
+  round's vacant places and a required reason.
+- Promotion log: read only, every candidate considered for a freed place and why.
 """
 
 from __future__ import annotations
@@ -22,13 +29,14 @@ from typing import Any
 
 from django import forms
 from django.contrib import admin, messages
+from django.contrib.admin import ActionLocation
 from django.contrib.admin.utils import unquote
 from django.core.exceptions import PermissionDenied
 from django.db.models import Count, Q
 from django.http import Http404, HttpResponseRedirect
 from django.template.response import TemplateResponse
 from django.urls import NoReverseMatch, path, reverse
-from django.utils import translation
+from django.utils import formats, translation
 from django.utils.html import format_html
 from django.utils.http import urlencode
 from django.utils.translation import gettext, ngettext
@@ -37,8 +45,25 @@ from django.utils.translation import gettext_lazy as _
 from candidates.choices import ApplicationStatus
 from candidates.models import Application
 from placements.allocation import Allocation, Decision, Level
-from placements.choices import ReleaseOutcome, ReleaseStatus
-from placements.models import Placement, Quota, ResultsRelease
+from placements.choices import HOLDING_OFFER_STATUSES, ReleaseOutcome, ReleaseStatus
+from placements.models import (
+    Offer,
+    OfferSchool,
+    Placement,
+    PlacementLevel,
+    PromotionLog,
+    Quota,
+    ResultsRelease,
+)
+from placements.offers import (
+    manual_offer_candidates,
+    may_offer_manually,
+    offer_manual,
+    offer_set_details,
+    offer_verify_criminal_record,
+    place_vacancies,
+    schools_clean,
+)
 from placements.release import (
     dedup_prefix,
     release_plan,
@@ -56,7 +81,13 @@ from placements.services import (
     snapshot_of,
 )
 from selection.models import RankEntry, RoundStatus, SelectionRound
-from tapif.core.admin_display import ReadOnlyAdmin, action_confirmation, html_table, short_date
+from tapif.core.admin_display import (
+    ReadOnlyAdmin,
+    action_confirmation,
+    html_list,
+    html_table,
+    short_date,
+)
 from tapif.core.exceptions import DomainError
 from tapif.core.models import Academie, OutboundMessage
 
@@ -797,3 +828,573 @@ class PlacementAdmin(ReadOnlyAdmin):
     @admin.display(description=_("explanation"))
     def explanation(self, obj: Placement) -> str:
         return obj.explanation_fr if _french() else obj.explanation_en
+
+
+# --- offers, the promotion log, and the committee's manual offer (issue 9) -------------------
+
+
+def _dossier_link(application: Application) -> str:
+    return format_html(
+        '<a href="{}">{}</a>',
+        reverse("admin:candidates_application_change", args=[application.pk]),
+        application.number,
+    )
+
+
+class OfferSchoolFormSet(forms.BaseInlineFormSet):
+    """The schools are checked as `offer_set_details` checks them, so its refusal shows on the
+    form instead of after saving."""
+
+    def clean(self):
+        super().clean()
+        if any(self.errors):
+            return
+        try:
+            schools_clean(_school_rows(self), self.instance.application.campaign.max_schools)
+        except DomainError as error:
+            raise forms.ValidationError(error.message, code=error.code) from error
+
+
+def _school_rows(formset) -> list[dict[str, str]]:
+    return [
+        {key: form.cleaned_data.get(key, "") for key in ("name", "address", "level")}
+        for form in formset.forms
+        if form.cleaned_data and not form.cleaned_data.get("DELETE")
+    ]
+
+
+class OfferSchoolInline(admin.TabularInline):
+    model = OfferSchool
+    formset = OfferSchoolFormSet
+    extra = 0
+    fields = ["name", "address", "level"]
+    verbose_name = _("school")
+    verbose_name_plural = _("schools (as the académie gives them)")
+
+    def get_max_num(self, request, obj=None, **kwargs):
+        return obj.application.campaign.max_schools if obj is not None else 3
+
+    def has_view_permission(self, request, obj=None):
+        return request.user.has_perm("placements.view_offer") or self.has_change_permission(
+            request, obj
+        )
+
+    def has_add_permission(self, request, obj=None):
+        return OfferAdmin.may_edit_details(request, obj)
+
+    def has_change_permission(self, request, obj=None):
+        return OfferAdmin.may_edit_details(request, obj)
+
+    def has_delete_permission(self, request, obj=None):
+        return OfferAdmin.may_edit_details(request, obj)
+
+
+class OfferDetailsForm(forms.ModelForm):
+    """Only the town is typed here; the schools are the inline rows. Both are saved by
+    `offer_set_details` (OfferAdmin.save_related), never by the form."""
+
+    town_entry = forms.CharField(label=_("town"), max_length=120, required=False)
+
+    class Meta:
+        model = Offer
+        fields: list[str] = []
+
+    def __init__(self, *args, **kwargs) -> None:
+        super().__init__(*args, **kwargs)
+        self.fields["town_entry"].initial = self.instance.town
+
+
+@admin.register(Offer)
+class OfferAdmin(admin.ModelAdmin):
+    """Offers: read-only facts; the town and schools recorded through `offer_set_details`;
+    "Verify the criminal record check" (`offer_verify_criminal_record`); and, from the list,
+    "Offer a place to a waitlisted candidate…" (`offer_manual`)."""
+
+    form = OfferDetailsForm
+    inlines = [OfferSchoolInline]
+    list_display = [
+        "dossier",
+        "candidate_name",
+        "academie",
+        "level",
+        "source",
+        "status",
+        "respond_by",
+        "check_display",
+        "town",
+        "appointed_at",
+    ]
+    list_filter = ["status", "source", "academie", "level", "round"]
+    list_select_related = ["application__candidate", "academie"]
+    search_fields = [
+        "application__number",
+        "application__candidate__last_name",
+        "application__candidate__first_name",
+        "application__candidate__email",
+    ]
+    ordering = ["-offered_at", "-id"]
+    date_hierarchy = "offered_at"
+    actions = ["verify_criminal_record"]
+    readonly_fields = [
+        "dossier",
+        "candidate_name",
+        "round",
+        "academie",
+        "level",
+        "source",
+        "status",
+        "offered_at",
+        "respond_by",
+        "responded_at",
+        "reason",
+        "contract_display",
+        "salary_display",
+        "passport_confirmed_at",
+        "criminal_record_display",
+        "criminal_record_verified_at",
+        "criminal_record_verified_by",
+        "appointed_at",
+        "created_by",
+        "note",
+        "promotion_display",
+    ]
+    fieldsets = [
+        (
+            None,
+            {
+                "fields": [
+                    "dossier",
+                    "candidate_name",
+                    "round",
+                    "academie",
+                    "level",
+                    "source",
+                    "status",
+                    "offered_at",
+                    "respond_by",
+                    "responded_at",
+                    "reason",
+                ]
+            },
+        ),
+        (_("Contract"), {"fields": ["contract_display", "salary_display"]}),
+        (
+            _("Acceptance and appointment"),
+            {
+                "fields": [
+                    "passport_confirmed_at",
+                    "criminal_record_display",
+                    "criminal_record_verified_at",
+                    "criminal_record_verified_by",
+                    "appointed_at",
+                ]
+            },
+        ),
+        (
+            _("What the académie communicates"),
+            {
+                "fields": ["town_entry"],
+                "description": _(
+                    "The town and up to three schools. Once the criminal record check is "
+                    "verified too, the assistant is appointed and told by e-mail."
+                ),
+            },
+        ),
+        (_("Offered by the committee"), {"fields": ["created_by", "note"]}),
+        (_("Waitlist promotion"), {"fields": ["promotion_display"]}),
+    ]
+
+    def get_queryset(self, request):
+        return (
+            super()
+            .get_queryset(request)
+            .select_related(
+                "application__candidate",
+                "application__campaign",
+                "academie",
+                "round__campaign",
+                "criminal_record",
+                "criminal_record_verified_by",
+                "created_by",
+            )
+        )
+
+    # --- permissions ----------------------------------------------------------------------------
+
+    def has_add_permission(self, request):
+        return False
+
+    def has_delete_permission(self, request, obj=None):
+        return False
+
+    def has_change_permission(self, request, obj=None):
+        return self.may_edit_details(request, obj)
+
+    @staticmethod
+    def may_edit_details(request, obj=None) -> bool:
+        """Staff holding "change offer" record the académie's details of an offer that holds
+        its place (pending or accepted)."""
+        return request.user.has_perm("placements.change_offer") and (
+            obj is None or obj.status in HOLDING_OFFER_STATUSES
+        )
+
+    def has_verify_criminal_record_permission(self, request) -> bool:
+        return request.user.has_perm(VERIFY_PERMISSION)
+
+    def has_offer_place_permission(self, request) -> bool:
+        return may_offer_manually(request.user)
+
+    # --- display --------------------------------------------------------------------------------
+
+    @admin.display(description=_("dossier"), ordering="application__number")
+    def dossier(self, obj: Offer) -> str:
+        return _dossier_link(obj.application)
+
+    @admin.display(description=_("candidate"), ordering="application__candidate__last_name")
+    def candidate_name(self, obj: Offer) -> str:
+        return obj.application.candidate.get_full_name() or obj.application.candidate.email
+
+    @admin.display(description=_("contract"))
+    def contract_display(self, obj: Offer) -> str:
+        return gettext("%(start)s – %(end)s (%(months)s months)") % {
+            "start": short_date(obj.contract_start),
+            "end": short_date(obj.contract_end),
+            "months": obj.contract_months,
+        }
+
+    @admin.display(description=_("gross monthly salary"))
+    def salary_display(self, obj: Offer) -> str:
+        salary = f"{formats.number_format(obj.monthly_gross_salary, 2, force_grouping=True)} "
+        salary += obj.salary_currency
+        if not obj.has_supplement:
+            return salary
+        return gettext("%(salary)s, plus an overseas supplement of %(low)s to %(high)s %%") % {
+            "salary": salary,
+            "low": obj.overseas_supplement_min_percent,
+            "high": obj.overseas_supplement_max_percent,
+        }
+
+    @admin.display(description=_("town"))
+    def town_entry(self, obj: Offer) -> str:
+        """The town, on the page of staff who may not change it (read only)."""
+        return obj.town or "—"
+
+    @admin.display(description=_("criminal record check"))
+    def check_display(self, obj: Offer) -> str:
+        if obj.criminal_record_verified_at is not None:
+            return gettext("Verified")
+        if obj.criminal_record_id is not None:
+            return gettext("To verify")
+        return "—"
+
+    @admin.display(description=_("criminal record check"))
+    def criminal_record_display(self, obj: Offer) -> str:
+        document = obj.criminal_record
+        if document is None:
+            return "—"
+        return format_html(
+            '<a href="{}">{}</a> ({})',
+            reverse("candidates:document_download", kwargs={"pk": document.pk}),
+            document.original_name,
+            self.check_display(obj),
+        )
+
+    @admin.display(description=_("promotion"))
+    def promotion_display(self, obj: Offer) -> str:
+        """How this offer was made (its promotion's log) and what became of the place it gave
+        back, with links to the log."""
+        made = PromotionLog.objects.filter(offer=obj).first()
+        freed = PromotionLog.objects.filter(freed_offer=obj).exists()
+        log_url = reverse("admin:placements_promotionlog_changelist")
+        lines = []
+        if made is not None:
+            lines.append(
+                format_html(
+                    '{} <a href="{}?{}">{}</a>',
+                    made.explanation_fr if _french() else made.explanation_en,
+                    log_url,
+                    urlencode({"run_id": made.run_id}),
+                    gettext("Every candidate considered"),
+                )
+            )
+        if freed:
+            lines.append(
+                format_html(
+                    '<a href="{}?{}">{}</a>',
+                    log_url,
+                    urlencode({"freed_offer__id__exact": obj.pk}),
+                    gettext("Who was considered for the place this offer gave back"),
+                )
+            )
+        return html_list(lines, empty="—")
+
+    # --- saving: the académie's details through the service ----------------------------------
+
+    def save_model(self, request, obj, form, change):
+        """Nothing is saved from the form itself (save_related calls the service)."""
+
+    def save_formset(self, request, form, formset, change):
+        """Inline rows are not saved as such (save_related calls the service)."""
+
+    def save_related(self, request, form, formsets, change):
+        (schools,) = formsets
+        try:
+            offer_set_details(
+                offer=form.instance,
+                town=form.cleaned_data.get("town_entry", ""),
+                schools=_school_rows(schools),
+                actor=request.user,
+            )
+        except DomainError as error:  # changed meanwhile (declined, say): nothing saved
+            self.message_user(request, error.message, messages.ERROR)
+        form.instance.refresh_from_db()
+
+    def construct_change_message(self, request, form, formsets, add=False):
+        return (
+            [{"changed": {"fields": ["town", "schools"]}}]
+            if form.has_changed() or any(f.has_changed() for f in formsets)
+            else []
+        )
+
+    # --- action ---------------------------------------------------------------------------------
+
+    @admin.action(
+        description=_("Verify the criminal record check"),
+        permissions=["verify_criminal_record"],
+        location=[ActionLocation.CHANGE_LIST, ActionLocation.CHANGE_FORM],
+    )
+    def verify_criminal_record(self, request, queryset):
+        verified = 0
+        for offer in queryset.select_related("application"):
+            try:
+                offer_verify_criminal_record(offer=offer, actor=request.user)
+            except DomainError as error:
+                self.message_user(
+                    request,
+                    gettext("%(number)s: %(reason)s")
+                    % {"number": offer.application.number, "reason": error.message},
+                    messages.WARNING,
+                )
+            else:
+                verified += 1
+        if verified:
+            self.message_user(
+                request,
+                ngettext(
+                    "%(count)d criminal record check verified.",
+                    "%(count)d criminal record checks verified.",
+                    verified,
+                )
+                % {"count": verified},
+                messages.SUCCESS,
+            )
+
+    # --- "Offer a place to…" --------------------------------------------------------------------
+
+    def get_urls(self):
+        return [
+            path(
+                "offer-place/",
+                self.admin_site.admin_view(self.offer_place_view),
+                name="placements_offer_place",
+            ),
+            *super().get_urls(),
+        ]
+
+    def changelist_view(self, request, extra_context=None):
+        extra = {"offer_place_url": None}
+        if self.has_offer_place_permission(request):
+            extra["offer_place_url"] = reverse("admin:placements_offer_place")
+        return super().changelist_view(request, extra_context={**extra, **(extra_context or {})})
+
+    def offer_place_view(self, request):
+        """GET the form (a waitlisted dossier, an académie, a level, the reason), with the
+        round's vacant places; POST calls `offer_manual`."""
+        if not self.has_offer_place_permission(request):
+            raise PermissionDenied
+        selection_round = _released_round(request.GET.get("round") or request.POST.get("round"))
+        if selection_round is None:
+            self.message_user(
+                request,
+                gettext("No frozen round has released its results yet: there is no waitlist."),
+                messages.WARNING,
+            )
+            return HttpResponseRedirect(reverse("admin:placements_offer_changelist"))
+        form = ManualOfferForm(
+            request.POST if request.method == "POST" else None,
+            selection_round=selection_round,
+            initial={
+                "academie": request.GET.get("academie"),
+                "level": request.GET.get("level"),
+            },
+        )
+        if form.is_valid():
+            try:
+                offer = offer_manual(
+                    application=form.cleaned_data["application"],
+                    academie=form.cleaned_data["academie"],
+                    level=form.cleaned_data["level"],
+                    actor=request.user,
+                    reason=form.cleaned_data["reason"],
+                )
+            except DomainError as error:
+                form.add_error(None, error.message)
+            else:
+                self.message_user(
+                    request,
+                    gettext("%(number)s is offered a place in %(academie)s (%(level)s).")
+                    % {
+                        "number": offer.application.number,
+                        "academie": offer.academie.name,
+                        "level": offer.get_level_display(),
+                    },
+                    messages.SUCCESS,
+                )
+                return HttpResponseRedirect(
+                    reverse("admin:placements_offer_change", args=[offer.pk])
+                )
+        vacancies = place_vacancies(selection_round)
+        names = dict(Academie.objects.values_list("code", "name"))
+        vacant = [
+            [names.get(code, code), _level_label(level), count]
+            for (code, level), count in sorted(vacancies.items())
+            if count > 0
+        ]
+        context = {
+            **self.admin_site.each_context(request),
+            "title": gettext("Offer a place to a waitlisted candidate"),
+            "opts": self.opts,
+            "form": form,
+            "selection_round": selection_round,
+            "vacant_table": html_table(
+                [gettext("Académie"), gettext("School level"), gettext("Vacant places")],
+                vacant,
+                empty=gettext("No place of the round is vacant now."),
+            ),
+            "media": self.media + form.media,
+        }
+        return TemplateResponse(request, "admin/placements/offer/offer_place.html", context)
+
+
+VERIFY_PERMISSION = "placements.verify_criminal_record"
+
+
+def _released_round(round_id: str | None) -> SelectionRound | None:
+    """The frozen round whose release has started (the given one, else the latest)."""
+    rounds = SelectionRound.objects.filter(
+        status=RoundStatus.FROZEN, results_release__isnull=False
+    ).select_related("campaign")
+    if round_id and str(round_id).isdigit():
+        return rounds.filter(pk=int(round_id)).first()
+    return rounds.order_by("-frozen_at", "-pk").first()
+
+
+class DossierChoiceField(forms.ModelChoiceField):
+    def label_from_instance(self, obj: Application) -> str:
+        name = obj.candidate.get_full_name() or obj.candidate.email
+        return gettext("%(number)s · %(name)s · waitlist position %(position)s") % {
+            "number": obj.number,
+            "name": name,
+            "position": obj.result_waitlist_position or "—",
+        }
+
+
+class ManualOfferForm(forms.Form):
+    round = forms.IntegerField(widget=forms.HiddenInput)
+    application = DossierChoiceField(
+        label=_("Waitlisted dossier"), queryset=Application.objects.none()
+    )
+    academie = forms.ModelChoiceField(label=_("Académie"), queryset=Academie.objects.none())
+    level = forms.ChoiceField(label=_("School level"), choices=PlacementLevel.choices)
+    reason = forms.CharField(
+        label=_("Reason"),
+        max_length=2000,
+        widget=forms.Textarea(attrs={"rows": 4, "cols": 80}),
+        help_text=_(
+            "Required. Kept on the offer, in the promotion log and in the audit log; the "
+            "candidate does not see it."
+        ),
+    )
+
+    def __init__(self, *args, selection_round: SelectionRound, **kwargs) -> None:
+        super().__init__(*args, **kwargs)
+        self.fields["round"].initial = selection_round.pk
+        self.fields["application"].queryset = (
+            Application.objects.filter(
+                pk__in=[a.pk for a in manual_offer_candidates(selection_round)]
+            )
+            .select_related("candidate")
+            .order_by("result_waitlist_position", "number")
+        )
+        self.fields["academie"].queryset = Academie.objects.filter(is_active=True).order_by("name")
+
+    def clean_reason(self) -> str:
+        reason = self.cleaned_data["reason"].strip()
+        if not reason:
+            raise forms.ValidationError(gettext("Say why this place is offered by hand."))
+        return reason
+
+
+@admin.register(PromotionLog)
+class PromotionLogAdmin(ReadOnlyAdmin):
+    """Every candidate considered for a freed place: read only, written by `placements.offers`."""
+
+    list_display = [
+        "created_at",
+        "run_short",
+        "academie",
+        "level",
+        "freed_display",
+        "position",
+        "dossier",
+        "outcome",
+        "reason",
+        "explanation",
+        "offer_link",
+    ]
+    list_filter = ["outcome", "reason", "freed_because", "academie", "level", "round"]
+    list_select_related = ["application", "academie", "freed_offer__application", "offer"]
+    search_fields = ["application__number", "freed_offer__application__number", "=run_id"]
+    ordering = ["-created_at", "run_id", "position"]
+    date_hierarchy = "created_at"
+
+    def get_list_filter(self, request):
+        # A link to one promotion (`?run_id=…`) filters on it: the admin allows that lookup.
+        return self.list_filter
+
+    def lookup_allowed(self, lookup, value, request=None):
+        return lookup in {"run_id", "freed_offer__id__exact"} or super().lookup_allowed(
+            lookup, value, request
+        )
+
+    @admin.display(description=_("promotion"), ordering="run_id")
+    def run_short(self, obj: PromotionLog) -> str:
+        return format_html(
+            '<a href="?{}">{}</a>', urlencode({"run_id": obj.run_id}), str(obj.run_id)[:8]
+        )
+
+    @admin.display(description=_("place freed by"))
+    def freed_display(self, obj: PromotionLog) -> str:
+        if obj.freed_offer is None:
+            return gettext("Offered by the committee")
+        return format_html(
+            "{} ({})", obj.freed_offer.application.number, obj.get_freed_because_display()
+        )
+
+    @admin.display(description=_("dossier"), ordering="application__number")
+    def dossier(self, obj: PromotionLog) -> str:
+        return _dossier_link(obj.application)
+
+    @admin.display(description=_("explanation"))
+    def explanation(self, obj: PromotionLog) -> str:
+        return obj.explanation_fr if _french() else obj.explanation_en
+
+    @admin.display(description=_("offer made"))
+    def offer_link(self, obj: PromotionLog) -> str:
+        if obj.offer_id is None:
+            return "—"
+        return format_html(
+            '<a href="{}">{}</a>',
+            reverse("admin:placements_offer_change", args=[obj.offer_id]),
+            obj.offer.get_status_display(),
+        )

@@ -842,7 +842,8 @@ class SchoolInput:
     level: str
 
 
-def _schools(schools: Iterable[Mapping[str, str]], limit: int) -> list[SchoolInput]:
+def schools_clean(schools: Iterable[Mapping[str, str]], limit: int) -> list[SchoolInput]:
+    """The schools as recorded (blank rows left out), or a DomainError saying what is wrong."""
     cleaned = []
     for school in schools:
         name = (school.get("name") or "").strip()
@@ -882,7 +883,7 @@ def offer_set_details(*, offer: Offer, town: str, schools: list[dict], actor: Us
             code="not_holding",
         )
     town = town.strip()
-    cleaned = _schools(schools, offer.application.campaign.max_schools)
+    cleaned = schools_clean(schools, offer.application.campaign.max_schools)
     before = {
         "town": offer.town,
         "schools": [
