@@ -75,3 +75,4 @@ class PromotionReason(models.TextChoices):
     NOT_WAITING = "not_waiting", _("Not on the waitlist (result not released)")
     COUPLE_TWO_PLACES = "couple_two_places", _("Couple: no second place in that académie")
     COUPLE_ELSEWHERE = "couple_elsewhere", _("Couple: the partner holds a place elsewhere")
+    COUPLE_TURN = "couple_turn", _("Couple: their turn is the later-ranked partner's")

@@ -35,7 +35,9 @@ other, "together only" if either partner declared it):
 The log. One `Considered` per candidate the promotion passed on its way, in waitlist order
 (returning, rank), the one offered the place included: everyone ahead of the chosen candidate
 in the waitlist's order or in the order considered. A candidate still waiting who fits but did
-not list the académie, passed over for a worse-ranked one who did, is logged "not_listed". When
+not list the académie, passed over for a worse-ranked one who did, is logged "not_listed"; a
+partner of a couple going together, ahead on the list but whose couple's turn comes later,
+"couple_turn". When
 nobody can take the place, every candidate is logged with their reason and the place stays
 vacant (a later promotion in that académie may still use it for a couple).
 
@@ -88,6 +90,7 @@ class Reason(StrEnum):
     NOT_WAITING = "not_waiting"
     COUPLE_TWO_PLACES = "couple_two_places"
     COUPLE_ELSEWHERE = "couple_elsewhere"
+    COUPLE_TURN = "couple_turn"
 
 
 OFFERED_REASONS = frozenset({Reason.LISTED, Reason.LEVEL_FITS})
@@ -292,6 +295,14 @@ class _Texts:
                 f"{where} n’a pas de seconde place, à un niveau où le ou la partenaire "
                 "enseigne, pour les deux.",
             )
+        if reason == Reason.COUPLE_TURN:
+            return (
+                f"Applies as a couple placed together only with {member.partner}: the couple's "
+                "turn is the later-ranked partner's, after the candidate offered the place.",
+                f"Candidature en couple placé ensemble seulement avec {member.partner} : le "
+                "couple passe au rang du partenaire le moins bien classé, après le candidat à "
+                "qui la place est proposée.",
+            )
         if reason == Reason.COUPLE_ELSEWHERE:
             elsewhere = self.name(member.partner_academie or "")
             return (
@@ -443,7 +454,7 @@ def promote(
         passed = (
             chosen is None
             or unit is chosen
-            or unit.key < chosen.key  # ahead on the waitlist
+            or min(m.key for m in unit.members) < chosen.key  # someone ahead on the waitlist
             or unit.order < chosen.order  # considered before
         )
         if not passed:
@@ -455,7 +466,11 @@ def promote(
                 reason = Reason.LISTED if unit.listed else Reason.LEVEL_FITS
                 considered.append(Considered(member.id, got, reason, en, fr))
                 continue
-            reason = unit.reason or Reason.NOT_LISTED
+            reason = unit.reason or (
+                Reason.NOT_LISTED
+                if chosen is not None and unit.key < chosen.key
+                else Reason.COUPLE_TURN  # a partner ahead, but the couple's turn comes later
+            )
             en, fr = texts.skipped(reason, member, chosen, couple=len(unit.members) == 2)
             considered.append(Considered(member.id, None, reason, en, fr))
     return Promotion(place=place, considered=tuple(considered))
