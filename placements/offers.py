@@ -396,19 +396,24 @@ def application_withdraw(*, application: Application, actor: User, reason: str =
     on its timeline; audited; confirmation e-mail. Withdrawing twice changes nothing.
     """
     reason = reason.strip()
-    held = (
-        Offer.objects.filter(application=application, status__in=HOLDING_OFFER_STATUSES)
-        .values_list("pk", "round_id")
-        .first()
-    )
-    offer: Offer | None = None
-    selection_round: SelectionRound | None = None
-    if held is not None:
-        offer = _lock_offer_by_id(*held)
+
+    def held() -> tuple[int, int] | None:
+        return (
+            Offer.objects.filter(application=application, status__in=HOLDING_OFFER_STATUSES)
+            .values_list("pk", "round_id")
+            .first()
+        )
+
+    # The round first (as everywhere here), then the offer read again under that lock: a place
+    # offered to this candidate a moment ago by another promotion is seen, and freed.
+    before_lock = held()
+    found = _waitlist_round(application) if before_lock is None else None
+    round_id = before_lock[1] if before_lock is not None else (found.pk if found else None)
+    selection_round = _lock_round(round_id) if round_id is not None else None
+    now_held = held()
+    offer = _lock_offer_by_id(*now_held) if now_held is not None else None
+    if offer is not None:
         selection_round = offer.round
-    else:
-        found = _waitlist_round(application)
-        selection_round = _lock_round(found.pk) if found is not None else None
     locked = Application.objects.select_for_update(of=("self",)).get(pk=application.pk)
     before = locked.status
     if before == ApplicationStatus.WITHDRAWN:
