@@ -28,6 +28,7 @@ _MODELS = {
         "academiecutoff",
         "outboundmessage",
         "jobrun",
+        "issuedletter",
     ],
     "candidates": [
         "numbersequence",
@@ -59,7 +60,7 @@ _MODELS = {
         "selectionround",
         "rankentry",
     ],
-    "placements": ["quota", "placement", "resultsrelease"],
+    "placements": ["quota", "placement", "resultsrelease", "offer", "offerschool", "promotionlog"],
 }
 
 
@@ -88,13 +89,14 @@ ROLES: dict[str, frozenset[str]] = {
     | _view("payments")
     | {"payments.verify_payment", "payments.import_statement"},
     # Runs the campaign: reference data, reopening, overrides, institution contacts; releases a
-    # frozen round's results to the candidates; watches the e-mails and the scheduled jobs.
+    # frozen round's results to the candidates; watches the e-mails and the scheduled jobs;
+    # records académies' details, verifies assistants' criminal record checks, offers freed places.
     PROGRAMME_MANAGER: frozenset(
         f"core.{action}_{model}"
         for action in ("add", "change", "view")
         for model in ("campaign", "academie", "institution")
     )
-    | _view("core", "auditentry", "academiecutoff", "outboundmessage", "jobrun")
+    | _view("core", "auditentry", "academiecutoff", "outboundmessage", "jobrun", "issuedletter")
     | {"core.resend_outboundmessage"}
     | _view("candidates")
     | {
@@ -115,9 +117,15 @@ ROLES: dict[str, frozenset[str]] = {
     }
     | {"selection.assign_reviewers", "selection.supersede_round"}
     | _view("placements")
-    | {"placements.release_results"},
+    | {
+        "placements.release_results",
+        "placements.change_offer",
+        "placements.offer_place",
+        "placements.verify_criminal_record",
+    },
     # Reads the reviewed dossiers and their merit; prepares selection rounds (quotas, waitlist
-    # size), previews and freezes them. Superseding a frozen round is the programme manager's.
+    # size), previews and freezes them; offers a freed place to a waitlisted candidate by hand.
+    # Superseding a frozen round is the programme manager's.
     COMMITTEE_MEMBER: _view("core", "campaign", "academie", "academiecutoff")
     | _view("candidates", "application")
     | _view(
@@ -135,7 +143,7 @@ ROLES: dict[str, frozenset[str]] = {
         for action in ("add", "change")
         for app_label, model in (("selection", "selectionround"), ("placements", "quota"))
     }
-    | {"selection.freeze_round"},
+    | {"selection.freeze_round", "placements.offer_place"},
     # Reads everything, changes nothing.
     AUDITOR: frozenset().union(*(_view(app_label) for app_label in _MODELS)),
 }

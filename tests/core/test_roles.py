@@ -140,7 +140,7 @@ def test_only_the_programme_manager_and_the_committee_may_change_anything():
                 for action in ("add", "change")
                 for model in ("campaign", "academie", "institution")
             }
-            | {"evaluations.change_institutioncontact"}
+            | {"evaluations.change_institutioncontact", "placements.change_offer"}
             | {
                 f"selection.{action}_{model}"
                 for action in ("add", "change")
@@ -153,6 +153,18 @@ def test_only_the_programme_manager_and_the_committee_may_change_anything():
         )
         assert changes == expected, name
         assert not any(".delete_" in p for p in permissions), name
+
+
+def test_freed_places_are_offered_by_hand_by_the_committee_and_the_programme_manager():
+    holders = {
+        permission: {name for name, permissions in ROLES.items() if permission in permissions}
+        for permission in ("placements.offer_place", "placements.verify_criminal_record")
+    }
+
+    assert holders == {
+        "placements.offer_place": {COMMITTEE_MEMBER, PROGRAMME_MANAGER},
+        "placements.verify_criminal_record": {PROGRAMME_MANAGER},
+    }
 
 
 def test_the_committee_freezes_rounds_and_the_programme_manager_supersedes_them():
