@@ -244,6 +244,23 @@ places = st.builds(Place, st.sampled_from(ACADEMIES), st.sampled_from(list(Level
 vacancies = st.dictionaries(places, st.integers(0, 2), max_size=4)
 
 
+def _together_with(candidate: Waitlisted, by_id) -> Waitlisted | None:
+    """The partner a candidate goes with (both waiting, together only), if any."""
+    partner = by_id.get(candidate.partner) if candidate.partner else None
+    together = (
+        partner is not None
+        and partner.partner == candidate.id
+        and candidate.standing == partner.standing == Standing.WAITING
+        and CoupleMode.TOGETHER_ONLY in (candidate.couple, partner.couple)
+    )
+    return partner if together else None
+
+
+def _goes_as_returning(candidate: Waitlisted, by_id) -> bool:
+    partner = _together_with(candidate, by_id)
+    return candidate.returning or (partner is not None and partner.returning)
+
+
 def _chosen_unit(promotion):
     return [c for c in promotion.considered if c.offered]
 
@@ -286,9 +303,12 @@ def test_promotion_properties(place, waitlist, vacant):
         return
     returning = any(by_id[item.id].returning for item in offered)
     if returning:
-        # new before returning: every new candidate was logged, none could take it
+        # new before returning (a couple going together with a returning partner goes as
+        # returning): every other new candidate was logged, none could take it
         for candidate in waitlist:
-            if not candidate.returning:
+            if not _goes_as_returning(candidate, by_id) and candidate.id not in {
+                i.id for i in offered
+            }:
                 assert candidate.id in logged
                 assert logged[candidate.id].reason not in (*OFFERED_REASONS, Reason.NOT_LISTED)
     # passed over for not listing the académie only when the chosen one listed it
@@ -300,9 +320,13 @@ def test_promotion_properties(place, waitlist, vacant):
         if candidate.reason == Reason.LEVEL and not waiting.partner:
             assert not teaches(waiting.school_level, place.level)
         if candidate.reason == Reason.NOT_LISTED:
-            assert place.academie not in waiting.preferences
+            partner = _together_with(waiting, by_id)
             assert waiting.standing == Standing.WAITING
-            assert teaches(waiting.school_level, place.level)
+            if partner is None:
+                assert place.academie not in waiting.preferences
+                assert teaches(waiting.school_level, place.level)
+            else:  # a couple: neither listed it
+                assert place.academie not in (*waiting.preferences, *partner.preferences)
     # everyone ahead of the chosen one (or couple) on the waitlist is logged
     turn = max((by_id[item.id].returning, by_id[item.id].rank) for item in offered)
     for candidate in waitlist:
