@@ -1358,11 +1358,8 @@ class PromotionLogAdmin(ReadOnlyAdmin):
     ordering = ["-created_at", "run_id", "position"]
     date_hierarchy = "created_at"
 
-    def get_list_filter(self, request):
-        # A link to one promotion (`?run_id=…`) filters on it: the admin allows that lookup.
-        return self.list_filter
-
     def lookup_allowed(self, lookup, value, request=None):
+        """A link to one promotion (`?run_id=…`) or to a freed offer's promotions filters on it."""
         return lookup in {"run_id", "freed_offer__id__exact"} or super().lookup_allowed(
             lookup, value, request
         )

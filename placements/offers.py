@@ -41,6 +41,7 @@ holding a place per dossier (`placements_one_held_offer_per_dossier`).
 from __future__ import annotations
 
 import datetime as dt
+import logging
 import uuid
 from collections import Counter
 from collections.abc import Iterable, Mapping
@@ -76,6 +77,8 @@ from tapif.core.audit import audit_record
 from tapif.core.exceptions import DomainError
 from tapif.core.models import Academie, User
 from tapif.core.outbox import mail_user
+
+logger = logging.getLogger(__name__)
 
 #: E-mail templates (templates/placements/email/<name>_subject.txt, _body.txt, _body.html).
 MAIL_OFFERED = "placements/email/offer_made"
@@ -492,12 +495,15 @@ def offers_expire(*, now: dt.datetime | None = None) -> dict[str, int]:
     )
     lapsed = promoted = 0
     for offer_id, round_id in due:
-        with transaction.atomic():
-            offer = _lock_offer_by_id(offer_id, round_id)
-            if offer.status != OfferStatus.PENDING or offer.respond_by >= now:
-                continue
-            promoted += len(_lapse(offer, now))
-            lapsed += 1
+        try:
+            with transaction.atomic():
+                offer = _lock_offer_by_id(offer_id, round_id)
+                if offer.status != OfferStatus.PENDING or offer.respond_by >= now:
+                    continue
+                promoted += len(_lapse(offer, now))
+                lapsed += 1
+        except DomainError:  # this one is rolled back and tried again next hour; others go on
+            logger.exception("Offer %s could not lapse", offer_id)
     return {"lapsed": lapsed, "promoted": promoted}
 
 

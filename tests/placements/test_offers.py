@@ -1015,3 +1015,16 @@ def test_the_promotion_e_mail_gives_the_place_terms_and_deadline(
             subject
             == f"[TAPIF] TAPIF 2026-2027: a place in {academies()[0].name} is offered to you"
         )
+
+
+def test_an_offer_that_cannot_lapse_does_not_stop_the_others(campaign, release, run, clock):
+    first, second = dossiers(campaign, {"merit": "90"}, {"merit": "80"})
+    release({0: (2, 0)}, waitlist_size=0)
+    # a dossier changed behind the services' back: its transition is refused
+    Application.objects.filter(pk=first.pk).update(status=ApplicationStatus.NOT_SELECTED)
+    clock.move_to(DUE + dt.timedelta(hours=1))
+
+    assert run(offers_expire) == {"lapsed": 1, "promoted": 0}
+
+    assert offer_for(first).status == OfferStatus.PENDING  # rolled back, tried again next hour
+    assert offer_for(second).status == OfferStatus.LAPSED
