@@ -39,13 +39,19 @@ from django.urls import NoReverseMatch, path, reverse
 from django.utils import formats, translation
 from django.utils.html import format_html
 from django.utils.http import urlencode
+from django.utils.text import capfirst
 from django.utils.translation import gettext, ngettext
 from django.utils.translation import gettext_lazy as _
 
 from candidates.choices import ApplicationStatus
 from candidates.models import Application
 from placements.allocation import Allocation, Decision, Level
-from placements.choices import HOLDING_OFFER_STATUSES, ReleaseOutcome, ReleaseStatus
+from placements.choices import (
+    FREED_OFFER_STATUSES,
+    HOLDING_OFFER_STATUSES,
+    ReleaseOutcome,
+    ReleaseStatus,
+)
 from placements.models import (
     Offer,
     OfferSchool,
@@ -893,7 +899,7 @@ class OfferDetailsForm(forms.ModelForm):
     """Only the town is typed here; the schools are the inline rows. Both are saved by
     `offer_set_details` (OfferAdmin.save_related), never by the form."""
 
-    town_entry = forms.CharField(label=_("town"), max_length=120, required=False)
+    town_entry = forms.CharField(label=capfirst(_("town")), max_length=120, required=False)
 
     class Meta:
         model = Offer
@@ -1335,6 +1341,19 @@ class ManualOfferForm(forms.Form):
         return reason
 
 
+class FreedBecauseFilter(admin.SimpleListFilter):
+    """What gave the place back: only the statuses that free one."""
+
+    title = _("freed because")
+    parameter_name = "freed_because"
+
+    def lookups(self, request, model_admin):
+        return [(status.value, status.label) for status in FREED_OFFER_STATUSES]
+
+    def queryset(self, request, queryset):
+        return queryset.filter(freed_because=self.value()) if self.value() else queryset
+
+
 @admin.register(PromotionLog)
 class PromotionLogAdmin(ReadOnlyAdmin):
     """Every candidate considered for a freed place: read only, written by `placements.offers`."""
@@ -1352,7 +1371,7 @@ class PromotionLogAdmin(ReadOnlyAdmin):
         "explanation",
         "offer_link",
     ]
-    list_filter = ["outcome", "reason", "freed_because", "academie", "level", "round"]
+    list_filter = ["outcome", "reason", FreedBecauseFilter, "academie", "level", "round"]
     list_select_related = ["application", "academie", "freed_offer__application", "offer"]
     search_fields = ["application__number", "freed_offer__application__number", "=run_id"]
     ordering = ["-created_at", "run_id", "position"]

@@ -345,3 +345,32 @@ def test_a_staff_member_without_the_view_permission_cannot_read_offers(client, p
 
     assert client.get(OFFERS).status_code == 403
     assert client.get(LOG).status_code == 403
+
+
+def test_the_promotion_log_filters_by_what_freed_the_place(client, campaign, release, run):
+    first, second, waiting_1, waiting_2 = dossiers(
+        campaign, {"merit": "90"}, {"merit": "85"}, {"merit": "70"}, {"merit": "60"}
+    )
+    release({0: (2, 0)}, waitlist_size=2)
+    run(offer_decline, offer=offer_for(first), actor=first.candidate)
+    accept(run, second)
+    run(test_offers.application_withdraw, application=second, actor=second.candidate)
+    log_in(client, staff_with(*VIEW))
+
+    page = client.get(LOG, {"freed_because": "declined"})
+    withdrawn = client.get(LOG, {"freed_because": "withdrawn"})
+
+    choices = [c["display"] for c in page.context["cl"].filter_specs[2].choices(page.context["cl"])]
+    assert [str(c) for c in choices] == [
+        "All",
+        "Declined",
+        "Lapsed (no answer in time)",
+        "Withdrawn after accepting",
+    ]
+    assert list(page.context["cl"].result_list.values_list("application_id", flat=True)) == [
+        waiting_1.pk
+    ]
+    assert sorted(
+        withdrawn.context["cl"].result_list.values_list("application_id", "reason")
+    ) == sorted([(waiting_1.pk, "holds_place"), (waiting_2.pk, "listed")])
+    assert offer_for(waiting_2).source == OfferSource.PROMOTION
