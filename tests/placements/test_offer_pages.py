@@ -305,8 +305,7 @@ def test_accept_stores_the_check_privately_and_accepts(client, released, private
     assert download in client.get("/en/offer/").content.decode()
     downloaded = client.get(download)
     assert downloaded.status_code == 200
-    assert b"".join(downloaded.streaming_content) == tiny_pdf()
-    downloaded.close()
+    assert b"".join(downloaded.streaming_content) == tiny_pdf()  # read to the end: file closed
     # Nobody else reads it: another candidate gets the same 404 as for a missing file.
     client.force_login(released.second.candidate)
     assert client.get(download).status_code == 404
