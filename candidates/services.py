@@ -795,6 +795,20 @@ DOCUMENT_CHECK_STATUSES = frozenset(
 )
 
 
+#: Documents asked for after the results, checked while the dossier is in these statuses.
+LATER_DOCUMENT_CHECKS = {
+    ApplicationStatus.OFFER_ACCEPTED: frozenset({DocumentKind.CRIMINAL_RECORD}),
+}
+
+
+def document_may_be_checked(document: Document, application: Application) -> bool:
+    """Staff check a dossier's documents after submission and before the selection, and the
+    criminal record check once the offer is accepted."""
+    return application.status in DOCUMENT_CHECK_STATUSES or document.kind in (
+        LATER_DOCUMENT_CHECKS.get(application.status, frozenset())
+    )
+
+
 def _lock_document(document: Document) -> tuple[Document, Application]:
     application = _lock(document.application)
     document = Document.objects.select_for_update().get(pk=document.pk)
@@ -804,7 +818,7 @@ def _lock_document(document: Document) -> tuple[Document, Application]:
             _("A newer version of this document has been uploaded: check that one."),
             code="replaced",
         )
-    if application.status not in DOCUMENT_CHECK_STATUSES:
+    if not document_may_be_checked(document, application):
         raise DomainError(
             _(
                 "Documents are checked once the dossier is submitted and before its eligibility "
@@ -877,7 +891,7 @@ def document_reject(*, document: Document, actor: User, reason: str, note: str =
         actor=actor,
         note=f"{label}. {note}" if note else label,
     )
-    if application.status != ApplicationStatus.INCOMPLETE:
+    if application.status in DOCUMENT_CHECK_STATUSES - {ApplicationStatus.INCOMPLETE}:
         application_transition(
             application=application,
             to_status=ApplicationStatus.INCOMPLETE,

@@ -53,8 +53,8 @@ from django.db.models import Exists, OuterRef
 from django.utils import formats, timezone, translation
 from django.utils.translation import gettext as _
 
-from candidates.choices import ApplicationStatus, DocumentKind
-from candidates.models import Application
+from candidates.choices import ApplicationStatus, DocumentKind, DocumentReview
+from candidates.models import Application, Document
 from candidates.services import (
     TRANSITIONS,
     application_record_offer,
@@ -939,10 +939,17 @@ def offer_verify_criminal_record(*, offer: Offer, actor: User) -> Offer:
         )
     if offer.criminal_record_verified_at is not None:
         return offer
+    offer.criminal_record = _current_criminal_record(offer)
     document_record_verified(document=offer.criminal_record, actor=actor)
     offer.criminal_record_verified_at = timezone.now()
     offer.criminal_record_verified_by = actor
-    offer.save(update_fields=["criminal_record_verified_at", "criminal_record_verified_by"])
+    offer.save(
+        update_fields=[
+            "criminal_record",
+            "criminal_record_verified_at",
+            "criminal_record_verified_by",
+        ]
+    )
     audit_record(
         actor=actor,
         action="offer.verify_criminal_record",
@@ -951,6 +958,25 @@ def offer_verify_criminal_record(*, offer: Offer, actor: User) -> Offer:
     )
     _appoint_if_ready(offer, actor)
     return offer
+
+
+def _current_criminal_record(offer: Offer) -> Document:
+    """The check to verify: the dossier's current one (a rejected check the candidate replaced
+    is followed to its new version); refused while the current version stands rejected."""
+    current = (
+        Document.objects.select_for_update()
+        .filter(application=offer.application, kind=DocumentKind.CRIMINAL_RECORD, is_current=True)
+        .first()
+    ) or offer.criminal_record
+    if current.review_status == DocumentReview.REJECTED:
+        raise DomainError(
+            _(
+                "This criminal record check was rejected: it can be verified once the "
+                "candidate has uploaded a new one."
+            ),
+            code="criminal_record_rejected",
+        )
+    return current
 
 
 def offer_ready_for_appointment(offer: Offer) -> bool:

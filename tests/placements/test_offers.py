@@ -1028,3 +1028,45 @@ def test_an_offer_that_cannot_lapse_does_not_stop_the_others(campaign, release, 
 
     assert offer_for(first).status == OfferStatus.PENDING  # rolled back, tried again next hour
     assert offer_for(second).status == OfferStatus.LAPSED
+
+
+def test_a_rejected_criminal_record_check_is_replaced_then_the_new_one_verified(
+    campaign, release, run, mailoutbox
+):
+    from candidates.choices import DocumentRejection
+    from candidates.services import document_reject, document_replace_rejected
+
+    (first,) = dossiers(campaign, {"merit": "90"})
+    release({0: (1, 0)}, waitlist_size=0)
+    accept(run, first)
+    staff = staff_with("placements.verify_criminal_record", "placements.change_offer")
+    refused_check = offer_for(first).criminal_record
+
+    run(
+        document_reject,
+        document=refused_check,
+        actor=staff,
+        reason=DocumentRejection.UNREADABLE,
+    )
+
+    assert fresh(first)[0].status == ApplicationStatus.OFFER_ACCEPTED  # the offer still holds
+    told = OutboundMessage.objects.get(template="candidates/email/document_rejected")
+    assert told.dossier == first.number
+    with pytest.raises(DomainError) as refused:
+        run(offer_verify_criminal_record, offer=offer_for(first), actor=staff)
+    assert refused.value.code == "criminal_record_rejected"
+
+    new_check = run(
+        document_replace_rejected,
+        application=fresh(first)[0],
+        kind=DocumentKind.CRIMINAL_RECORD,
+        upload=criminal_record(),
+        actor=first.candidate,
+    )
+    run(offer_set_details, offer=offer_for(first), town="Amiens", schools=SCHOOLS, actor=staff)
+    run(offer_verify_criminal_record, offer=offer_for(first), actor=staff)
+
+    offer = offer_for(first)
+    assert offer.criminal_record == new_check
+    assert Document.objects.get(pk=new_check.pk).review_status == DocumentReview.ACCEPTED
+    assert fresh(first)[0].status == ApplicationStatus.APPOINTED
