@@ -50,21 +50,8 @@ from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass
 from enum import StrEnum
 
-
-class Level(StrEnum):
-    PRIMARY = "primary"
-    SECONDARY = "secondary"
-
-
-class SchoolLevel(StrEnum):
-    PRIMARY = "primary"
-    SECONDARY = "secondary"
-    EITHER = "either"
-
-
-class CoupleMode(StrEnum):
-    TOGETHER_ONLY = "together_only"
-    TOGETHER_PREFERRED = "together_preferred"
+# The same levels and couple modes as the first allocation (also pure Python).
+from placements.allocation import CoupleMode, Level, SchoolLevel
 
 
 class Standing(StrEnum):
