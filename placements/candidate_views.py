@@ -14,6 +14,7 @@ nobody can reach someone else's. Nothing shows before the result is released.
 from __future__ import annotations
 
 import datetime as dt
+from collections.abc import Callable
 from dataclasses import dataclass
 
 from django.contrib import messages
@@ -204,24 +205,12 @@ def offer_decline(request: HttpRequest) -> HttpResponse:
     offer = _open_offer_or_back(request)
     if offer is None:
         return redirect("offer:index")
-    status = 200
-    if request.method == "POST":
-        form = ReasonForm(request.POST)
-        if form.is_valid():
-            try:
-                offers.offer_decline(
-                    offer=offer, actor=request.user, reason=form.cleaned_data["reason"]
-                )
-            except DomainError as error:
-                form.add_refusal(error.code, error.message)
-            else:
-                messages.success(request, _("You have declined the offer."))
-                return redirect("offer:index")
-        status = 400
-    else:
-        form = ReasonForm()
-    context = _context(request, form=form)
-    return render(request, "placements/offer/decline.html", context, status=status)
+    return _confirm_with_reason(
+        request,
+        act=lambda reason: offers.offer_decline(offer=offer, actor=request.user, reason=reason),
+        done=_("You have declined the offer."),
+        template="placements/offer/decline.html",
+    )
 
 
 @require_http_methods(["GET", "POST"])
@@ -233,23 +222,30 @@ def application_withdraw(request: HttpRequest) -> HttpResponse:
     if not _may_withdraw(request.dossier):
         messages.error(request, _("Your dossier can no longer be withdrawn."))
         return redirect("offer:index")
-    status = 200
+    return _confirm_with_reason(
+        request,
+        act=lambda reason: offers.application_withdraw(
+            application=request.dossier, actor=request.user, reason=reason
+        ),
+        done=_("You have withdrawn from the programme."),
+        template="placements/offer/withdraw.html",
+    )
+
+
+def _confirm_with_reason(
+    request: HttpRequest, *, act: Callable[[str], object], done: str, template: str
+) -> HttpResponse:
+    """A confirmation page with an optional reason: GET shows it, POST acts and goes back to
+    the offer page (or shows the form again with the refusal, answering 400)."""
     if request.method == "POST":
         form = ReasonForm(request.POST)
         if form.is_valid():
             try:
-                offers.application_withdraw(
-                    application=request.dossier,
-                    actor=request.user,
-                    reason=form.cleaned_data["reason"],
-                )
+                act(form.cleaned_data["reason"])
             except DomainError as error:
                 form.add_refusal(error.code, error.message)
             else:
-                messages.success(request, _("You have withdrawn from the programme."))
+                messages.success(request, done)
                 return redirect("offer:index")
-        status = 400
-    else:
-        form = ReasonForm()
-    context = _context(request, form=form)
-    return render(request, "placements/offer/withdraw.html", context, status=status)
+        return render(request, template, _context(request, form=form), status=400)
+    return render(request, template, _context(request, form=ReasonForm()))
