@@ -11,6 +11,7 @@ from decimal import Decimal
 import pytest
 import time_machine
 from django.urls import reverse
+from django.utils import formats, translation
 from pypdf import PdfReader
 
 from candidates.models import Identity
@@ -161,6 +162,11 @@ def test_the_acceptance_letter_states_the_offer_in_the_candidates_french(client,
     assert "1 octobre 2026" in text
     assert "30 avril 2027" in text
     assert "1 036,21 €" in text
+    with translation.override("fr"):
+        passport = formats.date_format(offer.round.campaign.passport_valid_until)
+    assert f"Votre passeport doit être valide au moins jusqu’au {passport}" in " ".join(
+        text.split()
+    )
     assert "L’équipe TAPIF de l’Ambassade de France au Canada" in text
     assert letter.display_code in text
     assert_a4(response)
