@@ -348,7 +348,9 @@ def test_csv_export_is_the_filtered_list_with_a_bom(client, round_of_four):
     )
 
 
-def test_pdf_export_has_the_header_and_the_ranked_list(client, round_of_four):
+def test_pdf_export_has_the_header_and_the_ranked_list(client, round_of_four, private_storage):
+    """Stored as an issued letter: on local storage it is streamed (on S3 the answer is a
+    redirect to a signed address, as for every letter)."""
     from pypdf import PdfReader
 
     selection_round, dossiers = round_of_four
