@@ -100,3 +100,46 @@ def private_storage(settings, tmp_path) -> Path:
         },
     }
     return location
+
+
+#: The bucket of the `s3_bucket` fixture.
+BUCKET = "tapif-test-documents"
+
+
+@pytest.fixture
+def s3_bucket(settings, monkeypatch):
+    """A private bucket in moto's in-process S3, and documents stored there as in production."""
+    from moto import mock_aws
+
+    for name in ("AWS_ACCESS_KEY_ID", "AWS_SECRET_ACCESS_KEY", "AWS_SESSION_TOKEN"):
+        monkeypatch.delenv(name, raising=False)
+    monkeypatch.setenv("AWS_DEFAULT_REGION", "us-east-1")
+    with mock_aws():
+        import boto3
+
+        client = boto3.client(
+            "s3",
+            region_name="us-east-1",
+            aws_access_key_id="testing",
+            aws_secret_access_key="testing",
+        )
+        client.create_bucket(Bucket=BUCKET)
+        settings.STORAGES = {
+            **settings.STORAGES,
+            "default": {
+                "BACKEND": "storages.backends.s3.S3Storage",
+                "OPTIONS": {
+                    "bucket_name": BUCKET,
+                    "region_name": "us-east-1",
+                    "access_key": "testing",
+                    "secret_key": "testing",
+                    "default_acl": "private",
+                    "querystring_auth": True,
+                    "querystring_expire": 300,
+                    "file_overwrite": False,
+                    "addressing_style": "path",
+                    "signature_version": "s3v4",
+                },
+            },
+        }
+        yield client

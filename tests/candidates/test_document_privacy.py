@@ -18,6 +18,7 @@ from candidates.choices import DocumentKind
 from candidates.models import Document
 from tapif.core.models import AuditEntry
 from tests.candidates.factories import ApplicationFactory, DocumentFactory, tiny_pdf
+from tests.conftest import BUCKET
 from tests.factories import ProfessorFactory, StaffFactory
 
 PDF = tiny_pdf()
@@ -129,48 +130,7 @@ def test_superseded_version_is_for_staff_only(client, document):
     assert body(response) == PDF
 
 
-# --- S3 (moto in process) ----------------------------------------------------------------------
-
-BUCKET = "tapif-test-documents"
-
-
-@pytest.fixture
-def s3_bucket(settings, monkeypatch):
-    """A private bucket in moto's in-process S3, and documents stored there as in production."""
-    from moto import mock_aws
-
-    for name in ("AWS_ACCESS_KEY_ID", "AWS_SECRET_ACCESS_KEY", "AWS_SESSION_TOKEN"):
-        monkeypatch.delenv(name, raising=False)
-    monkeypatch.setenv("AWS_DEFAULT_REGION", "us-east-1")
-    with mock_aws():
-        import boto3
-
-        client = boto3.client(
-            "s3",
-            region_name="us-east-1",
-            aws_access_key_id="testing",
-            aws_secret_access_key="testing",
-        )
-        client.create_bucket(Bucket=BUCKET)
-        settings.STORAGES = {
-            **settings.STORAGES,
-            "default": {
-                "BACKEND": "storages.backends.s3.S3Storage",
-                "OPTIONS": {
-                    "bucket_name": BUCKET,
-                    "region_name": "us-east-1",
-                    "access_key": "testing",
-                    "secret_key": "testing",
-                    "default_acl": "private",
-                    "querystring_auth": True,
-                    "querystring_expire": 300,
-                    "file_overwrite": False,
-                    "addressing_style": "path",
-                    "signature_version": "s3v4",
-                },
-            },
-        }
-        yield client
+# --- S3 (moto in process: the s3_bucket fixture of tests/conftest.py) -----------------------------
 
 
 def test_s3_upload_is_private_under_a_generated_key_and_download_is_a_signed_redirect(

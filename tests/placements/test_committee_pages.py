@@ -370,3 +370,30 @@ def test_pdf_export_has_the_header_and_the_ranked_list(client, round_of_four, pr
     assert "".join(academies()[0].name.split()) in flat
     assert "Frozen" in text
     assert str(frozen.campaign.school_year) in text
+
+
+def test_on_s3_the_pdf_export_is_a_private_object_behind_a_signed_redirect(
+    client, round_of_four, s3_bucket
+):
+    from urllib.parse import parse_qs, urlsplit
+
+    from pypdf import PdfReader
+
+    from tests.conftest import BUCKET
+
+    selection_round, _dossiers = round_of_four
+    frozen = round_freeze(selection_round=selection_round, actor=committee())
+    log_in(client, committee())
+
+    response = client.get(url("export_pdf", frozen))
+
+    assert response.status_code == 302
+    location = urlsplit(response["Location"])
+    assert "X-Amz-Signature" in parse_qs(location.query)
+    (key,) = [o["Key"] for o in s3_bucket.list_objects_v2(Bucket=BUCKET)["Contents"]]
+    assert location.path == f"/{BUCKET}/{key}"
+    grants = s3_bucket.get_object_acl(Bucket=BUCKET, Key=key)["Grants"]
+    assert [g["Permission"] for g in grants] == ["FULL_CONTROL"]  # the owner only
+    stored = s3_bucket.get_object(Bucket=BUCKET, Key=key)["Body"].read()
+    text = "".join(p.extract_text() for p in PdfReader(io.BytesIO(stored)).pages)
+    assert frozen.snapshot_sha256 in "".join(text.split())
