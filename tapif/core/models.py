@@ -678,7 +678,7 @@ class IssuedLetter(models.Model):
     class Kind(models.TextChoices):
         DOSSIER_SUMMARY = "dossier_summary", _("Dossier summary")
         ACCEPTANCE = "acceptance", _("Acceptance letter")
-        ATTESTATION = "attestation", _("Attestation of appointment")
+        ATTESTATION = "attestation", _("Attestation for a student-loan organisation")
         RANKED_LIST = "ranked_list", _("Committee's ranked list")
 
     kind = models.CharField(_("letter"), max_length=20, choices=Kind.choices, db_index=True)

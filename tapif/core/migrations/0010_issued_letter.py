@@ -29,7 +29,7 @@ class Migration(migrations.Migration):
                         choices=[
                             ("dossier_summary", "Dossier summary"),
                             ("acceptance", "Acceptance letter"),
-                            ("attestation", "Attestation of appointment"),
+                            ("attestation", "Attestation for a student-loan organisation"),
                             ("ranked_list", "Committee's ranked list"),
                         ],
                         db_index=True,
