@@ -1,24 +1,10 @@
 """The eligibility decision's permissions join the staff roles (tapif.core.roles), as 0001 did."""
 
-from django.apps import apps as global_apps
-from django.contrib.auth.management import create_permissions
 from django.db import migrations
 
-from tapif.core.roles import sync_roles
+from tapif.core.roles import sync_roles_migration
 
-APP_LABELS = ["core", "candidates", "evaluations", "payments"]
-
-
-def sync(apps, schema_editor):
-    # Permissions are made by post_migrate, after every migration: make them now.
-    for label in APP_LABELS:
-        create_permissions(
-            global_apps.get_app_config(label),
-            verbosity=0,
-            using=schema_editor.connection.alias,
-            apps=global_apps,
-        )
-    sync_roles(apps.get_model("auth", "Group"), apps.get_model("auth", "Permission"))
+sync = sync_roles_migration("core", "candidates", "evaluations", "payments")
 
 
 class Migration(migrations.Migration):

@@ -165,3 +165,24 @@ def sync_roles(group_model: Any, permission_model: Any) -> None:
     for name, permissions in ROLES.items():
         group, _created = group_model.objects.get_or_create(name=name)
         group.permissions.set([existing[perm] for perm in sorted(permissions) if perm in existing])
+
+
+def sync_roles_migration(*app_labels: str) -> Any:
+    """The function a data migration runs to sync the roles (`RunPython(sync_roles_migration(
+    "core", …))`): it first makes the permissions of `app_labels` (Django makes them only after
+    every migration, in post_migrate), then syncs the groups with the historical models."""
+
+    def sync(apps: Any, schema_editor: Any) -> None:
+        from django.apps import apps as global_apps
+        from django.contrib.auth.management import create_permissions
+
+        for label in app_labels:
+            create_permissions(
+                global_apps.get_app_config(label),
+                verbosity=0,
+                using=schema_editor.connection.alias,
+                apps=global_apps,
+            )
+        sync_roles(apps.get_model("auth", "Group"), apps.get_model("auth", "Permission"))
+
+    return sync
