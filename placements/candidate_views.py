@@ -26,7 +26,6 @@ from django.utils.translation import gettext as _
 from django.views.decorators.http import require_GET, require_http_methods
 
 from candidates.choices import ApplicationStatus
-from candidates.services import TRANSITIONS
 from candidates.views.common import dossier_context, dossier_view
 from placements import offers
 from placements.choices import OfferStatus
@@ -100,12 +99,6 @@ def _letters() -> dict[str, str]:
     return urls
 
 
-def _may_withdraw(application) -> bool:
-    """Whether to offer withdrawing: the dossier's own transition table says (the service
-    checks again, under its lock)."""
-    return ApplicationStatus.WITHDRAWN in TRANSITIONS[application.status]
-
-
 def _released(request: HttpRequest) -> None:
     """Nothing of the selection shows before the candidate's result is released."""
     if request.dossier.result_released_at is None:
@@ -122,7 +115,7 @@ def _context(request: HttpRequest, **extra) -> dict:
         state=state,
         deadline=_deadline(offer, application.campaign) if offer else None,
         schools=list(offer.schools.all()) if offer else [],
-        can_withdraw=_may_withdraw(application),
+        can_withdraw=offers.application_may_withdraw(application),
         **extra,
     )
     if state in {State.ACCEPTED, State.APPOINTED}:
@@ -219,7 +212,7 @@ def application_withdraw(request: HttpRequest) -> HttpResponse:
     """GET the confirmation; POST withdraws from the programme, with the reason if one is
     given."""
     _released(request)
-    if not _may_withdraw(request.dossier):
+    if not offers.application_may_withdraw(request.dossier):
         messages.error(request, _("Your dossier can no longer be withdrawn."))
         return redirect("offer:index")
     return _confirm_with_reason(

@@ -388,6 +388,12 @@ def offer_decline(*, offer: Offer, actor: User, reason: str = "") -> Offer:
     return offer
 
 
+def application_may_withdraw(application: Application) -> bool:
+    """Whether the dossier's status allows withdrawing (its transition table says); the
+    service checks again under its locks."""
+    return ApplicationStatus.WITHDRAWN in TRANSITIONS[application.status]
+
+
 @transaction.atomic
 def application_withdraw(*, application: Application, actor: User, reason: str = "") -> Application:
     """The candidate (or staff, for them) withdraws from the programme, with an optional reason.
@@ -421,7 +427,7 @@ def application_withdraw(*, application: Application, actor: User, reason: str =
     before = locked.status
     if before == ApplicationStatus.WITHDRAWN:
         return locked
-    if ApplicationStatus.WITHDRAWN not in TRANSITIONS[before]:
+    if not application_may_withdraw(locked):
         raise DomainError(
             _("This dossier is “%(status)s”: it can no longer be withdrawn.")
             % {"status": ApplicationStatus(before).label},
