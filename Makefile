@@ -7,10 +7,14 @@ PY := $(VENV)/bin/python
 export UV_PYTHON_DOWNLOADS := never
 export UV_PROJECT_ENVIRONMENT := $(VENV)
 
-.PHONY: demo test e2e lint format messages serve install check-python clean worker beat services
+.PHONY: demo test e2e lint format messages serve install check-python check-system clean worker beat services
 
 check-python:
 	@test -n "$(PYTHON_BIN)" || { scripts/find-python.sh; exit 1; }
+
+# The system packages the two commands need (gettext, Pango, HarfBuzz's subsetter, a font).
+check-system:
+	@scripts/check-system.sh
 
 # uv installs in seconds where pip takes minutes; bootstrap it in a private folder if absent.
 $(TOOLS)/bin/uv: | check-python
@@ -25,19 +29,19 @@ install: $(VENV)/.synced
 
 # Serve a demo campaign with sample accounts on http://127.0.0.1:8000 (SQLite, local files,
 # eager tasks, console e-mail: no service needed).
-demo: install
+demo: check-system install
 	$(PY) manage.py compilemessages --ignore=.venv --ignore=.tools -v 0
 	$(PY) manage.py migrate --no-input -v 0
 	$(PY) manage.py load_demo
 	$(PY) manage.py runserver 127.0.0.1:8000
 
 # The whole suite without any service (browser tests are skipped when Chromium is missing).
-test: install
+test: check-system install
 	$(PY) manage.py compilemessages --ignore=.venv --ignore=.tools -v 0
 	$(PY) -m pytest -n 2 $(PYTEST_ARGS)
 
 # Browser tests only (needs /usr/bin/chromium).
-e2e: install
+e2e: check-system install
 	$(PY) -m pytest -m e2e $(PYTEST_ARGS)
 
 lint: install
