@@ -5,8 +5,8 @@ Registered here, not in `selection/admin.py`: placements sits on top and may imp
   rows only while it is a draft); actions, each calling a service and acting on one round:
   "Fill quotas from the académies" (`quotas_fill`), "Preview" (`round_preview`: the ranked list
   and the per-académie demand, nothing saved), "Freeze…" (`round_freeze`, after a confirmation
-  showing the snapshot hash to be recorded; `selection.freeze_round`) and "Supersede…"
-  (`round_supersede`, with a reason; `selection.supersede_round`).
+  showing the snapshot hash to be recorded; `placements.freeze_round`) and "Supersede…"
+  (`round_supersede`, with a reason; `placements.supersede_round`).
   A frozen round's page has a "Release results…" button for programme managers
   (`placements.release_results`): a confirmation page (how many candidates get which e-mail,
   who gets nothing, the rate and the estimated duration), then `results_release_start`. Once
@@ -51,6 +51,7 @@ from placements.choices import (
     HOLDING_OFFER_STATUSES,
     ReleaseOutcome,
     ReleaseStatus,
+    RoundStatus,
 )
 from placements.models import (
     Offer,
@@ -59,7 +60,9 @@ from placements.models import (
     PlacementLevel,
     PromotionLog,
     Quota,
+    RankEntry,
     ResultsRelease,
+    SelectionRound,
 )
 from placements.offers import (
     manual_offer_candidates,
@@ -86,7 +89,6 @@ from placements.services import (
     round_supersede,
     snapshot_of,
 )
-from selection.models import RankEntry, RoundStatus, SelectionRound
 from tapif.core.admin_display import (
     ReadOnlyAdmin,
     action_confirmation,
@@ -97,8 +99,8 @@ from tapif.core.admin_display import (
 from tapif.core.exceptions import DomainError
 from tapif.core.models import Academie, OutboundMessage
 
-FREEZE_PERMISSION = "selection.freeze_round"
-SUPERSEDE_PERMISSION = "selection.supersede_round"
+FREEZE_PERMISSION = "placements.freeze_round"
+SUPERSEDE_PERMISSION = "placements.supersede_round"
 RELEASE_PERMISSION = "placements.release_results"
 
 
@@ -266,12 +268,12 @@ class SelectionRoundAdmin(admin.ModelAdmin):
             path(
                 "<path:object_id>/release/",
                 self.admin_site.admin_view(self.release_view),
-                name="selection_selectionround_release",
+                name="placements_selectionround_release",
             ),
             path(
                 "<path:object_id>/release/progress/",
                 self.admin_site.admin_view(self.release_progress_view),
-                name="selection_selectionround_release_progress",
+                name="placements_selectionround_release_progress",
             ),
             *super().get_urls(),
         ]
@@ -291,7 +293,7 @@ class SelectionRoundAdmin(admin.ModelAdmin):
                 "release_failed": release is not None and release.status == ReleaseStatus.FAILED,
                 "progress": release_progress(release) if release is not None else None,
                 "progress_url": reverse(
-                    "admin:selection_selectionround_release_progress", args=[selection_round.pk]
+                    "admin:placements_selectionround_release_progress", args=[selection_round.pk]
                 ),
                 "outbox_url": _outbox_url(request, selection_round) if release else None,
             }
@@ -310,7 +312,7 @@ class SelectionRoundAdmin(admin.ModelAdmin):
         selection_round = self._round_or_404(request, object_id)
         if not self.has_release_permission(request):
             raise PermissionDenied
-        change_url = reverse("admin:selection_selectionround_change", args=[selection_round.pk])
+        change_url = reverse("admin:placements_selectionround_change", args=[selection_round.pk])
         release = ResultsRelease.objects.filter(round=selection_round).first()
         if release is not None and release.status != ReleaseStatus.FAILED:
             self.message_user(
@@ -579,7 +581,7 @@ class SelectionRoundAdmin(admin.ModelAdmin):
 
 
 def _release_url(selection_round: SelectionRound) -> str:
-    return reverse("admin:selection_selectionround_release", args=[selection_round.pk])
+    return reverse("admin:placements_selectionround_release", args=[selection_round.pk])
 
 
 def _outbox_url(request, selection_round: SelectionRound) -> str | None:
@@ -787,7 +789,7 @@ class ResultsReleaseAdmin(ReadOnlyAdmin):
     def round_link(self, obj: ResultsRelease) -> str:
         return format_html(
             '<a href="{}">{}</a>',
-            reverse("admin:selection_selectionround_change", args=[obj.round_id]),
+            reverse("admin:placements_selectionround_change", args=[obj.round_id]),
             obj.round,
         )
 

@@ -235,9 +235,8 @@ def _demo_committee_review(applications: list, *, manager, reviewers: list) -> N
 
 def _demo_round(campaign, *, actor) -> None:
     """One draft round with quotas on a few académies, unless the campaign has a round already."""
-    from placements.models import Quota
+    from placements.models import Quota, SelectionRound
     from placements.services import round_assert_draft, round_create
-    from selection.models import SelectionRound
     from tapif.core.models import Academie
 
     if SelectionRound.objects.filter(campaign=campaign).exists():

@@ -76,3 +76,18 @@ class PromotionReason(models.TextChoices):
     COUPLE_TWO_PLACES = "couple_two_places", _("Couple: no second place in that académie")
     COUPLE_ELSEWHERE = "couple_elsewhere", _("Couple: the partner holds a place elsewhere")
     COUPLE_TURN = "couple_turn", _("Couple: their turn is the later-ranked partner's")
+
+
+class RoundStatus(models.TextChoices):
+    DRAFT = "draft", _("Draft")
+    FROZEN = "frozen", _("Frozen")
+    SUPERSEDED = "superseded", _("Superseded")
+
+
+class RankDecision(models.TextChoices):
+    """The decisions of `placements.allocation.Decision`, as stored on a frozen round."""
+
+    ACCEPTED = "accepted", _("Accepted")
+    WAITLISTED = "waitlisted", _("Waitlisted")
+    NOT_SELECTED = "not_selected", _("Not selected")
+    INELIGIBLE = "ineligible", _("Ineligible")

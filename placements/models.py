@@ -19,6 +19,7 @@ from django.conf import settings
 from django.db import models
 from django.db.models import F, Q
 from django.utils import timezone
+from django.utils.translation import gettext
 from django.utils.translation import gettext_lazy as _
 
 from placements.choices import (
@@ -27,7 +28,9 @@ from placements.choices import (
     OfferStatus,
     PromotionOutcome,
     PromotionReason,
+    RankDecision,
     ReleaseStatus,
+    RoundStatus,
 )
 
 
@@ -36,9 +39,162 @@ class PlacementLevel(models.TextChoices):
     SECONDARY = "secondary", _("Secondary")
 
 
+class SelectionRound(models.Model):
+    """One run of the committee's ranking and placement for a campaign.
+
+    A draft round has editable quotas (placements.Quota) and waitlist size; freezing it
+    (`placements.services.round_freeze`) writes every `RankEntry` and placement at once with the
+    exact input (`snapshot`) and its sha256. A frozen round is never changed again; it is only
+    superseded by explicit action, after which a new draft round may be frozen. At most one
+    frozen round per campaign (the database says so).
+    """
+
+    campaign = models.ForeignKey(
+        "core.Campaign",
+        verbose_name=_("campaign"),
+        on_delete=models.PROTECT,
+        related_name="selection_rounds",
+    )
+    number = models.PositiveSmallIntegerField(_("round number"), editable=False)
+    status = models.CharField(
+        _("status"),
+        max_length=12,
+        choices=RoundStatus.choices,
+        default=RoundStatus.DRAFT,
+        editable=False,
+    )
+    waitlist_size = models.PositiveIntegerField(
+        _("waitlist size"),
+        default=0,
+        help_text=_(
+            "How many new candidates, after the accepted, go on the waitlist (returning "
+            "assistants with a positive evaluation are added behind them)."
+        ),
+    )
+    created_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        verbose_name=_("created by"),
+        null=True,
+        on_delete=models.SET_NULL,
+        related_name="+",
+        editable=False,
+    )
+    created_at = models.DateTimeField(_("created"), default=timezone.now, editable=False)
+    frozen_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        verbose_name=_("frozen by"),
+        null=True,
+        blank=True,
+        on_delete=models.PROTECT,
+        related_name="+",
+        editable=False,
+    )
+    frozen_at = models.DateTimeField(_("frozen"), null=True, blank=True, editable=False)
+    snapshot = models.JSONField(
+        _("input snapshot"), null=True, blank=True, editable=False
+    )  # exactly what the algorithm was given, in `simulate_selection`'s input format
+    snapshot_sha256 = models.CharField(
+        _("snapshot hash (SHA-256)"), max_length=64, blank=True, editable=False
+    )
+    parameters = models.JSONField(_("parameters"), default=dict, blank=True, editable=False)
+    superseded_by = models.ForeignKey(
+        "self",
+        verbose_name=_("superseded by"),
+        null=True,
+        blank=True,
+        on_delete=models.SET_NULL,
+        related_name="+",
+        editable=False,
+    )
+    superseded_at = models.DateTimeField(_("superseded"), null=True, blank=True, editable=False)
+    superseded_reason = models.TextField(_("why it was superseded"), blank=True, editable=False)
+
+    class Meta:
+        verbose_name = _("selection round")
+        verbose_name_plural = _("selection rounds")
+        ordering = ["campaign", "-number"]
+        permissions = [
+            ("freeze_round", "Can freeze a selection round"),
+            ("supersede_round", "Can supersede a frozen selection round"),
+        ]
+        constraints = [
+            models.UniqueConstraint(
+                fields=["campaign", "number"], name="selection_round_number_per_campaign"
+            ),
+            models.UniqueConstraint(
+                fields=["campaign"],
+                condition=Q(status="frozen"),
+                name="selection_one_frozen_round_per_campaign",
+                violation_error_message=_("This campaign already has a frozen round."),
+            ),
+            models.CheckConstraint(
+                condition=Q(status="draft") | (Q(frozen_at__isnull=False) & ~Q(snapshot_sha256="")),
+                name="selection_round_frozen_has_snapshot",
+            ),
+        ]
+
+    def __str__(self) -> str:
+        return gettext("%(campaign)s · round %(number)s") % {
+            "campaign": self.campaign,
+            "number": self.number,
+        }
+
+    @property
+    def is_draft(self) -> bool:
+        return self.status == RoundStatus.DRAFT
+
+
+class RankEntry(models.Model):
+    """One candidate's rank and decision in a frozen round (written once, by the freeze)."""
+
+    round = models.ForeignKey(
+        SelectionRound,
+        verbose_name=_("round"),
+        on_delete=models.CASCADE,
+        related_name="entries",
+    )
+    application = models.ForeignKey(
+        "candidates.Application",
+        verbose_name=_("dossier"),
+        on_delete=models.PROTECT,
+        related_name="rank_entries",
+    )
+    rank = models.PositiveIntegerField(_("rank"), null=True, blank=True)
+    merit = models.DecimalField(
+        _("merit score (out of 100)"), max_digits=5, decimal_places=2, null=True, blank=True
+    )
+    tie_break = models.CharField(
+        _("tie broken by"),
+        max_length=60,
+        blank=True,
+        help_text=_("Which step of the published rule set it after the candidate above."),
+    )
+    decision = models.CharField(_("decision"), max_length=14, choices=RankDecision.choices)
+    waitlist_position = models.PositiveIntegerField(_("waitlist position"), null=True, blank=True)
+    flags = models.JSONField(_("flags"), default=list, blank=True)
+
+    class Meta:
+        verbose_name = _("rank entry")
+        verbose_name_plural = _("rank entries")
+        ordering = ["round", "rank", "application__number"]
+        constraints = [
+            models.UniqueConstraint(
+                fields=["round", "application"], name="selection_one_entry_per_dossier"
+            ),
+            models.UniqueConstraint(
+                fields=["round", "rank"],
+                condition=Q(rank__isnull=False),
+                name="selection_one_dossier_per_rank",
+            ),
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.round} · {self.application} · {self.rank or '—'}"
+
+
 class Quota(models.Model):
     round = models.ForeignKey(
-        "selection.SelectionRound",
+        "SelectionRound",
         verbose_name=_("round"),
         on_delete=models.CASCADE,
         related_name="quotas",
@@ -69,7 +225,7 @@ class Quota(models.Model):
 
 class Placement(models.Model):
     round = models.ForeignKey(
-        "selection.SelectionRound",
+        "SelectionRound",
         verbose_name=_("round"),
         on_delete=models.CASCADE,
         related_name="placements",
@@ -131,7 +287,7 @@ class ResultsRelease(models.Model):
     """
 
     round = models.OneToOneField(
-        "selection.SelectionRound",
+        "SelectionRound",
         verbose_name=_("round"),
         on_delete=models.PROTECT,
         related_name="results_release",
@@ -210,7 +366,7 @@ class Offer(models.Model):
         related_name="offers",
     )
     round = models.ForeignKey(
-        "selection.SelectionRound",
+        "SelectionRound",
         verbose_name=_("round"),
         on_delete=models.PROTECT,
         related_name="offers",
@@ -400,7 +556,7 @@ class PromotionLog(models.Model):
 
     run_id = models.UUIDField(_("promotion"), db_index=True, editable=False)
     round = models.ForeignKey(
-        "selection.SelectionRound",
+        "SelectionRound",
         verbose_name=_("round"),
         on_delete=models.PROTECT,
         related_name="+",

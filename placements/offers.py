@@ -70,9 +70,19 @@ from placements.choices import (
     OfferStatus,
     PromotionOutcome,
     PromotionReason,
+    RankDecision,
+    RoundStatus,
 )
-from placements.models import Offer, OfferSchool, Placement, PlacementLevel, PromotionLog, Quota
-from selection.models import RankDecision, RankEntry, RoundStatus, SelectionRound
+from placements.models import (
+    Offer,
+    OfferSchool,
+    Placement,
+    PlacementLevel,
+    PromotionLog,
+    Quota,
+    RankEntry,
+    SelectionRound,
+)
 from tapif.core.audit import audit_record
 from tapif.core.exceptions import DomainError
 from tapif.core.models import Academie, User

@@ -55,10 +55,9 @@ from django.utils.translation import gettext as _
 from candidates.choices import ApplicationStatus
 from candidates.models import Application, EligibilityDecision
 from candidates.services import application_record_result
-from placements.choices import ReleaseKind, ReleaseOutcome, ReleaseStatus
-from placements.models import Placement, ResultsRelease
+from placements.choices import RankDecision, ReleaseKind, ReleaseOutcome, ReleaseStatus, RoundStatus
+from placements.models import Placement, RankEntry, ResultsRelease, SelectionRound
 from placements.offers import offer_from_release
-from selection.models import RankDecision, RankEntry, RoundStatus, SelectionRound
 from tapif.core.audit import audit_record
 from tapif.core.exceptions import DomainError
 from tapif.core.models import OutboundMessage, User

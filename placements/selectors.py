@@ -18,9 +18,9 @@ from django.db.models import Count, F, FilteredRelation, Max, Q, QuerySet
 from candidates.choices import CoupleStatus
 from candidates.models import Application, Couple
 from placements.allocation import Allocation, Level
-from placements.models import Placement, Quota
+from placements.choices import RankDecision
+from placements.models import Placement, Quota, RankEntry, SelectionRound
 from placements.services import round_preview
-from selection.models import RankDecision, RankEntry, SelectionRound
 from tapif.core.models import Academie, Campaign
 
 DECISIONS = tuple(RankDecision.values)

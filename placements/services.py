@@ -53,16 +53,11 @@ from placements.allocation import (
     SelectionInput,
     simulate,
 )
-from placements.models import Placement, Quota, ResultsRelease
+from placements.choices import RoundStatus
+from placements.models import Placement, Quota, RankEntry, ResultsRelease, SelectionRound
 from selection import ranking
 from selection.choices import ReviewStatus
-from selection.models import (
-    Criterion,
-    RankEntry,
-    RoundStatus,
-    Score,
-    SelectionRound,
-)
+from selection.models import Criterion, Score
 from selection.ranking import DEFAULT_TIE_BREAK_CRITERIA, RankingError, RankInput, rank
 from tapif.core.audit import audit_record
 from tapif.core.exceptions import DomainError

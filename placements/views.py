@@ -1,7 +1,7 @@
 """The selection committee's pages, under /admin/committee/ (issue 7).
 
 Staff pages that look like the admin (`admin.site.admin_view`: signed-in staff, two-factor as
-for the admin) for holders of `selection.view_selectionround` (committee members, programme
+for the admin) for holders of `placements.view_selectionround` (committee members, programme
 managers, auditors; 403 for anyone else). They only read (`placements.selectors`):
 - the rounds of the current campaign;
 - a round's ranked list with filters and the counts per decision: a draft round is previewed
@@ -25,15 +25,16 @@ from django.utils.translation import gettext as _
 from django.views.decorators.http import require_GET
 
 from placements import selectors
+from placements.choices import RankDecision
+from placements.models import SelectionRound
 from placements.selectors import RankedRow, RowFilter
-from selection.models import RankDecision, SelectionRound
 from selection.staff import render, staff_view
 from tapif.core.exceptions import DomainError
 from tapif.core.letters import letter_issue, letter_language, letter_response
 from tapif.core.models import IssuedLetter
 from tapif.core.selectors import campaign_current
 
-VIEW_PERMISSION = "selection.view_selectionround"
+VIEW_PERMISSION = "placements.view_selectionround"
 QUERY_MAX_LENGTH = 100
 
 

@@ -9,6 +9,13 @@ class CoreConfig(AppConfig):
     label = "core"
     verbose_name = _("Platform")
 
+    def ready(self) -> None:
+        from django.db.models.signals import post_migrate
+
+        from tapif.core.roles import sync_roles_after_migrate
+
+        post_migrate.connect(sync_roles_after_migrate, dispatch_uid="tapif.core.sync_roles")
+
 
 class TapifAdminConfig(admin_apps.AdminConfig):
     """The admin, with the site that requires staff two-factor authentication."""

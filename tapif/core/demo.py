@@ -164,7 +164,7 @@ def _ensure_account(account: DemoAccount) -> User:
     EmailAddress.objects.update_or_create(
         user=user, email=account.email, defaults={"verified": True, "primary": True}
     )
-    if account.role:  # the groups are created by a migration (`tapif.core.roles.sync_roles`)
+    if account.role:  # the groups are synced after every migrate (`tapif.core.roles`)
         user.groups.add(Group.objects.get(name=account.role))
     if (
         account.is_staff

@@ -49,7 +49,7 @@ LETTER_PERMISSIONS: dict[str, str] = {
     Kind.DOSSIER_SUMMARY: "candidates.view_application",
     Kind.ACCEPTANCE: "placements.view_offer",
     Kind.ATTESTATION: "placements.view_offer",
-    Kind.RANKED_LIST: "selection.view_selectionround",
+    Kind.RANKED_LIST: "placements.view_selectionround",
 }
 
 #: Lifetime of a signed S3 address: the browser follows the redirect at once.

@@ -1,10 +1,9 @@
 """Staff roles: Django groups holding exactly the permissions a job needs.
 
-Pure data and one function, so a data migration can apply them with historical models.
-Permissions are written "app_label.codename". A codename whose model does not exist yet
-(scoring, selection, placement) is skipped without error: the migration that adds such a model
-runs `sync_roles` again (`RunPython` with the same function), and the group then receives it.
-Keep this module free of app imports: tapif.core imports no app.
+Pure data and one function, run after every `migrate` by a `post_migrate` receiver (so a new
+permission reaches its roles with the migration that adds its model, and no migration imports
+this module). Permissions are written "app_label.codename"; one whose model does not exist is
+skipped. Keep this module free of app imports: tapif.core imports no app.
 """
 
 from __future__ import annotations
@@ -57,10 +56,17 @@ _MODELS = {
         "score",
         "meritscore",
         "dossierunderreview",
+    ],
+    "placements": [
         "selectionround",
         "rankentry",
+        "quota",
+        "placement",
+        "resultsrelease",
+        "offer",
+        "offerschool",
+        "promotionlog",
     ],
-    "placements": ["quota", "placement", "resultsrelease", "offer", "offerschool", "promotionlog"],
 }
 
 
@@ -115,7 +121,7 @@ ROLES: dict[str, frozenset[str]] = {
         for action in ("add", "change")
         for model in ("criterion", "criterionlevel")
     }
-    | {"selection.assign_reviewers", "selection.supersede_round"}
+    | {"selection.assign_reviewers", "placements.supersede_round"}
     | _view("placements")
     | {
         "placements.release_results",
@@ -134,55 +140,51 @@ ROLES: dict[str, frozenset[str]] = {
         "review",
         "meritscore",
         "criterion",
-        "selectionround",
-        "rankentry",
     )
     | _view("placements")
     | {
-        f"{app_label}.{action}_{model}"
+        f"placements.{action}_{model}"
         for action in ("add", "change")
-        for app_label, model in (("selection", "selectionround"), ("placements", "quota"))
+        for model in ("selectionround", "quota")
     }
-    | {"selection.freeze_round", "placements.offer_place"},
+    | {"placements.freeze_round", "placements.offer_place"},
     # Reads everything, changes nothing.
     AUDITOR: frozenset().union(*(_view(app_label) for app_label in _MODELS)),
 }
 
 
-def sync_roles(group_model: Any, permission_model: Any) -> None:
+def sync_roles(*, using: str = "default") -> None:
     """Create each role's group and give it exactly its permissions (idempotent).
 
-    Takes the models so a migration can pass its historical ones. Permissions that do not exist
-    yet are ignored; permissions granted by hand beyond the list are taken away.
+    Permissions that do not exist are ignored; permissions granted by hand beyond the list are
+    taken away.
     """
+    from django.contrib.auth.models import Group, Permission
+
     app_labels = {name.split(".", 1)[0] for names in ROLES.values() for name in names}
     existing = {
         f"{app_label}.{codename}": pk
-        for pk, app_label, codename in permission_model.objects.filter(
-            content_type__app_label__in=app_labels
-        ).values_list("pk", "content_type__app_label", "codename")
+        for pk, app_label, codename in Permission.objects.using(using)
+        .filter(content_type__app_label__in=app_labels)
+        .values_list("pk", "content_type__app_label", "codename")
     }
     for name, permissions in ROLES.items():
-        group, _created = group_model.objects.get_or_create(name=name)
+        group, _created = Group.objects.using(using).get_or_create(name=name)
         group.permissions.set([existing[perm] for perm in sorted(permissions) if perm in existing])
 
 
-def sync_roles_migration(*app_labels: str) -> Any:
-    """The function a data migration runs to sync the roles (`RunPython(sync_roles_migration(
-    "core", …))`): it first makes the permissions of `app_labels` (Django makes them only after
-    every migration, in post_migrate), then syncs the groups with the historical models."""
+def sync_roles_after_migrate(sender: Any, using: str = "default", **kwargs: Any) -> None:
+    """`post_migrate` receiver: after `migrate` (and a test database's flush), every app's
+    permissions exist and each role's group holds exactly its list.
 
-    def sync(apps: Any, schema_editor: Any) -> None:
-        from django.apps import apps as global_apps
-        from django.contrib.auth.management import create_permissions
+    Django makes permissions in its own post_migrate receiver, app by app; this runs once, for
+    core (the first of the project's apps), so it makes them all first.
+    """
+    if sender.label != "core":
+        return
+    from django.apps import apps as global_apps
+    from django.contrib.auth.management import create_permissions
 
-        for label in app_labels:
-            create_permissions(
-                global_apps.get_app_config(label),
-                verbosity=0,
-                using=schema_editor.connection.alias,
-                apps=global_apps,
-            )
-        sync_roles(apps.get_model("auth", "Group"), apps.get_model("auth", "Permission"))
-
-    return sync
+    for app_config in global_apps.get_app_configs():
+        create_permissions(app_config, verbosity=0, using=using, apps=global_apps)
+    sync_roles(using=using)

@@ -11,8 +11,8 @@ from candidates.completeness import count_words
 from candidates.models import Application, Couple, Document, PreviousParticipation, StatusChange
 from candidates.selectors import dossier_load, dossier_status
 from payments.models import BankLine, Payment, StatementImport
-from placements.models import Quota
-from selection.models import MeritScore, Review, ReviewAssignment, SelectionRound
+from placements.models import Quota, SelectionRound
+from selection.models import MeritScore, Review, ReviewAssignment
 from tapif.core.demo import DEMO_ACCOUNTS, demo_campaign_values, load_demo
 from tapif.core.models import AuditEntry, Campaign, User
 from tapif.core.roles import COMMITTEE_MEMBER, PROGRAMME_MANAGER, REVIEWER
@@ -191,7 +191,7 @@ def test_load_demo_creates_the_committee_account_with_totp():
     assert user.check_password("demo-Committee-2027")
     assert (user.kind, user.is_staff, user.is_superuser) == ("staff", True, False)
     assert list(user.groups.values_list("name", flat=True)) == [COMMITTEE_MEMBER]
-    assert user.has_perm("selection.freeze_round")
+    assert user.has_perm("placements.freeze_round")
     assert EmailAddress.objects.get(user=user).verified
     assert Authenticator.objects.filter(user=user, type=Authenticator.Type.TOTP).exists()
 

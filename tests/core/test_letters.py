@@ -335,7 +335,7 @@ def test_staff_with_the_permission_download_the_letter_as_issued(
     client, sample_template, reference_campaign
 ):
     letter = issue(sample_template, reference_campaign, None, kind=IssuedLetter.Kind.RANKED_LIST)
-    staff = staff_with("selection.view_selectionround")
+    staff = staff_with("placements.view_selectionround")
     staff_client(client, staff)
 
     html = client.get(CHECK, {"code": letter.display_code}).content.decode()

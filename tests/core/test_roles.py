@@ -127,8 +127,8 @@ def test_the_auditor_holds_every_view_permission_of_the_project_and_nothing_else
 
 def test_only_the_programme_manager_and_the_committee_may_change_anything():
     committee = {
-        "selection.add_selectionround",
-        "selection.change_selectionround",
+        "placements.add_selectionround",
+        "placements.change_selectionround",
         "placements.add_quota",
         "placements.change_quota",
     }
@@ -170,12 +170,12 @@ def test_freed_places_are_offered_by_hand_by_the_committee_and_the_programme_man
 def test_the_committee_freezes_rounds_and_the_programme_manager_supersedes_them():
     holders = {
         permission: {name for name, permissions in ROLES.items() if permission in permissions}
-        for permission in ("selection.freeze_round", "selection.supersede_round")
+        for permission in ("placements.freeze_round", "placements.supersede_round")
     }
 
     assert holders == {
-        "selection.freeze_round": {COMMITTEE_MEMBER},
-        "selection.supersede_round": {PROGRAMME_MANAGER},
+        "placements.freeze_round": {COMMITTEE_MEMBER},
+        "placements.supersede_round": {PROGRAMME_MANAGER},
     }
 
 
@@ -185,8 +185,8 @@ def test_syncing_again_changes_nothing_and_takes_extra_permissions_away():
     reviewers = Group.objects.get(name=REVIEWER)
     reviewers.permissions.add(Permission.objects.get(codename="verify_payment"))
 
-    sync_roles(Group, Permission)
-    sync_roles(Group, Permission)
+    sync_roles()
+    sync_roles()
 
     assert Group.objects.filter(name__in=ROLES).count() == len(ROLES)
     assert codes(reviewers.permissions.all()) == set(ROLES[REVIEWER])

@@ -20,7 +20,8 @@ from allauth.mfa.totp.internal.auth import TOTP, generate_totp_secret
 from django.contrib.auth.models import Group
 from playwright.sync_api import Browser, Page, expect
 
-from selection.models import RankEntry, RoundStatus, SelectionRound
+from placements.choices import RoundStatus
+from placements.models import RankEntry, SelectionRound
 from selection.services import criteria_ensure
 from tapif.core.choices import UserKind
 from tapif.core.models import User
@@ -91,7 +92,7 @@ def test_committee_previews_freezes_reads_and_exports_a_round(staff_page: Page, 
     expect(table.locator("tbody tr")).to_have_count(2)
 
     # Freeze through the rounds' admin.
-    page.goto("/admin/selection/selectionround/")
+    page.goto("/admin/placements/selectionround/")
     page.locator(f"input[name=_selected_action][value='{selection_round.pk}']").check()
     page.locator("select[name=action]").select_option("freeze")
     page.get_by_role("button", name="Run").click()

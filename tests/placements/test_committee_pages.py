@@ -14,9 +14,8 @@ from django.utils import timezone
 
 from candidates.choices import CouplePreference, CoupleStatus
 from candidates.models import Assets, Couple
-from placements.models import Placement
+from placements.models import Placement, RankEntry
 from placements.services import round_freeze
-from selection.models import RankEntry
 from selection.services import criteria_ensure
 from tapif.core.roles import AUDITOR, PROGRAMME_MANAGER
 from tests.factories import StaffFactory

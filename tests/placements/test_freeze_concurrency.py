@@ -11,9 +11,9 @@ from __future__ import annotations
 import pytest
 from django.db import connection
 
-from placements.models import Placement
+from placements.choices import RoundStatus
+from placements.models import Placement, RankEntry, SelectionRound
 from placements.services import round_freeze
-from selection.models import RankEntry, RoundStatus, SelectionRound
 from tapif.core.exceptions import DomainError
 from tapif.core.models import Campaign
 from tests.migration_data import restore_migration_data

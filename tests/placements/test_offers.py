@@ -22,7 +22,7 @@ from candidates.choices import ApplicationStatus, CoupleStatus, DocumentKind, Do
 from candidates.demo import demo_pdf
 from candidates.models import Application, Assets, Couple, Document, PreviousParticipation
 from placements.choices import OfferSource, OfferStatus, PromotionOutcome, PromotionReason
-from placements.models import Offer, OfferSchool, PromotionLog, Quota
+from placements.models import Offer, OfferSchool, PromotionLog, Quota, SelectionRound
 from placements.offers import (
     application_withdraw,
     offer_accept,
@@ -37,7 +37,6 @@ from placements.offers import (
 from placements.release import results_release_start
 from placements.services import round_freeze
 from placements.tasks import expire_offers
-from selection.models import SelectionRound
 from selection.services import criteria_ensure
 from tapif.core.exceptions import DomainError
 from tapif.core.models import Academie, AuditEntry, Campaign, JobRun, OutboundMessage, User

@@ -18,7 +18,7 @@ from candidates.models import Application, Assets, DossierEvent, EligibilityDeci
 from candidates.services import application_transition
 from placements import release as release_module
 from placements.choices import ReleaseKind, ReleaseStatus
-from placements.models import Placement, ResultsRelease
+from placements.models import Placement, RankEntry, ResultsRelease
 from placements.release import (
     Pace,
     pace,
@@ -29,7 +29,7 @@ from placements.release import (
 )
 from placements.services import round_freeze, round_supersede
 from placements.tasks import release_results_batch, resume_results_releases
-from selection.models import MeritScore, RankEntry
+from selection.models import MeritScore
 from selection.services import criteria_ensure
 from tapif.core.exceptions import DomainError
 from tapif.core.models import AuditEntry, Campaign, JobRun, OutboundMessage, User

@@ -10,9 +10,8 @@ import pytest
 from django.contrib.auth.models import Group
 from django.urls import reverse
 
-from placements.models import ResultsRelease
+from placements.models import ResultsRelease, SelectionRound
 from placements.services import round_freeze
-from selection.models import SelectionRound
 from selection.services import criteria_ensure
 from tapif.core.models import AuditEntry, Campaign, OutboundMessage
 from tapif.core.roles import AUDITOR, COMMITTEE_MEMBER, PROGRAMME_MANAGER, REVIEWER, ROLES
@@ -48,15 +47,15 @@ def frozen(campaign) -> SelectionRound:
 
 
 def change_url(selection_round) -> str:
-    return reverse("admin:selection_selectionround_change", args=[selection_round.pk])
+    return reverse("admin:placements_selectionround_change", args=[selection_round.pk])
 
 
 def release_url(selection_round) -> str:
-    return reverse("admin:selection_selectionround_release", args=[selection_round.pk])
+    return reverse("admin:placements_selectionround_release", args=[selection_round.pk])
 
 
 def progress_url(selection_round) -> str:
-    return reverse("admin:selection_selectionround_release_progress", args=[selection_round.pk])
+    return reverse("admin:placements_selectionround_release_progress", args=[selection_round.pk])
 
 
 def text(response) -> str:
@@ -73,7 +72,7 @@ def test_the_programme_manager_sees_the_button_on_a_frozen_round_only(client, ca
     assert f'href="{release_url(frozen)}"' in page
     assert "Release results…" in page
     assert "Release results…" not in draft_page
-    assert "Not released" in text(client.get(reverse("admin:selection_selectionround_changelist")))
+    assert "Not released" in text(client.get(reverse("admin:placements_selectionround_changelist")))
 
 
 def test_the_confirmation_says_who_gets_what_the_rate_and_how_long(client, frozen):

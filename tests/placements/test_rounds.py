@@ -13,7 +13,8 @@ from django.urls import reverse
 from candidates.choices import ApplicationStatus, CoupleStatus, PaymentStatus
 from candidates.models import Application, Assets, Couple, PreviousParticipation
 from placements.allocation import CoupleMode, SchoolLevel, from_json, simulate, to_dict
-from placements.models import Placement, Quota
+from placements.choices import RoundStatus
+from placements.models import Placement, Quota, RankEntry, SelectionRound
 from placements.services import (
     input_to_dict,
     quotas_fill,
@@ -24,7 +25,7 @@ from placements.services import (
     round_supersede,
     snapshot_sha256,
 )
-from selection.models import MeritScore, RankEntry, RoundStatus, SelectionRound
+from selection.models import MeritScore
 from selection.services import criteria_ensure, review_save
 from tapif.core.exceptions import DomainError
 from tapif.core.models import Academie, AuditEntry, Campaign, User
@@ -34,7 +35,7 @@ from tests.selection.review_dossiers import assign, reviewable, scorer
 
 pytestmark = [pytest.mark.django_db]
 
-ROUNDS = "/admin/selection/selectionround/"
+ROUNDS = "/admin/placements/selectionround/"
 
 
 # --- helpers -----------------------------------------------------------------------------------
@@ -435,7 +436,7 @@ def test_admin_committee_creates_a_round_and_fills_its_quotas(client, campaign):
     log_in(client, committee())
 
     response = client.post(
-        reverse("admin:selection_selectionround_add"),
+        reverse("admin:placements_selectionround_add"),
         {
             "campaign": campaign.pk,
             "waitlist_size": "5",
@@ -496,7 +497,9 @@ def test_admin_freeze_confirms_with_the_hash_then_freezes(client, campaign):
         expected,
     )
     assert RankEntry.objects.filter(round=selection_round).count() == 2
-    change = client.get(reverse("admin:selection_selectionround_change", args=[selection_round.pk]))
+    change = client.get(
+        reverse("admin:placements_selectionround_change", args=[selection_round.pk])
+    )
     assert change.context["has_change_permission"] is False  # quotas and size read only now
 
 
@@ -532,7 +535,7 @@ def test_admin_frozen_results_are_listed_read_only_by_round(client, campaign):
     log_in(client, member_of(AUDITOR))
 
     entries = client.get(
-        reverse("admin:selection_rankentry_changelist"), {"round__id__exact": frozen.pk}
+        reverse("admin:placements_rankentry_changelist"), {"round__id__exact": frozen.pk}
     )
     placements = client.get(
         reverse("admin:placements_placement_changelist"), {"round__id__exact": frozen.pk}
