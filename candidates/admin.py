@@ -14,7 +14,6 @@ shows each rule's result beside the facts it read, lets staff holding
 from __future__ import annotations
 
 import datetime as dt
-from collections.abc import Iterable
 from typing import Any
 
 from django import forms
@@ -25,34 +24,32 @@ from django.contrib.auth import get_permission_codename
 from django.db.models import Count, IntegerField, OuterRef, Prefetch, Q, Subquery
 from django.db.models.functions import Coalesce
 from django.template.defaultfilters import filesizeformat, linebreaksbr
+from django.template.loader import render_to_string
 from django.template.response import TemplateResponse
 from django.urls import reverse
-from django.utils import formats, timezone, translation
+from django.utils import translation
 from django.utils.html import format_html, format_html_join
 from django.utils.safestring import mark_safe
-from django.utils.text import capfirst
 from django.utils.translation import gettext, ngettext
 from django.utils.translation import gettext_lazy as _
-from django_countries import countries
 
 from candidates.choices import (
     ELIGIBILITY_RULE_LABELS,
     ApplicationStatus,
     Citizenship,
-    DocumentKind,
     DocumentRejection,
     DocumentReview,
     EligibilityOutcome,
     EnrolmentStatus,
-    FrenchProofRoute,
 )
-from candidates.completeness import count_words
 from candidates.eligibility import Facts, Status, Verdict
 from candidates.models import Application, Couple, Document, EligibilityDecision, FrenchProfile
 from candidates.selectors import (
     application_facts,
+    country_name,
     couple_for,
     document_versions,
+    dossier_facts,
     dossier_history,
     dossier_load,
     dossier_status,
@@ -79,8 +76,6 @@ from tapif.core.admin_display import (
 )
 from tapif.core.exceptions import DomainError
 
-DAYS_PER_MONTH = 365.25 / 12
-
 ELIGIBILITY_LABELS = {
     True: _("Eligible"),
     False: _("Ineligible"),
@@ -93,20 +88,6 @@ RULE_STATUS_LABELS = {
     Status.UNKNOWN: _("Not known yet"),
 }
 
-# Section fields that hold an ISO country code.
-COUNTRY_FIELDS = {"country", "country_of_birth", "country_of_citizenship"}
-# Section fields the staff never need to read (keys and bookkeeping).
-HIDDEN_SECTION_FIELDS = {"application", "updated_at"}
-# The official test, shown apart in section 3 with its verification and certificate.
-FRENCH_TEST_FIELDS = {
-    "test_name",
-    "test_level",
-    "test_date",
-    "test_verified_at",
-    "test_verified_by",
-}
-
-
 # --- small HTML helpers (every value goes through format_html, so it is escaped) ---------------
 
 
@@ -114,59 +95,6 @@ def _yes_no(value: bool | None) -> Any:
     if value is None:
         return _("Not answered")
     return _("Yes") if value else _("No")
-
-
-def _country(code: str) -> str:
-    return (countries.name(code) or code) if code else "—"
-
-
-def _field_value(instance: Any, field: Any) -> Any:
-    """One answer of a section, as staff read it (choice labels, country names, yes/no)."""
-    value = getattr(instance, field.name)
-    if field.is_relation:
-        return str(value) if value is not None else "—"
-    if field.choices:
-        return getattr(instance, f"get_{field.name}_display")() or "—"
-    if field.name in COUNTRY_FIELDS:
-        return _country(value)
-    if field.get_internal_type() == "BooleanField":
-        return _yes_no(value)
-    if isinstance(value, dt.date):
-        return short_date(value)
-    if value in (None, ""):
-        return "—"
-    return str(value)
-
-
-def _answers(instance: Any, *, skip: Iterable[str] = ()) -> str:
-    """A two-column table of a one-to-one section's answers, or a note if never saved."""
-    if instance is None:
-        return format_html("<p>{}</p>", _("The candidate has not filled in this section yet."))
-    hidden = HIDDEN_SECTION_FIELDS | set(skip)
-    rows = [
-        (capfirst(field.verbose_name), _field_value(instance, field))
-        for field in instance._meta.concrete_fields
-        if field.name not in hidden
-    ]
-    return html_table([_("Question"), _("Answer")], rows, empty="")
-
-
-def _label(instance: Any, name: str) -> str:
-    return capfirst(instance._meta.get_field(name).verbose_name)
-
-
-def _section(application: Application, name: str) -> Any:
-    try:
-        return getattr(application, name)
-    except Application._meta.get_field(name).related_model.DoesNotExist:
-        return None
-
-
-def _duration(days: int) -> str:
-    months = formats.number_format(round(days / DAYS_PER_MONTH, 1), 1)
-    return ngettext(
-        "%(days)d day (%(months)s months)", "%(days)d days (%(months)s months)", days
-    ) % {"days": days, "months": months}
 
 
 def _english() -> bool:
@@ -258,7 +186,7 @@ def _fact_value(dossier: Application, name: str, value: Any) -> Any:
     if name == "enrolment_status":
         return EnrolmentStatus(value).label
     if name == "country_of_citizenship":
-        return _country(value)
+        return country_name(value)
     if name == "french_level":
         if dossier.french_level:
             return gettext("%(level)s, verified (%(source)s)") % {
@@ -506,11 +434,7 @@ class ApplicationAdmin(ReadOnlyAdmin):
         "submitted_at",
         "updated_at",
         "couple_display",
-        "identity_display",
-        "studies_display",
-        "french_display",
-        "experience_display",
-        "assets_display",
+        "facts_display",
         "documents_display",
         "completeness_display",
         "eligibility_display",
@@ -532,11 +456,7 @@ class ApplicationAdmin(ReadOnlyAdmin):
                 ]
             },
         ),
-        (_("1. Identity"), {"fields": ["identity_display"]}),
-        (_("2. Studies"), {"fields": ["studies_display"]}),
-        (_("3. French"), {"fields": ["french_display"]}),
-        (_("4. Experience"), {"fields": ["experience_display"]}),
-        (_("5. My strengths"), {"fields": ["assets_display"]}),
+        (_("Answers"), {"fields": ["facts_display"], "classes": ["dossier-answers"]}),
         (_("Documents"), {"fields": ["documents_display"]}),
         (
             _("Completeness and eligibility"),
@@ -637,160 +557,11 @@ class ApplicationAdmin(ReadOnlyAdmin):
             "{} — {} — {}", who, couple.get_status_display(), couple.get_preference_display()
         )
 
-    @admin.display(description=_("answers"))
-    def identity_display(self, obj: Application) -> str:
-        return _answers(_section(self._dossier(obj), "identity"))
-
-    @admin.display(description=_("answers"))
-    def studies_display(self, obj: Application) -> str:
-        return _answers(_section(self._dossier(obj), "studies"))
-
-    @admin.display(description=_("answers"))
-    def french_display(self, obj: Application) -> str:
-        dossier = self._dossier(obj)
-        courses = html_table(
-            [_("course"), _("level"), _("grade"), _("year")],
-            (
-                (c.title, c.level, c.grade or "—", c.year or "—")
-                for c in dossier.french_courses.all()
-            ),
-            empty=_("No French course entered."),
+    @admin.display(description=_("the candidate's sections"))
+    def facts_display(self, obj: Application) -> str:
+        return render_to_string(
+            "candidates/staff/dossier_facts.html", {"facts": dossier_facts(self._dossier(obj))}
         )
-        french = _section(dossier, "french")
-        return format_html(
-            "{}<h3>{}</h3>{}<h3>{}</h3>{}",
-            _answers(french, skip=FRENCH_TEST_FIELDS),
-            _("Official French test"),
-            self._french_test(dossier, french),
-            _("French courses"),
-            courses,
-        )
-
-    def _french_test(self, dossier: Application, french: FrenchProfile | None) -> str:
-        """The test as entered, whether and by whom it was verified, and its certificate."""
-        if french is None or not (
-            french.proof_route == FrenchProofRoute.OFFICIAL_TEST
-            or french.test_name
-            or french.test_level
-            or french.test_date
-        ):
-            return format_html("<p>{}</p>", _("No official test entered."))
-        if french.test_verified_at:
-            verifier = french.test_verified_by
-            verified = gettext("Yes, on %(when)s by %(who)s") % {
-                "when": short_date(french.test_verified_at),
-                "who": verifier.email if verifier else "—",
-            }
-        else:
-            verified = gettext("Not verified yet")
-        certificate = next(
-            (d for d in dossier.current_documents if d.kind == DocumentKind.LANGUAGE_TEST), None
-        )
-        certificate_link = (
-            format_html(
-                '<a href="{}">{}</a> ({})',
-                reverse("candidates:document_download", kwargs={"pk": certificate.pk}),
-                certificate.original_name,
-                short_date(certificate.uploaded_at),
-            )
-            if certificate
-            else _("Not uploaded")
-        )
-        rows = [
-            (_label(french, "test_name"), french.get_test_name_display() or "—"),
-            (_label(french, "test_level"), french.get_test_level_display() or "—"),
-            (_label(french, "test_date"), short_date(french.test_date)),
-            (_label(french, "test_verified_at"), verified),
-            (_("Certificate"), certificate_link),
-        ]
-        return html_table([_("Question"), _("Answer")], rows, empty="")
-
-    @admin.display(description=_("entries"))
-    def experience_display(self, obj: Application) -> str:
-        today = timezone.localdate()
-        entries = list(self._dossier(obj).experiences.all())
-        rows = [
-            (
-                e.get_kind_display(),
-                e.role,
-                e.organisation or "—",
-                _country(e.country),
-                e.get_abroad_activity_display() or "—",
-                short_date(e.start_date),
-                short_date(e.end_date) if e.end_date else _("ongoing"),
-                e.hours_per_week if e.hours_per_week is not None else "—",
-                _duration(e.days(today)),
-                linebreaksbr(e.description) if e.description else "—",
-            )
-            for e in entries
-        ]
-        table = html_table(
-            [
-                _("type"),
-                _("role or title"),
-                _("organisation or place"),
-                _("country"),
-                _("what they did there"),
-                _("from"),
-                _("to"),
-                _("hours per week"),
-                _("duration"),
-                _("description"),
-            ],
-            rows,
-            empty=_("No experience entered."),
-        )
-        totals: dict[str, int] = {}
-        labels: dict[str, str] = {}
-        for e in entries:
-            totals[e.kind] = totals.get(e.kind, 0) + e.days(today)
-            labels[e.kind] = e.get_kind_display()
-        summary = html_list(
-            (format_html("{}: {}", labels[kind], _duration(days)) for kind, days in totals.items()),
-            empty="",
-        )
-        return format_html("{}{}", table, summary if totals else "")
-
-    @admin.display(description=_("answers"))
-    def assets_display(self, obj: Application) -> str:
-        dossier = self._dossier(obj)
-        assets = _section(dossier, "assets")
-        if assets is None:
-            answers = _answers(None)
-        else:
-            target = dossier.campaign.motivation_letter_words
-            letter = format_html(
-                "<p>{}</p><div>{}</div>",
-                _("%(words)d words (about %(target)d expected)")
-                % {"words": count_words(assets.motivation_letter), "target": target},
-                linebreaksbr(assets.motivation_letter) if assets.motivation_letter else "—",
-            )
-            choices = html_list(
-                (
-                    format_html("{}. {}", rank, academie)
-                    for rank, academie in enumerate(assets.academie_choices, start=1)
-                ),
-                empty=_("No académie chosen."),
-            )
-            answers = html_table(
-                [_("Question"), _("Answer")],
-                [
-                    (_("Académies in order of preference"), choices),
-                    (_label(assets, "school_level"), assets.get_school_level_display() or "—"),
-                    (
-                        _label(assets, "available_from_contract_start"),
-                        _yes_no(assets.available_from_contract_start),
-                    ),
-                    (_label(assets, "motivation_letter"), letter),
-                ],
-                empty="",
-            )
-        participations = html_table(
-            [_("school year"), _("académie")],
-            ((p.school_year, p.academie) for p in dossier.previous_participations.all()),
-            empty=_("No previous participation."),
-        )
-        return format_html("{}<h3>{}</h3>{}", answers, _("Previous participations"), participations)
 
     @admin.display(description=_("every version"))
     def documents_display(self, obj: Application) -> str:

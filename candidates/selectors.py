@@ -2,12 +2,16 @@
 
 from __future__ import annotations
 
+import datetime as dt
 from collections.abc import Mapping
 from dataclasses import dataclass
 from typing import Any
 
 from django.db.models import Prefetch, Q, QuerySet
-from django.utils import translation
+from django.utils import formats, timezone, translation
+from django.utils.text import capfirst
+from django.utils.translation import gettext, ngettext
+from django_countries import countries
 
 from candidates import completeness
 from candidates.choices import (
@@ -15,18 +19,25 @@ from candidates.choices import (
     DOCUMENTS_WITH_EXPIRY,
     Citizenship,
     CoupleStatus,
+    DocumentKind,
     DossierEventKind,
     ExperienceKind,
+    FrenchProofRoute,
 )
+from candidates.completeness import count_words
 from candidates.eligibility import CampaignRules, Facts, Verdict, evaluate
 from candidates.models import (
     Application,
+    Assets,
     Couple,
     Document,
     EligibilityDecision,
+    Experience,
+    FrenchCourse,
+    FrenchProfile,
     PreviousParticipation,
 )
-from tapif.core.models import AuditEntry, Campaign, User
+from tapif.core.models import Academie, AuditEntry, Campaign, User
 
 
 def application_for(*, candidate: User, campaign: Campaign | None) -> Application | None:
@@ -75,6 +86,201 @@ def section_of(application: Application, name: str):
         return getattr(application, name)
     except Application._meta.get_field(name).related_model.DoesNotExist:
         return None
+
+
+# --- the dossier as staff read it (the admin's dossier page and the review page) -----------------
+
+DAYS_PER_MONTH = 365.25 / 12
+# Section fields that hold an ISO country code.
+COUNTRY_FIELDS = frozenset({"country", "country_of_birth", "country_of_citizenship"})
+# Section fields the staff never need to read (keys and bookkeeping).
+HIDDEN_SECTION_FIELDS = frozenset({"application", "updated_at"})
+# The official test, shown apart in section 3 with its verification and certificate.
+FRENCH_TEST_FIELDS = frozenset(
+    {"test_name", "test_level", "test_date", "test_verified_at", "test_verified_by"}
+)
+
+
+@dataclass(frozen=True)
+class Answer:
+    label: str
+    value: Any  # text, a number, or a date the template formats
+
+
+@dataclass(frozen=True)
+class ExperienceLine:
+    entry: Experience
+    country: str
+    duration: str
+
+
+@dataclass(frozen=True)
+class FrenchTest:
+    answers: list[Answer]  # name, level, date, verification
+    certificate: Document | None
+
+
+@dataclass(frozen=True)
+class DossierFacts:
+    """Every answer of a dossier, worded for staff, in the order of the candidate's sections."""
+
+    dossier: Application
+    identity: list[Answer] | None  # None: the section was never saved
+    studies: list[Answer] | None
+    french: list[Answer] | None
+    french_level_source: str
+    french_test: FrenchTest | None
+    french_courses: list[FrenchCourse]
+    experiences: list[ExperienceLine]
+    experience_totals: list[tuple[str, str]]
+    assets: list[Answer] | None  # school level and availability (the rest below)
+    academie_choices: list[Academie]
+    academie_choices_label: str
+    motivation_letter: str
+    motivation_letter_label: str
+    letter_words: int
+    participations: list[PreviousParticipation]
+    couple: Couple | None
+    couple_partner: Application | None
+
+
+def _yes_no(value: bool | None) -> str:
+    if value is None:
+        return gettext("Not answered")
+    return gettext("Yes") if value else gettext("No")
+
+
+def country_name(code: str) -> str:
+    return (countries.name(code) or code) if code else "—"
+
+
+def _answer_value(instance: Any, field: Any) -> Any:
+    """One answer of a section, as staff read it (choice labels, country names, yes/no)."""
+    value = getattr(instance, field.name)
+    if field.is_relation:
+        return str(value) if value is not None else "—"
+    if field.choices:
+        return getattr(instance, f"get_{field.name}_display")() or "—"
+    if field.name in COUNTRY_FIELDS:
+        return country_name(value)
+    if field.get_internal_type() == "BooleanField":
+        return _yes_no(value)
+    if value in (None, ""):
+        return "—"
+    if isinstance(value, dt.date):
+        return formats.date_format(value, "SHORT_DATE_FORMAT")
+    return value
+
+
+def _answers(
+    instance: Any, *, skip: frozenset[str] = frozenset(), only: tuple[str, ...] = ()
+) -> list[Answer] | None:
+    """A section's answers, every field but the hidden ones (or `only` those), None if the
+    candidate never saved the section."""
+    if instance is None:
+        return None
+    fields = (
+        [instance._meta.get_field(name) for name in only]
+        if only
+        else [
+            f for f in instance._meta.concrete_fields if f.name not in HIDDEN_SECTION_FIELDS | skip
+        ]
+    )
+    return [
+        Answer(capfirst(field.verbose_name), _answer_value(instance, field)) for field in fields
+    ]
+
+
+def duration_words(days: int) -> str:
+    months = formats.number_format(round(days / DAYS_PER_MONTH, 1), 1)
+    return ngettext(
+        "%(days)d day (%(months)s months)", "%(days)d days (%(months)s months)", days
+    ) % {"days": days, "months": months}
+
+
+def _french_test(dossier: Application, french: FrenchProfile | None) -> FrenchTest | None:
+    """The official test as entered, with its verification and certificate (None if none)."""
+    if french is None or not (
+        french.proof_route == FrenchProofRoute.OFFICIAL_TEST
+        or french.test_name
+        or french.test_level
+        or french.test_date
+    ):
+        return None
+    if french.test_verified_at:
+        verified = gettext("Yes, on %(when)s by %(who)s") % {
+            "when": formats.date_format(
+                timezone.localtime(french.test_verified_at), "SHORT_DATETIME_FORMAT"
+            ),
+            "who": french.test_verified_by.email if french.test_verified_by else "—",
+        }
+    else:
+        verified = gettext("Not verified yet")
+    return FrenchTest(
+        answers=[
+            *_answers(french, only=("test_name", "test_level", "test_date")),
+            Answer(
+                capfirst(FrenchProfile._meta.get_field("test_verified_at").verbose_name), verified
+            ),
+        ],
+        certificate=next(
+            (d for d in dossier.current_documents if d.kind == DocumentKind.LANGUAGE_TEST), None
+        ),
+    )
+
+
+def _experience_lines(
+    dossier: Application, today: dt.date
+) -> tuple[list[ExperienceLine], list[tuple[str, str]]]:
+    """Each entry with its duration, and the total duration per kind."""
+    lines, totals, labels = [], {}, {}
+    for entry in dossier.experiences.all():
+        days = entry.days(today)
+        lines.append(ExperienceLine(entry, country_name(entry.country), duration_words(days)))
+        totals[entry.kind] = totals.get(entry.kind, 0) + days
+        labels[entry.kind] = entry.get_kind_display()
+    return lines, [(labels[kind], duration_words(days)) for kind, days in totals.items()]
+
+
+def french_level_source_label(source: str) -> str:
+    sources = {
+        "evaluation": gettext("the professor's evaluation"),
+        FrenchProofRoute.OFFICIAL_TEST: gettext("the verified official test"),
+        "staff": gettext("staff"),
+    }
+    return str(sources.get(source, source))
+
+
+def dossier_facts(dossier: Application) -> DossierFacts:
+    """What staff read of a dossier loaded by `dossier_load`: the one source of the admin's
+    dossier page and the reviewer's page (template `candidates/staff/dossier_facts.html`)."""
+    french = section_of(dossier, "french")
+    assets = section_of(dossier, "assets")
+    experiences, totals = _experience_lines(dossier, timezone.localdate())
+    couple = couple_for(dossier)
+    partner = None
+    if couple is not None:
+        partner = couple.partner if couple.proposer_id == dossier.pk else couple.proposer
+    return DossierFacts(
+        dossier=dossier,
+        identity=_answers(section_of(dossier, "identity")),
+        studies=_answers(section_of(dossier, "studies")),
+        french=_answers(french, skip=FRENCH_TEST_FIELDS),
+        french_level_source=french_level_source_label(dossier.french_level_source),
+        french_test=_french_test(dossier, french),
+        french_courses=list(dossier.french_courses.all()),
+        experiences=experiences,
+        experience_totals=totals,
+        assets=_answers(assets, only=("school_level", "available_from_contract_start")),
+        academie_choices=list(assets.academie_choices) if assets else [],
+        academie_choices_label=gettext("Académies in order of preference"),
+        motivation_letter=assets.motivation_letter if assets else "",
+        motivation_letter_label=capfirst(Assets._meta.get_field("motivation_letter").verbose_name),
+        letter_words=count_words(assets.motivation_letter) if assets else 0,
+        participations=list(dossier.previous_participations.all()),
+        couple=couple,
+        couple_partner=partner,
+    )
 
 
 def campaign_rules(campaign: Campaign) -> CampaignRules:

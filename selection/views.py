@@ -23,27 +23,22 @@ from django.core.files.storage import default_storage
 from django.http import Http404, HttpRequest, HttpResponse
 from django.shortcuts import get_object_or_404, redirect
 from django.urls import reverse
-from django.utils import formats, timezone
 from django.utils.translation import gettext as _
-from django.utils.translation import ngettext
 from django.views.decorators.http import require_GET, require_POST
-from django_countries import countries
 
 from candidates import services as dossier_services
 from candidates.choices import (
     ELIGIBILITY_RULE_LABELS,
     DocumentKind,
     DocumentReview,
-    FrenchProofRoute,
 )
-from candidates.completeness import count_words
 from candidates.eligibility import Status
 from candidates.models import Application, Document
 from candidates.selectors import (
+    dossier_facts,
     dossier_load,
     dossier_status,
     eligibility_decision_latest,
-    section_of,
 )
 from evaluations.choices import EvaluationStatus
 from evaluations.models import Evaluation
@@ -57,8 +52,6 @@ from tapif.core.selectors import campaign_current
 SCORE_PERMISSION = services.SCORE_PERMISSION
 REVIEW_DOCUMENT_PERMISSION = selectors.REVIEW_DOCUMENT_PERMISSION
 VIEW_EVALUATION_PERMISSION = "evaluations.view_evaluation"
-
-DAYS_PER_MONTH = 365.25 / 12
 
 
 def _rule_status_label(status: str) -> str:
@@ -131,40 +124,6 @@ def next_dossier(request: HttpRequest) -> HttpResponse:
 
 
 # --- one dossier ------------------------------------------------------------------------------
-
-
-def _duration(days: int) -> str:
-    months = formats.number_format(round(days / DAYS_PER_MONTH, 1), 1)
-    return ngettext(
-        "%(days)d day (%(months)s months)", "%(days)d days (%(months)s months)", days
-    ) % {"days": days, "months": months}
-
-
-def _experience(dossier: Application) -> tuple[list[dict], list[tuple[str, str]]]:
-    """Each entry with its duration computed, and the total duration per kind."""
-    today = timezone.localdate()
-    entries, totals, labels = [], {}, {}
-    for entry in dossier.experiences.all():
-        days = entry.days(today)
-        entries.append(
-            {
-                "entry": entry,
-                "country": countries.name(entry.country) if entry.country else "",
-                "duration": _duration(days),
-            }
-        )
-        totals[entry.kind] = totals.get(entry.kind, 0) + days
-        labels[entry.kind] = entry.get_kind_display()
-    return entries, [(labels[kind], _duration(days)) for kind, days in totals.items()]
-
-
-def _french_source(dossier: Application) -> str:
-    sources = {
-        "evaluation": _("the professor's evaluation"),
-        FrenchProofRoute.OFFICIAL_TEST: _("the verified official test"),
-        "staff": _("staff"),
-    }
-    return str(sources.get(dossier.french_level_source, dossier.french_level_source))
 
 
 def _evaluation(request: HttpRequest, dossier: Application) -> dict[str, Any] | None:
@@ -271,9 +230,7 @@ def _page(
     documents, documents_missing, may_check = _documents(
         request, dossier, status.required_documents, reject_forms or {}
     )
-    experiences, experience_totals = _experience(dossier)
     english = (request.LANGUAGE_CODE or "fr").startswith("en")
-    assets = section_of(dossier, "assets")
     own_scores = []
     if submitted:
         by_criterion = {s.criterion_id: s for s in review.scores.all()}
@@ -285,15 +242,7 @@ def _page(
             "title": _("Review of dossier %(number)s") % {"number": dossier.number},
             "dossier": dossier,
             "candidate": dossier.candidate,
-            "identity": section_of(dossier, "identity"),
-            "studies": section_of(dossier, "studies"),
-            "french": section_of(dossier, "french"),
-            "french_source": _french_source(dossier),
-            "french_courses": list(dossier.french_courses.all()),
-            "assets": assets,
-            "letter_words": count_words(assets.motivation_letter) if assets else 0,
-            "experiences": experiences,
-            "experience_totals": experience_totals,
+            "facts": dossier_facts(dossier),
             "evaluation": _evaluation(request, dossier),
             "verdict": status.verdict,
             "rules": [

@@ -574,3 +574,27 @@ def test_the_fee_receipt_is_not_among_the_documents_a_reviewer_checks(client):
     shown = [card["document"].pk for card in response.context["documents"]]
     assert receipt.pk not in shown
     assert current(application, "passport").pk in shown
+
+
+def test_the_review_page_and_the_admin_show_the_dossier_from_one_template(client, me):
+    """One staff view of a dossier: the reviewer's page and the admin's dossier page render the
+    same sections (candidates.selectors.dossier_facts through one template), answer for answer."""
+    application = reviewable_dossier(before_submit=_evaluated_with_experience)
+    assign(application, me)
+    as_user(client, me)
+
+    review = client.get(url("dossier", number=application.number)).content.decode()
+    admin_page = client.get(
+        reverse("admin:candidates_application_change", args=[application.pk])
+    ).content.decode()
+
+    def facts(html: str) -> str:
+        start = html.index('<div class="module dossier-facts" id="identity">')
+        end = html.index("</div>", html.index('<div class="module dossier-facts" id="motivation">'))
+        return html[start:end]
+
+    shown = facts(review)
+    assert shown == facts(admin_page)
+    assert "<td>Last name as on passport</td><td>Tremblay</td>" in shown
+    assert "31 days (1.0 months)" in shown
+    assert "Je souhaite enseigner" in shown
