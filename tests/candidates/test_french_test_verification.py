@@ -221,7 +221,7 @@ def test_change_page_shows_the_test_its_verification_and_the_certificate(client,
     with translation.override("en"):
         link = reverse("candidates:document_download", kwargs={"pk": certificate.pk})
     for row in [
-        "<h3>Official French test</h3>",
+        "<h4>Official French test</h4>",
         "<td>Official test</td><td>DELF</td>",
         "<td>Level obtained</td><td>B2</td>",
         "<td>Date of the results</td><td>2025-06-02</td>",
@@ -242,7 +242,7 @@ def test_change_page_says_when_no_test_was_entered(client, staff):
 
     html = client.get(f"{CHANGELIST}{application.pk}/change/").content.decode()
 
-    assert "<h3>Official French test</h3><p>No official test entered.</p>" in html
+    assert "<h4>Official French test</h4><p>No official test entered.</p>" in html
 
 
 # --- a verified test changed afterwards ---------------------------------------------------------
