@@ -41,7 +41,7 @@ from candidates.choices import (
     EligibilityOutcome,
     EnrolmentStatus,
 )
-from candidates.eligibility import Facts, Status, Verdict
+from candidates.eligibility import RULE_FACTS, Facts, Status, Verdict
 from candidates.models import Application, Couple, Document, EligibilityDecision, FrenchProfile
 from candidates.selectors import (
     application_facts,
@@ -103,24 +103,6 @@ def _rule_message(rule: Any) -> str:
 
 
 # --- eligibility decision and history -----------------------------------------------------------
-
-# The facts each rule of candidates.eligibility reads, in the order staff check them.
-RULE_FACTS = {
-    "age": ["date_of_birth"],
-    "citizenship": ["citizenship", "country_of_citizenship"],
-    "residence": ["resides_in_canada", "exchange_student_abroad"],
-    "education": [
-        "enrolment_status",
-        "university_years_completed",
-        "has_teaching_experience",
-        "has_education_degree",
-    ],
-    "studies_in_canada": ["studies_mostly_in_canada"],
-    "french_level": ["french_level"],
-    "passport": ["passport_expiry"],
-    "participations": ["previous_participations"],
-    "availability": ["available_from_contract_start"],
-}
 
 FACT_LABELS = {
     "date_of_birth": _("date of birth"),
