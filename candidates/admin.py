@@ -17,20 +17,19 @@ import datetime as dt
 from typing import Any
 
 from django import forms
-from django.contrib import admin, messages
-from django.contrib.admin import ActionLocation, helpers
+from django.contrib import admin
+from django.contrib.admin import ActionLocation
 from django.contrib.admin.views.main import ChangeList
 from django.contrib.auth import get_permission_codename
 from django.db.models import Count, IntegerField, OuterRef, Prefetch, Q, Subquery
 from django.db.models.functions import Coalesce
 from django.template.defaultfilters import filesizeformat, linebreaksbr
 from django.template.loader import render_to_string
-from django.template.response import TemplateResponse
 from django.urls import reverse
 from django.utils import translation
 from django.utils.html import format_html, format_html_join
 from django.utils.safestring import mark_safe
-from django.utils.translation import gettext, ngettext
+from django.utils.translation import gettext, ngettext_lazy
 from django.utils.translation import gettext_lazy as _
 
 from candidates.choices import (
@@ -42,7 +41,7 @@ from candidates.choices import (
     EligibilityOutcome,
     EnrolmentStatus,
 )
-from candidates.eligibility import Facts, Status, Verdict
+from candidates.eligibility import RULE_FACTS, Facts, Status, Verdict
 from candidates.models import Application, Couple, Document, EligibilityDecision, FrenchProfile
 from candidates.selectors import (
     application_facts,
@@ -65,16 +64,14 @@ from candidates.services import (
     eligibility_may_override,
     french_test_verify,
 )
+from tapif.core.admin_actions import Confirmation, action_data, admin_action
 from tapif.core.admin_display import (
     ReadOnlyAdmin,
     ReasonForm,
-    action_confirmation,
-    action_field_name,
     html_list,
     html_table,
     short_date,
 )
-from tapif.core.exceptions import DomainError
 
 ELIGIBILITY_LABELS = {
     True: _("Eligible"),
@@ -106,24 +103,6 @@ def _rule_message(rule: Any) -> str:
 
 
 # --- eligibility decision and history -----------------------------------------------------------
-
-# The facts each rule of candidates.eligibility reads, in the order staff check them.
-RULE_FACTS = {
-    "age": ["date_of_birth"],
-    "citizenship": ["citizenship", "country_of_citizenship"],
-    "residence": ["resides_in_canada", "exchange_student_abroad"],
-    "education": [
-        "enrolment_status",
-        "university_years_completed",
-        "has_teaching_experience",
-        "has_education_degree",
-    ],
-    "studies_in_canada": ["studies_mostly_in_canada"],
-    "french_level": ["french_level"],
-    "passport": ["passport_expiry"],
-    "participations": ["previous_participations"],
-    "availability": ["available_from_contract_start"],
-}
 
 FACT_LABELS = {
     "date_of_birth": _("date of birth"),
@@ -722,50 +701,41 @@ class ApplicationAdmin(ReadOnlyAdmin):
     )
     def reopen_for_candidate(self, request, queryset):
         """Ask for the reason, then call `application_reopen` for each selected dossier."""
-        applications = list(
-            queryset.prefetch_related(None).select_related("candidate").order_by("number")
+        form = ReopenForm(action_data(request))
+        return admin_action(
+            self,
+            request,
+            queryset.prefetch_related(None).select_related("candidate").order_by("number"),
+            form=form,
+            confirm=Confirmation(
+                title=gettext("Reopen for the candidate"),
+                intro=ngettext_lazy(
+                    "This dossier goes back to the candidate as a draft: they can change it and "
+                    "must submit it again. They receive an e-mail with your reason.",
+                    "These %(counter)s dossiers go back to their candidates as drafts: they can "
+                    "change them and must submit them again. Each receives an e-mail with your "
+                    "reason.",
+                    "counter",
+                ),
+                submit=gettext("Reopen"),
+                headers=[_("candidate number"), _("candidate"), _("status")],
+                cells=lambda application: [
+                    application.number,
+                    application.candidate.get_full_name(),
+                    application.get_status_display(),
+                ],
+            ),
+            call=lambda application: application_reopen(
+                application=application, actor=request.user, reason=form.cleaned_data["reason"]
+            ),
+            refused=_("%(number)s was not reopened: %(reason)s"),
+            names=lambda application: {"number": application.number},
+            done=ngettext_lazy(
+                "%(count)d dossier reopened for its candidate.",
+                "%(count)d dossiers reopened for their candidates.",
+                "count",
+            ),
         )
-        form = ReopenForm(request.POST if "apply" in request.POST else None)
-        if not form.is_valid():
-            context = {
-                **self.admin_site.each_context(request),
-                "title": gettext("Reopen for the candidate"),
-                "opts": self.opts,
-                "applications": applications,
-                "form": form,
-                "action_checkbox_name": helpers.ACTION_CHECKBOX_NAME,
-                "action_field_name": action_field_name(request),
-                "action_name": "reopen_for_candidate",
-                "media": self.media,
-            }
-            return TemplateResponse(request, "admin/candidates/application/reopen.html", context)
-
-        reason = form.cleaned_data["reason"]
-        reopened = 0
-        for application in applications:
-            try:
-                application_reopen(application=application, actor=request.user, reason=reason)
-            except DomainError as error:
-                self.message_user(
-                    request,
-                    gettext("%(number)s was not reopened: %(reason)s")
-                    % {"number": application.number, "reason": error.message},
-                    messages.WARNING,
-                )
-            else:
-                reopened += 1
-        if reopened:
-            self.message_user(
-                request,
-                ngettext(
-                    "%(count)d dossier reopened for its candidate.",
-                    "%(count)d dossiers reopened for their candidates.",
-                    reopened,
-                )
-                % {"count": reopened},
-                messages.SUCCESS,
-            )
-        return None
 
     @admin.action(
         description=_("Verify the official French test"),
@@ -777,34 +747,42 @@ class ApplicationAdmin(ReadOnlyAdmin):
 
         Reports how many were verified and, for each refusal, the dossier and the reason.
         """
-        applications = list(queryset.prefetch_related(None).order_by("number"))
-        verified = 0
-        for application in applications:
-            try:
-                french_test_verify(application=application, actor=request.user)
-            except DomainError as error:
-                self.message_user(
-                    request,
-                    gettext("%(number)s: the French test was not verified: %(reason)s")
-                    % {"number": application.number, "reason": error.message},
-                    messages.WARNING,
-                )
-            else:
-                verified += 1
-        if verified:
-            self.message_user(
-                request,
-                ngettext(
-                    "%(count)d official French test verified: its level is now the dossier's "
-                    "French level.",
-                    "%(count)d official French tests verified: each level is now its dossier's "
-                    "French level.",
-                    verified,
-                )
-                % {"count": verified},
-                messages.SUCCESS,
-            )
-        return None
+        return admin_action(
+            self,
+            request,
+            queryset.prefetch_related(None).order_by("number"),
+            call=lambda application: french_test_verify(
+                application=application, actor=request.user
+            ),
+            refused=_("%(number)s: the French test was not verified: %(reason)s"),
+            names=lambda application: {"number": application.number},
+            done=ngettext_lazy(
+                "%(count)d official French test verified: its level is now the dossier's "
+                "French level.",
+                "%(count)d official French tests verified: each level is now its dossier's "
+                "French level.",
+                "count",
+            ),
+        )
+
+    def _decision_entry(self, request, application, *, may_override: bool) -> dict[str, Any]:
+        """One dossier of the eligibility decision: its form, and what the page shows of it."""
+        dossier = dossier_load(application.pk)
+        verdict = self._status(dossier).verdict
+        form = EligibilityDecisionForm(
+            action_data(request),
+            prefix=f"dossier-{application.pk}",
+            verdict=verdict,
+            may_override=may_override,
+        )
+        return {
+            "pk": application.pk,
+            "application": dossier,
+            "verdict_label": ELIGIBILITY_LABELS[verdict.eligible],
+            "refusal": eligibility_decision_refusal(application=dossier, actor=request.user),
+            "form": form,
+            "rows": form.rule_rows(dossier, application_facts(dossier)),
+        }
 
     @admin.action(
         description=_("Decide eligibility"),
@@ -816,85 +794,43 @@ class ApplicationAdmin(ReadOnlyAdmin):
         (staff holding `candidates.override_eligibility`), then call `eligibility_decide` for
         each selected dossier and report the outcomes and refusals."""
         may_override = eligibility_may_override(request.user)
-        posted = request.POST if "apply" in request.POST else None
-        entries = []
-        for application in queryset.prefetch_related(None).order_by("number"):
-            dossier = dossier_load(application.pk)
-            verdict = self._status(dossier).verdict
-            form = EligibilityDecisionForm(
-                posted,
-                prefix=f"dossier-{application.pk}",
-                verdict=verdict,
-                may_override=may_override,
-            )
-            entries.append(
-                {
-                    "application": dossier,
-                    "verdict_label": ELIGIBILITY_LABELS[verdict.eligible],
-                    "refusal": eligibility_decision_refusal(
-                        application=dossier, actor=request.user
-                    ),
-                    "form": form,
-                    "rows": form.rule_rows(dossier, application_facts(dossier)),
-                }
-            )
-        if posted is None or not all(entry["form"].is_valid() for entry in entries):
-            context = {
-                **self.admin_site.each_context(request),
-                "title": gettext("Eligibility decision"),
-                "opts": self.opts,
-                "entries": entries,
-                "may_override": may_override,
-                "action_checkbox_name": helpers.ACTION_CHECKBOX_NAME,
-                "action_field_name": action_field_name(request),
-                "action_name": "decide_eligibility",
-                "media": self.media,
-            }
-            return TemplateResponse(
-                request, "admin/candidates/application/eligibility_decision.html", context
-            )
-
-        outcomes = {EligibilityOutcome.ELIGIBLE: 0, EligibilityOutcome.INELIGIBLE: 0}
-        for entry in entries:
-            application = entry["application"]
-            try:
-                decision = eligibility_decide(
-                    application=application,
-                    actor=request.user,
-                    overrides=entry["form"].overrides(),
-                )
-            except DomainError as error:
-                self.message_user(
-                    request,
-                    gettext("%(number)s: no decision recorded: %(reason)s")
-                    % {"number": application.number, "reason": error.message},
-                    messages.WARNING,
-                )
-            else:
-                outcomes[decision.outcome] += 1
-        if eligible := outcomes[EligibilityOutcome.ELIGIBLE]:
-            self.message_user(
-                request,
-                ngettext(
+        entries = [
+            self._decision_entry(request, application, may_override=may_override)
+            for application in queryset.prefetch_related(None).order_by("number")
+        ]
+        return admin_action(
+            self,
+            request,
+            entries,
+            row_form=lambda entry: entry["form"],
+            confirm=Confirmation(
+                title=gettext("Eligibility decision"),
+                intro="",
+                submit=gettext("Record the decision"),
+                template="admin/candidates/application/eligibility_decision.html",
+                context={"may_override": may_override},
+            ),
+            call=lambda entry: eligibility_decide(
+                application=entry["application"],
+                actor=request.user,
+                overrides=entry["form"].overrides(),
+            ),
+            refused=_("%(number)s: no decision recorded: %(reason)s"),
+            names=lambda entry: {"number": entry["application"].number},
+            tally=lambda decision: decision.outcome,
+            done={
+                EligibilityOutcome.ELIGIBLE: ngettext_lazy(
                     "%(count)d dossier found eligible: it joins the review queue.",
                     "%(count)d dossiers found eligible: they join the review queue.",
-                    eligible,
-                )
-                % {"count": eligible},
-                messages.SUCCESS,
-            )
-        if ineligible := outcomes[EligibilityOutcome.INELIGIBLE]:
-            self.message_user(
-                request,
-                ngettext(
+                    "count",
+                ),
+                EligibilityOutcome.INELIGIBLE: ngettext_lazy(
                     "%(count)d dossier found ineligible: its candidate is told why by e-mail.",
                     "%(count)d dossiers found ineligible: each candidate is told why by e-mail.",
-                    ineligible,
-                )
-                % {"count": ineligible},
-                messages.SUCCESS,
-            )
-        return None
+                    "count",
+                ),
+            },
+        )
 
 
 # --- Document and Couple ------------------------------------------------------------------------
@@ -966,17 +902,6 @@ class DocumentAdmin(ReadOnlyAdmin):
             _("Download"),
         )
 
-    def _report(self, request, done: int, message: str, refusals: list[tuple[Document, str]]):
-        for document, reason in refusals:
-            self.message_user(
-                request,
-                gettext("%(document)s: not changed: %(reason)s")
-                % {"document": document, "reason": reason},
-                messages.WARNING,
-            )
-        if done:
-            self.message_user(request, message % {"count": done}, messages.SUCCESS)
-
     @admin.action(
         description=_("Accept the selected documents"),
         permissions=["review"],
@@ -984,20 +909,16 @@ class DocumentAdmin(ReadOnlyAdmin):
     )
     def accept_documents(self, request, queryset):
         """`document_accept` for each; a dossier whose documents are all accepted is complete."""
-        documents = list(queryset.select_related("application").order_by("application__number"))
-        refusals, accepted = [], 0
-        for document in documents:
-            try:
-                document_accept(document=document, actor=request.user)
-            except DomainError as error:
-                refusals.append((document, error.message))
-            else:
-                accepted += 1
-        self._report(
+        return admin_action(
+            self,
             request,
-            accepted,
-            ngettext("%(count)d document accepted.", "%(count)d documents accepted.", accepted),
-            refusals,
+            queryset.select_related("application").order_by("application__number"),
+            call=lambda document: document_accept(document=document, actor=request.user),
+            refused=_("%(document)s: not changed: %(reason)s"),
+            names=lambda document: {"document": document},
+            done=ngettext_lazy(
+                "%(count)d document accepted.", "%(count)d documents accepted.", "count"
+            ),
         )
 
     @admin.action(
@@ -1011,25 +932,13 @@ class DocumentAdmin(ReadOnlyAdmin):
         documents = list(
             queryset.select_related("application__candidate").order_by("application__number")
         )
-        form = DocumentRejectForm(request.POST if "apply" in request.POST else None)
-        if not form.is_valid():
-            rows = [
-                (
-                    d.pk,
-                    [
-                        d.application.number,
-                        d.application.candidate.get_full_name(),
-                        d.get_kind_display(),
-                        d.original_name,
-                        _review_display(d),
-                    ],
-                )
-                for d in documents
-            ]
-            return action_confirmation(
-                self,
-                request,
-                form=form,
+        form = DocumentRejectForm(action_data(request))
+        return admin_action(
+            self,
+            request,
+            documents,
+            form=form,
+            confirm=Confirmation(
                 title=gettext("Reject documents"),
                 intro=gettext(
                     "The candidate receives the reason by e-mail and may replace these documents "
@@ -1039,7 +948,6 @@ class DocumentAdmin(ReadOnlyAdmin):
                 if documents
                 else "",
                 submit=gettext("Reject"),
-                action_name="reject_documents",
                 headers=[
                     _("candidate number"),
                     _("candidate"),
@@ -1047,34 +955,30 @@ class DocumentAdmin(ReadOnlyAdmin):
                     _("original file name"),
                     _("check"),
                 ],
-                rows=rows,
-                heading=ngettext(
-                    "The selected document", "The %(counter)s selected documents", len(rows)
-                )
-                % {"counter": len(rows)},
-            )
-        refusals, rejected = [], 0
-        for document in documents:
-            try:
-                document_reject(
-                    document=document,
-                    actor=request.user,
-                    reason=form.cleaned_data["reason"],
-                    note=form.cleaned_data["note"],
-                )
-            except DomainError as error:
-                refusals.append((document, error.message))
-            else:
-                rejected += 1
-        self._report(
-            request,
-            rejected,
-            ngettext(
+                cells=lambda d: [
+                    d.application.number,
+                    d.application.candidate.get_full_name(),
+                    d.get_kind_display(),
+                    d.original_name,
+                    _review_display(d),
+                ],
+                heading=ngettext_lazy(
+                    "The selected document", "The %(counter)s selected documents", "counter"
+                ),
+            ),
+            call=lambda document: document_reject(
+                document=document,
+                actor=request.user,
+                reason=form.cleaned_data["reason"],
+                note=form.cleaned_data["note"],
+            ),
+            refused=_("%(document)s: not changed: %(reason)s"),
+            names=lambda document: {"document": document},
+            done=ngettext_lazy(
                 "%(count)d document rejected: its candidate is told by e-mail.",
                 "%(count)d documents rejected: each candidate is told by e-mail.",
-                rejected,
+                "count",
             ),
-            refusals,
         )
 
 

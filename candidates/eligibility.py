@@ -739,6 +739,26 @@ _RULES: dict[str, Callable[[Facts, CampaignRules], _Answer]] = {
 }
 
 
+#: The facts each rule reads, in the order staff check them (the eligibility decision shows
+#: them beside the rule's result).
+RULE_FACTS: dict[str, tuple[str, ...]] = {
+    "age": ("date_of_birth",),
+    "citizenship": ("citizenship", "country_of_citizenship"),
+    "residence": ("resides_in_canada", "exchange_student_abroad"),
+    "education": (
+        "enrolment_status",
+        "university_years_completed",
+        "has_teaching_experience",
+        "has_education_degree",
+    ),
+    "studies_in_canada": ("studies_mostly_in_canada",),
+    "french_level": ("french_level",),
+    "passport": ("passport_expiry",),
+    "participations": ("previous_participations",),
+    "availability": ("available_from_contract_start",),
+}
+
+
 def evaluate(facts: Facts, rules: CampaignRules) -> Verdict:
     """Judge every rule, in RULE_CODES order; never raises for a Facts that could be built."""
     return Verdict(

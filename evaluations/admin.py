@@ -9,17 +9,17 @@ contacts, which call `institution_contact_decide` and report what they did.
 
 from __future__ import annotations
 
-from django.contrib import admin, messages
+from django.contrib import admin
 from django.contrib.auth import get_permission_codename
 from django.urls import reverse
 from django.utils.html import format_html
-from django.utils.translation import gettext, ngettext
 from django.utils.translation import gettext_lazy as _
+from django.utils.translation import ngettext_lazy
 
 from evaluations.choices import ContactStatus
 from evaluations.models import Evaluation, EvaluationRequest, InstitutionContact, Professor
 from evaluations.services import EVALUATION_FIELDS, institution_contact_decide
-from tapif.core.exceptions import DomainError
+from tapif.core.admin_actions import admin_action
 
 
 class ReadOnlyAdmin(admin.ModelAdmin):
@@ -99,58 +99,52 @@ class InstitutionContactAdmin(ReadOnlyAdmin):
     def institution_status(self, obj: InstitutionContact) -> str:
         return obj.institution.get_status_display()
 
-    def _decide(self, request, queryset, *, approve: bool) -> None:
+    def _decide(self, request, queryset, *, approve: bool, done):
+        """`institution_contact_decide` for each contact not already in the wanted status."""
         wanted = ContactStatus.APPROVED if approve else ContactStatus.REJECTED
-        changed = unchanged = 0
-        for contact in queryset.select_related("user", "institution").order_by("pk"):
-            if contact.status == wanted:
-                unchanged += 1
-                continue
-            try:
-                institution_contact_decide(contact=contact, approve=approve, actor=request.user)
-            except DomainError as error:
-                self.message_user(
-                    request,
-                    gettext("%(contact)s: nothing changed: %(reason)s")
-                    % {"contact": contact.user.email, "reason": error.message},
-                    messages.WARNING,
-                )
-            else:
-                changed += 1
-        if changed:
-            text = (
-                ngettext(
-                    "%(count)d contact approved: they now see their institution's page "
-                    "(and a requested institution is now listed).",
-                    "%(count)d contacts approved: they now see their institution's page "
-                    "(and a requested institution is now listed).",
-                    changed,
-                )
-                if approve
-                else ngettext(
-                    "%(count)d contact rejected.", "%(count)d contacts rejected.", changed
-                )
-            )
-            self.message_user(request, text % {"count": changed}, messages.SUCCESS)
-        if unchanged:
-            self.message_user(
-                request,
-                ngettext(
-                    "%(count)d contact already had this status: nothing changed.",
-                    "%(count)d contacts already had this status: nothing changed.",
-                    unchanged,
-                )
-                % {"count": unchanged},
-                messages.INFO,
-            )
+        return admin_action(
+            self,
+            request,
+            queryset.select_related("user", "institution").order_by("pk"),
+            skip=lambda contact: contact.status == wanted,
+            call=lambda contact: institution_contact_decide(
+                contact=contact, approve=approve, actor=request.user
+            ),
+            refused=_("%(contact)s: nothing changed: %(reason)s"),
+            names=lambda contact: {"contact": contact.user.email},
+            done=done,
+            skipped=ngettext_lazy(
+                "%(count)d contact already had this status: nothing changed.",
+                "%(count)d contacts already had this status: nothing changed.",
+                "count",
+            ),
+        )
 
     @admin.action(description=_("Approve the selected contacts"), permissions=["decide"])
     def approve(self, request, queryset):
-        self._decide(request, queryset, approve=True)
+        return self._decide(
+            request,
+            queryset,
+            approve=True,
+            done=ngettext_lazy(
+                "%(count)d contact approved: they now see their institution's page "
+                "(and a requested institution is now listed).",
+                "%(count)d contacts approved: they now see their institution's page "
+                "(and a requested institution is now listed).",
+                "count",
+            ),
+        )
 
     @admin.action(description=_("Reject the selected contacts"), permissions=["decide"])
     def reject(self, request, queryset):
-        self._decide(request, queryset, approve=False)
+        return self._decide(
+            request,
+            queryset,
+            approve=False,
+            done=ngettext_lazy(
+                "%(count)d contact rejected.", "%(count)d contacts rejected.", "count"
+            ),
+        )
 
 
 # --- EvaluationRequest --------------------------------------------------------------------------

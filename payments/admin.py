@@ -12,7 +12,6 @@ Read-only by design: staff never type an amount or a status. Every write is a se
 
 from __future__ import annotations
 
-from collections.abc import Callable
 from typing import Any
 
 from django import forms
@@ -26,7 +25,7 @@ from django.urls import path, reverse
 from django.utils import formats, translation
 from django.utils.html import format_html
 from django.utils.http import urlencode
-from django.utils.translation import gettext, ngettext, pgettext_lazy
+from django.utils.translation import gettext, ngettext, ngettext_lazy, pgettext_lazy
 from django.utils.translation import gettext_lazy as _
 
 from candidates.models import Application
@@ -37,16 +36,12 @@ from payments.services import (
     bank_line_assign,
     payment_refund,
     payment_reject,
-    payments_verify_matched,
+    payment_verifiable,
+    payment_verify,
     statement_import,
 )
-from tapif.core.admin_display import (
-    ReadOnlyAdmin,
-    ReasonForm,
-    action_confirmation,
-    html_table,
-    short_date,
-)
+from tapif.core.admin_actions import Confirmation, action_data, admin_action
+from tapif.core.admin_display import ReadOnlyAdmin, ReasonForm, html_table, short_date
 from tapif.core.exceptions import DomainError
 from tapif.core.selectors import campaign_current
 
@@ -362,68 +357,29 @@ class PaymentAdmin(ReadOnlyAdmin):
             )
         )
 
-    def _apply_each(
-        self,
-        request,
-        payments: list[Payment],
-        call: Callable[[Payment], Any],
-        *,
-        done: Callable[[int], str],
-        refused: str,
-    ) -> None:
-        """Call the service on each payment: each refusal (DomainError) is a warning naming the
-        dossier (`refused`, with %(number)s and %(reason)s), the others one success (`done`)."""
-        count = 0
-        for payment in payments:
-            try:
-                call(payment)
-            except DomainError as error:
-                self.message_user(
-                    request,
-                    refused % {"number": payment.application.number, "reason": error.message},
-                    messages.WARNING,
-                )
-            else:
-                count += 1
-        if count:
-            self.message_user(request, done(count), messages.SUCCESS)
-
-    def _intermediate(self, request, *, payments, form, title, intro, submit, action_name):
-        headers = [
-            _("Candidate number"),
-            _("Candidate"),
-            _("Amount"),
-            _("Reference number"),
-            _("Status"),
-        ]
-        rows = [
-            (
-                payment.pk,
-                [
-                    payment.application.number,
-                    payment.application.candidate.get_full_name(),
-                    _money(payment.amount, payment.currency),
-                    payment.reference_number or "—",
-                    payment.get_status_display()
-                    + (f" ({gettext('duplicate: to refund')})" if payment.duplicate else ""),
-                ],
-            )
-            for payment in payments
-        ]
-        heading = ngettext(
-            "The selected payment", "The %(counter)s selected payments", len(rows)
-        ) % {"counter": len(rows)}
-        return action_confirmation(
-            self,
-            request,
-            form=form,
+    def _confirmation(self, *, title, intro, submit) -> Confirmation:
+        return Confirmation(
             title=title,
             intro=intro,
             submit=submit,
-            action_name=action_name,
-            headers=headers,
-            rows=rows,
-            heading=heading,
+            headers=[
+                _("Candidate number"),
+                _("Candidate"),
+                _("Amount"),
+                _("Reference number"),
+                _("Status"),
+            ],
+            cells=lambda payment: [
+                payment.application.number,
+                payment.application.candidate.get_full_name(),
+                _money(payment.amount, payment.currency),
+                payment.reference_number or "—",
+                payment.get_status_display()
+                + (f" ({gettext('duplicate: to refund')})" if payment.duplicate else ""),
+            ],
+            heading=ngettext_lazy(
+                "The selected payment", "The %(counter)s selected payments", "counter"
+            ),
         )
 
     @admin.action(
@@ -432,39 +388,29 @@ class PaymentAdmin(ReadOnlyAdmin):
         location=[ActionLocation.CHANGE_LIST, ActionLocation.CHANGE_FORM],
     )
     def verify_matched(self, request, queryset):
-        """`payments_verify_matched`: matched payments become verified, the others are skipped."""
-        try:
-            verified, skipped = payments_verify_matched(
-                payments=self._selected(queryset), actor=request.user
-            )
-        except DomainError as error:  # changed by someone else meanwhile
-            self.message_user(request, error.message, messages.ERROR)
-            return None
-        if verified:
-            self.message_user(
-                request,
-                ngettext(
-                    "%(count)d payment verified: its candidate is told by e-mail.",
-                    "%(count)d payments verified: each candidate is told by e-mail.",
-                    verified,
-                )
-                % {"count": verified},
-                messages.SUCCESS,
-            )
-        if skipped:
-            self.message_user(
-                request,
-                ngettext(
-                    "%(count)d payment skipped: only a matched payment that is not a duplicate "
-                    "can be verified.",
-                    "%(count)d payments skipped: only a matched payment that is not a duplicate "
-                    "can be verified.",
-                    skipped,
-                )
-                % {"count": skipped},
-                messages.WARNING,
-            )
-        return None
+        """`payment_verify` for each matched payment; the others are skipped."""
+        return admin_action(
+            self,
+            request,
+            self._selected(queryset),
+            skip=lambda payment: not payment_verifiable(payment),
+            call=lambda payment: payment_verify(payment=payment, actor=request.user),
+            refused=_("%(number)s: the payment was not verified: %(reason)s"),
+            names=lambda payment: {"number": payment.application.number},
+            done=ngettext_lazy(
+                "%(count)d payment verified: its candidate is told by e-mail.",
+                "%(count)d payments verified: each candidate is told by e-mail.",
+                "count",
+            ),
+            skipped=ngettext_lazy(
+                "%(count)d payment skipped: only a matched payment that is not a duplicate "
+                "can be verified.",
+                "%(count)d payments skipped: only a matched payment that is not a duplicate "
+                "can be verified.",
+                "count",
+            ),
+            skipped_level=messages.WARNING,
+        )
 
     @admin.action(
         description=_("Reject the selected payments (with a reason)"),
@@ -473,39 +419,34 @@ class PaymentAdmin(ReadOnlyAdmin):
     )
     def reject(self, request, queryset):
         """Ask for the reason (and a note for "other"), then call `payment_reject` for each."""
-        payments = self._selected(queryset)
-        form = RejectForm(request.POST if "apply" in request.POST else None)
-        if not form.is_valid():
-            return self._intermediate(
-                request,
-                payments=payments,
-                form=form,
+        form = RejectForm(action_data(request))
+        return admin_action(
+            self,
+            request,
+            self._selected(queryset),
+            form=form,
+            confirm=self._confirmation(
                 title=gettext("Reject payments"),
                 intro=gettext(
                     "The candidate is told by e-mail, with the reason and your note, and can "
                     "declare a payment again. A duplicate is refunded, not rejected."
                 ),
                 submit=gettext("Reject"),
-                action_name="reject",
-            )
-        reason, note = form.cleaned_data["reason"], form.cleaned_data["note"]
-        self._apply_each(
-            request,
-            payments,
-            lambda payment: payment_reject(
-                payment=payment, actor=request.user, reason=reason, note=note
             ),
-            done=lambda count: (
-                ngettext(
-                    "%(count)d payment rejected: its candidate is told why by e-mail.",
-                    "%(count)d payments rejected: each candidate is told why by e-mail.",
-                    count,
-                )
-                % {"count": count}
+            call=lambda payment: payment_reject(
+                payment=payment,
+                actor=request.user,
+                reason=form.cleaned_data["reason"],
+                note=form.cleaned_data["note"],
             ),
-            refused=gettext("%(number)s: the payment was not rejected: %(reason)s"),
+            refused=_("%(number)s: the payment was not rejected: %(reason)s"),
+            names=lambda payment: {"number": payment.application.number},
+            done=ngettext_lazy(
+                "%(count)d payment rejected: its candidate is told why by e-mail.",
+                "%(count)d payments rejected: each candidate is told why by e-mail.",
+                "count",
+            ),
         )
-        return None
 
     @admin.action(
         description=_("Mark the selected payments as refunded"),
@@ -514,37 +455,31 @@ class PaymentAdmin(ReadOnlyAdmin):
     )
     def mark_refunded(self, request, queryset):
         """Record that the money was sent back (optional note), with `payment_refund` for each."""
-        payments = self._selected(queryset)
-        form = RefundForm(request.POST if "apply" in request.POST else None)
-        if not form.is_valid():
-            return self._intermediate(
-                request,
-                payments=payments,
-                form=form,
+        form = RefundForm(action_data(request))
+        return admin_action(
+            self,
+            request,
+            self._selected(queryset),
+            form=form,
+            confirm=self._confirmation(
                 title=gettext("Mark payments as refunded"),
                 intro=gettext(
                     "Do this once the money has been sent back. Only a duplicate, or a rejected "
                     "payment that was received, can be refunded. The candidate is told by e-mail."
                 ),
                 submit=gettext("Mark as refunded"),
-                action_name="mark_refunded",
-            )
-        note = form.cleaned_data["note"]
-        self._apply_each(
-            request,
-            payments,
-            lambda payment: payment_refund(payment=payment, actor=request.user, note=note),
-            done=lambda count: (
-                ngettext(
-                    "%(count)d payment marked as refunded.",
-                    "%(count)d payments marked as refunded.",
-                    count,
-                )
-                % {"count": count}
             ),
-            refused=gettext("%(number)s: the payment was not marked as refunded: %(reason)s"),
+            call=lambda payment: payment_refund(
+                payment=payment, actor=request.user, note=form.cleaned_data["note"]
+            ),
+            refused=_("%(number)s: the payment was not marked as refunded: %(reason)s"),
+            names=lambda payment: {"number": payment.application.number},
+            done=ngettext_lazy(
+                "%(count)d payment marked as refunded.",
+                "%(count)d payments marked as refunded.",
+                "count",
+            ),
         )
-        return None
 
 
 # --- BankLine -----------------------------------------------------------------------------------

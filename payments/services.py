@@ -450,7 +450,7 @@ def _lock_payment(payment: Payment) -> Payment:
     return locked
 
 
-def _verifiable(payment: Payment) -> bool:
+def payment_verifiable(payment: Payment) -> bool:
     """Only a payment matched to a bank line, and not a duplicate, can be verified."""
     return payment.status == PaymentStatus.MATCHED and not payment.duplicate
 
@@ -461,7 +461,7 @@ def payment_verify(*, payment: Payment, actor: User) -> Payment:
     payment = _lock_payment(payment)
     if payment.status == PaymentStatus.VERIFIED:
         return payment
-    if not _verifiable(payment):
+    if not payment_verifiable(payment):
         raise DomainError(
             _("Only a payment matched to a bank line, and not a duplicate, can be verified."),
             code="status",
@@ -480,7 +480,7 @@ def payments_verify_matched(*, payments, actor: User) -> tuple[int, int]:
     """Verify every matched payment among `payments`; (verified, skipped). Each is atomic."""
     verified = skipped = 0
     for payment in payments:
-        if not _verifiable(payment):
+        if not payment_verifiable(payment):
             skipped += 1
             continue
         try:

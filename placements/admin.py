@@ -40,12 +40,12 @@ from django.utils import formats, translation
 from django.utils.html import format_html
 from django.utils.http import urlencode
 from django.utils.text import capfirst
-from django.utils.translation import gettext, ngettext
+from django.utils.translation import gettext, ngettext, ngettext_lazy
 from django.utils.translation import gettext_lazy as _
 
 from candidates.choices import ApplicationStatus
 from candidates.models import Application
-from placements.allocation import Allocation, Decision, Level
+from placements.allocation import Decision, Level
 from placements.choices import (
     FREED_OFFER_STATUSES,
     HOLDING_OFFER_STATUSES,
@@ -89,19 +89,19 @@ from placements.services import (
     round_supersede,
     snapshot_of,
 )
-from tapif.core.admin_display import (
-    ReadOnlyAdmin,
-    action_confirmation,
-    html_list,
-    html_table,
-    short_date,
-)
+from tapif.core.admin_actions import Confirmation, action_data, admin_action
+from tapif.core.admin_display import ReadOnlyAdmin, html_list, html_table, short_date
 from tapif.core.exceptions import DomainError
 from tapif.core.models import Academie, OutboundMessage
 
 FREEZE_PERMISSION = "placements.freeze_round"
 SUPERSEDE_PERMISSION = "placements.supersede_round"
 RELEASE_PERMISSION = "placements.release_results"
+QUOTAS_ADDED = ngettext_lazy(
+    "%(count)d académie added with 0 places: type its places on the round's page.",
+    "%(count)d académies added with 0 places: type their places on the round's page.",
+    "count",
+)
 
 
 def _french() -> bool:
@@ -417,164 +417,127 @@ class SelectionRoundAdmin(admin.ModelAdmin):
 
     # --- actions --------------------------------------------------------------------------------
 
-    def _one(self, request, queryset) -> SelectionRound | None:
-        rounds = list(queryset.select_related("campaign")[:2])
-        if len(rounds) != 1:
-            self.message_user(request, gettext("Select exactly one round."), messages.WARNING)
-            return None
-        return rounds[0]
+    def _rounds(self, queryset) -> list[SelectionRound]:
+        return list(queryset.select_related("campaign")[:2])
 
     @admin.action(description=_("Fill quotas from the académies"), permissions=["change"])
     def fill_quotas(self, request, queryset):
-        selection_round = self._one(request, queryset)
-        if selection_round is None:
-            return None
-        try:
-            added = quotas_fill(selection_round=selection_round, actor=request.user)
-        except DomainError as error:
-            self.message_user(request, error.message, messages.ERROR)
-            return None
-        self.message_user(
+        return admin_action(
+            self,
             request,
-            ngettext(
-                "%(count)d académie added with 0 places: type its places on the round's page.",
-                "%(count)d académies added with 0 places: type their places on the round's page.",
-                added,
-            )
-            % {"count": added},
-            messages.SUCCESS,
+            self._rounds(queryset),
+            exactly_one=_("Select exactly one round."),
+            call=lambda selection_round: quotas_fill(
+                selection_round=selection_round, actor=request.user
+            ),
+            refused_level=messages.ERROR,
+            done=lambda added: QUOTAS_ADDED % {"count": added},
         )
-        return None
 
     @admin.action(description=_("Preview (nothing is saved)"), permissions=["view"])
     def preview(self, request, queryset):
-        selection_round = self._one(request, queryset)
-        if selection_round is None:
+        """The committee's ranked list of the round: a draft round is previewed there, live."""
+        rounds = self._rounds(queryset)
+        if len(rounds) != 1:
+            self.message_user(request, gettext("Select exactly one round."), messages.WARNING)
             return None
-        try:
-            allocation = round_preview(selection_round)
-        except DomainError as error:
-            self.message_user(request, error.message, messages.ERROR)
-            return None
-        context = {
-            **self.admin_site.each_context(request),
-            "title": gettext("Preview of %(round)s") % {"round": selection_round},
-            "opts": self.opts,
-            "round": selection_round,
-            "summary": _summary(allocation),
-            "academies_table": _academies_table(allocation),
-            "candidates_table": _candidates_table(allocation, selection_round),
-        }
-        return TemplateResponse(request, "admin/placements/selectionround/preview.html", context)
+        return HttpResponseRedirect(reverse("committee:round", args=[rounds[0].pk]))
+
+    def _freeze_confirmation(self, selection_round: SelectionRound) -> Confirmation:
+        """What freezing records: the preview's counts and the input's hash (the preview's
+        DomainError, a round without places say, is reported instead)."""
+        allocation = round_preview(selection_round)
+        _snapshot, digest = snapshot_of(round_input(selection_round))
+        counts = Counter(o.decision for o in allocation.outcomes)
+        return Confirmation(
+            title=gettext("Freeze %(round)s") % {"round": selection_round},
+            intro=gettext(
+                "Freezing records every candidate's rank, decision and placement as shown "
+                "in the preview, with the input's SHA-256 %(hash)s. Candidates see nothing "
+                "until the results are released."
+            )
+            % {"hash": digest},
+            submit=gettext("Freeze"),
+            headers=[
+                gettext("Round"),
+                gettext("Accepted"),
+                gettext("Waitlisted"),
+                gettext("Not selected"),
+                gettext("Not ranked yet"),
+            ],
+            cells=lambda selection_round: [
+                format_html(
+                    '<a href="{}">{}</a>',
+                    reverse("committee:round", args=[selection_round.pk]),
+                    selection_round,
+                ),
+                counts[Decision.ACCEPTED],
+                counts[Decision.WAITLISTED],
+                counts[Decision.NOT_SELECTED],
+                sum(1 for o in allocation.outcomes if o.rank is None),
+            ],
+            heading=gettext("The round to freeze"),
+        )
 
     @admin.action(description=_("Freeze…"), permissions=["freeze"])
     def freeze(self, request, queryset):
-        selection_round = self._one(request, queryset)
-        if selection_round is None:
-            return None
-        form = FreezeForm(request.POST if "apply" in request.POST else None)
-        if not form.is_valid():
-            try:
-                allocation = round_preview(selection_round)
-            except DomainError as error:
-                self.message_user(request, error.message, messages.ERROR)
-                return None
-            _snapshot, digest = snapshot_of(round_input(selection_round))
-            counts = Counter(o.decision for o in allocation.outcomes)
-            return action_confirmation(
-                self,
-                request,
-                form=form,
-                title=gettext("Freeze %(round)s") % {"round": selection_round},
-                intro=gettext(
-                    "Freezing records every candidate's rank, decision and placement as shown "
-                    "in the preview, with the input's SHA-256 %(hash)s. Candidates see nothing "
-                    "until the results are released."
-                )
-                % {"hash": digest},
-                submit=gettext("Freeze"),
-                action_name="freeze",
-                headers=[
-                    gettext("Round"),
-                    gettext("Accepted"),
-                    gettext("Waitlisted"),
-                    gettext("Not selected"),
-                    gettext("Not ranked yet"),
-                ],
-                rows=[
-                    (
-                        selection_round.pk,
-                        [
-                            str(selection_round),
-                            counts[Decision.ACCEPTED],
-                            counts[Decision.WAITLISTED],
-                            counts[Decision.NOT_SELECTED],
-                            sum(1 for o in allocation.outcomes if o.rank is None),
-                        ],
-                    )
-                ],
-                heading=gettext("The round to freeze"),
-            )
-        try:
-            frozen = round_freeze(selection_round=selection_round, actor=request.user)
-        except DomainError as error:
-            self.message_user(request, error.message, messages.ERROR)
-            return None
-        self.message_user(
+        rounds = self._rounds(queryset)
+        return admin_action(
+            self,
             request,
-            gettext("%(round)s is frozen (SHA-256 %(hash)s).")
-            % {"round": frozen, "hash": frozen.snapshot_sha256},
-            messages.SUCCESS,
+            rounds,
+            exactly_one=_("Select exactly one round."),
+            form=FreezeForm(action_data(request)),
+            confirm=lambda: self._freeze_confirmation(rounds[0]),
+            call=lambda selection_round: round_freeze(
+                selection_round=selection_round, actor=request.user
+            ),
+            refused_level=messages.ERROR,
+            done=lambda frozen: (
+                gettext("%(round)s is frozen (SHA-256 %(hash)s).")
+                % {"round": frozen, "hash": frozen.snapshot_sha256}
+            ),
         )
-        return None
 
     @admin.action(description=_("Supersede…"), permissions=["supersede"])
     def supersede(self, request, queryset):
-        selection_round = self._one(request, queryset)
-        if selection_round is None:
-            return None
-        form = SupersedeForm(request.POST if "apply" in request.POST else None)
-        if not form.is_valid():
-            return action_confirmation(
-                self,
-                request,
-                form=form,
-                title=gettext("Supersede %(round)s") % {"round": selection_round},
+        rounds = self._rounds(queryset)
+        form = SupersedeForm(action_data(request))
+        return admin_action(
+            self,
+            request,
+            rounds,
+            exactly_one=_("Select exactly one round."),
+            form=form,
+            confirm=lambda: Confirmation(
+                title=gettext("Supersede %(round)s") % {"round": rounds[0]},
                 intro=gettext(
                     "The frozen round is kept as it is, marked superseded; a new draft round "
                     "with the same quotas and waitlist size is opened, to be frozen in its place."
                 ),
                 submit=gettext("Supersede"),
-                action_name="supersede",
                 headers=[gettext("Round"), gettext("Status"), gettext("Frozen")],
-                rows=[
-                    (
-                        selection_round.pk,
-                        [
-                            str(selection_round),
-                            selection_round.get_status_display(),
-                            short_date(selection_round.frozen_at),
-                        ],
-                    )
+                cells=lambda selection_round: [
+                    str(selection_round),
+                    selection_round.get_status_display(),
+                    short_date(selection_round.frozen_at),
                 ],
                 heading=gettext("The round to supersede"),
-            )
-        try:
-            successor = round_supersede(
-                selection_round=selection_round,
-                actor=request.user,
-                reason=form.cleaned_data["reason"],
-            )
-        except DomainError as error:
-            self.message_user(request, error.message, messages.ERROR)
-            return None
-        self.message_user(
-            request,
-            gettext("%(old)s is superseded; %(new)s is open as a draft.")
-            % {"old": selection_round, "new": successor},
-            messages.SUCCESS,
+            ),
+            call=lambda selection_round: (
+                selection_round,
+                round_supersede(
+                    selection_round=selection_round,
+                    actor=request.user,
+                    reason=form.cleaned_data["reason"],
+                ),
+            ),
+            refused_level=messages.ERROR,
+            done=lambda old_new: (
+                gettext("%(old)s is superseded; %(new)s is open as a draft.")
+                % {"old": old_new[0], "new": old_new[1]}
+            ),
         )
-        return None
 
 
 # --- the release's pieces ---------------------------------------------------------------------
@@ -647,88 +610,6 @@ def _left_out_table(left_out: dict[str, int]) -> str:
         [gettext("Dossier status"), gettext("How many")],
         [[ApplicationStatus(status).label, count] for status, count in left_out.items()],
         empty=gettext("None: every dossier of the campaign is told."),
-    )
-
-
-# --- the preview's tables ----------------------------------------------------------------------
-
-
-def _summary(allocation: Allocation) -> list[tuple[str, int]]:
-    counts = Counter(o.decision for o in allocation.outcomes)
-    return [
-        (gettext("Places"), sum(sum(t.places.values()) for t in allocation.academies.values())),
-        (gettext("Accepted"), counts[Decision.ACCEPTED]),
-        (gettext("Placed"), sum(1 for o in allocation.outcomes if o.academie)),
-        (gettext("Waitlisted"), counts[Decision.WAITLISTED]),
-        (gettext("Not selected"), counts[Decision.NOT_SELECTED]),
-        (gettext("Not ranked yet"), sum(1 for o in allocation.outcomes if o.rank is None)),
-    ]
-
-
-def _academies_table(allocation: Allocation) -> str:
-    names = dict(Academie.objects.values_list("code", "name"))
-    rows = []
-    for code, totals in sorted(allocation.academies.items()):
-        rows.append(
-            [
-                names.get(code, code),
-                f"{totals.filled[Level.PRIMARY]} / {totals.places[Level.PRIMARY]}",
-                f"{totals.filled[Level.SECONDARY]} / {totals.places[Level.SECONDARY]}",
-                totals.first_choice_requests,
-                totals.any_choice_requests,
-                totals.cutoff_rank[Level.PRIMARY] or "—",
-                totals.cutoff_rank[Level.SECONDARY] or "—",
-            ]
-        )
-    return html_table(
-        [
-            gettext("Académie"),
-            gettext("Primary: filled / places"),
-            gettext("Secondary: filled / places"),
-            gettext("First-choice requests"),
-            gettext("Any-choice requests"),
-            gettext("Primary cut-off rank"),
-            gettext("Secondary cut-off rank"),
-        ],
-        rows,
-        empty=gettext("No quotas yet."),
-    )
-
-
-def _candidates_table(allocation: Allocation, selection_round: SelectionRound) -> str:
-    names = dict(Academie.objects.values_list("code", "name"))
-    candidates: dict[str, Any] = {
-        number: f"{first} {last}".strip()
-        for number, first, last in Application.objects.filter(
-            campaign=selection_round.campaign, number__in=[o.id for o in allocation.outcomes]
-        ).values_list("number", "candidate__first_name", "candidate__last_name")
-    }
-    french = _french()
-    rows = [
-        [
-            o.rank or "—",
-            format_html("{} · {}", o.id, candidates.get(o.id, "")),
-            _decision_label(o.decision)
-            + (f" ({o.waitlist_position})" if o.waitlist_position else ""),
-            names.get(o.academie, o.academie) if o.academie else "—",
-            _level_label(o.level),
-            o.preference_obtained or "—",
-            o.explanation_fr if french else o.explanation_en,
-        ]
-        for o in allocation.outcomes
-    ]
-    return html_table(
-        [
-            gettext("Rank"),
-            gettext("Candidate"),
-            gettext("Decision"),
-            gettext("Académie"),
-            gettext("Level"),
-            gettext("Preference obtained"),
-            gettext("Explanation"),
-        ],
-        rows,
-        empty=gettext("No dossier is reviewed yet."),
     )
 
 
@@ -1172,30 +1053,19 @@ class OfferAdmin(admin.ModelAdmin):
         location=[ActionLocation.CHANGE_LIST, ActionLocation.CHANGE_FORM],
     )
     def verify_criminal_record(self, request, queryset):
-        verified = 0
-        for offer in queryset.select_related("application"):
-            try:
-                offer_verify_criminal_record(offer=offer, actor=request.user)
-            except DomainError as error:
-                self.message_user(
-                    request,
-                    gettext("%(number)s: %(reason)s")
-                    % {"number": offer.application.number, "reason": error.message},
-                    messages.WARNING,
-                )
-            else:
-                verified += 1
-        if verified:
-            self.message_user(
-                request,
-                ngettext(
-                    "%(count)d criminal record check verified.",
-                    "%(count)d criminal record checks verified.",
-                    verified,
-                )
-                % {"count": verified},
-                messages.SUCCESS,
-            )
+        return admin_action(
+            self,
+            request,
+            queryset.select_related("application"),
+            call=lambda offer: offer_verify_criminal_record(offer=offer, actor=request.user),
+            refused=_("%(number)s: %(reason)s"),
+            names=lambda offer: {"number": offer.application.number},
+            done=ngettext_lazy(
+                "%(count)d criminal record check verified.",
+                "%(count)d criminal record checks verified.",
+                "count",
+            ),
+        )
 
     # --- "Offer a place to…" --------------------------------------------------------------------
 

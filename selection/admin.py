@@ -33,7 +33,7 @@ from django.shortcuts import redirect
 from django.urls import path, reverse
 from django.utils import formats, timezone
 from django.utils.html import format_html
-from django.utils.translation import gettext, ngettext
+from django.utils.translation import gettext, ngettext, ngettext_lazy
 from django.utils.translation import gettext_lazy as _
 
 from candidates.choices import ApplicationStatus
@@ -50,12 +50,11 @@ from selection.models import (
 from selection.selectors import (
     ASSIGN_PERMISSION,
     is_blind,
-    is_reviewable,
     reviews_visible,
 )
-from selection.services import criteria_ensure, reviewers_assign
-from tapif.core.admin_display import AuditedAdmin, ReadOnlyAdmin, action_confirmation, html_table
-from tapif.core.exceptions import DomainError
+from selection.services import ReviewersAssigned, criteria_ensure, reviewers_assign
+from tapif.core.admin_actions import Confirmation, action_data, admin_action
+from tapif.core.admin_display import AuditedAdmin, ReadOnlyAdmin, html_table
 from tapif.core.models import Academie, User
 from tapif.core.selectors import campaign_current
 
@@ -106,6 +105,44 @@ def _numbers(numbers: list[str]) -> str:
     if len(numbers) > NAMED_AT_MOST:
         shown += " …"
     return shown
+
+
+def _assigned(assigned: ReviewersAssigned) -> list[tuple[str, int]]:
+    """What staff read after assigning reviewers: made, still short, skipped."""
+    said = [
+        (
+            ngettext("%(count)d assignment made.", "%(count)d assignments made.", assigned.made)
+            % {"count": assigned.made},
+            messages.SUCCESS,
+        )
+    ]
+    if short := assigned.short:
+        said.append(
+            (
+                ngettext(
+                    "%(count)d dossier is still short of reviewers (not enough reviewers "
+                    "without a conflict): %(numbers)s.",
+                    "%(count)d dossiers are still short of reviewers (not enough reviewers "
+                    "without a conflict): %(numbers)s.",
+                    len(short),
+                )
+                % {"count": len(short), "numbers": _numbers(short)},
+                messages.WARNING,
+            )
+        )
+    if skipped := len(assigned.skipped):
+        said.append(
+            (
+                ngettext(
+                    "%(count)d dossier skipped: it is not open to review (status or fee).",
+                    "%(count)d dossiers skipped: they are not open to review (status or fee).",
+                    skipped,
+                )
+                % {"count": skipped},
+                messages.WARNING,
+            )
+        )
+    return said
 
 
 # --- criteria -----------------------------------------------------------------------------------
@@ -572,15 +609,16 @@ class DossierUnderReviewAdmin(ReadOnlyAdmin):
 
     @admin.action(description=_("Assign reviewers (balanced)"), permissions=["assign"])
     def assign_reviewers(self, request, queryset):
-        """Choose the reviewers, then `reviewers_assign` per campaign; report what was done."""
+        """Choose the reviewers, then `reviewers_assign` (dossiers not open to review are
+        skipped); report what was done."""
         # The queryset comes from get_queryset(): the assignments are prefetched already.
-        dossiers = list(queryset.select_related("candidate", "campaign").order_by("number"))
-        form = AssignReviewersForm(request.POST if "apply" in request.POST else None)
-        if not form.is_valid():
-            return action_confirmation(
-                self,
-                request,
-                form=form,
+        form = AssignReviewersForm(action_data(request))
+        return admin_action(
+            self,
+            request,
+            queryset.select_related("candidate", "campaign").order_by("number"),
+            form=form,
+            confirm=Confirmation(
                 title=gettext("Assign reviewers"),
                 intro=gettext(
                     "Only dossiers open to review (submitted, fee verified, not found "
@@ -588,73 +626,25 @@ class DossierUnderReviewAdmin(ReadOnlyAdmin):
                     "dossier stay."
                 ),
                 submit=gettext("Assign"),
-                action_name="assign_reviewers",
                 headers=[_("Candidate number"), _("Candidate"), _("Status"), _("Reviewers")],
-                rows=[
-                    (
-                        d.pk,
-                        [
-                            d.number,
-                            d.candidate.get_full_name(),
-                            d.get_status_display(),
-                            self.reviewer_names(d),
-                        ],
-                    )
-                    for d in dossiers
+                cells=lambda d: [
+                    d.number,
+                    d.candidate.get_full_name(),
+                    d.get_status_display(),
+                    self.reviewer_names(d),
                 ],
-                heading=ngettext(
-                    "The selected dossier", "The %(counter)s selected dossiers", len(dossiers)
-                )
-                % {"counter": len(dossiers)},
-            )
-        reviewers = list(form.cleaned_data["reviewers"])
-        open_to_review = [d for d in dossiers if is_reviewable(d)]
-        skipped = len(dossiers) - len(open_to_review)
-        made, short = 0, []
-        by_campaign: dict[int, list[Application]] = {}
-        for dossier in open_to_review:
-            by_campaign.setdefault(dossier.campaign_id, []).append(dossier)
-        try:
-            for group in by_campaign.values():
-                added, still_short = reviewers_assign(
-                    applications=group, reviewers=reviewers, actor=request.user
-                )
-                made += added
-                short += still_short
-        except DomainError as error:
-            self.message_user(request, error.message, messages.ERROR)
-            return None
-        self.message_user(
-            request,
-            ngettext("%(count)d assignment made.", "%(count)d assignments made.", made)
-            % {"count": made},
-            messages.SUCCESS,
+                heading=ngettext_lazy(
+                    "The selected dossier", "The %(counter)s selected dossiers", "counter"
+                ),
+            ),
+            batch=lambda dossiers: reviewers_assign(
+                applications=dossiers,
+                reviewers=list(form.cleaned_data["reviewers"]),
+                actor=request.user,
+                skip_closed=True,
+            ),
+            done=_assigned,
         )
-        if short:
-            self.message_user(
-                request,
-                ngettext(
-                    "%(count)d dossier is still short of reviewers (not enough reviewers "
-                    "without a conflict): %(numbers)s.",
-                    "%(count)d dossiers are still short of reviewers (not enough reviewers "
-                    "without a conflict): %(numbers)s.",
-                    len(short),
-                )
-                % {"count": len(short), "numbers": _numbers(short)},
-                messages.WARNING,
-            )
-        if skipped:
-            self.message_user(
-                request,
-                ngettext(
-                    "%(count)d dossier skipped: it is not open to review (status or fee).",
-                    "%(count)d dossiers skipped: they are not open to review (status or fee).",
-                    skipped,
-                )
-                % {"count": skipped},
-                messages.WARNING,
-            )
-        return None
 
     # --- CSV export -----------------------------------------------------------------------------
 

@@ -8,6 +8,7 @@ is reached for an eligible dossier, moves it to "reviewed".
 from __future__ import annotations
 
 from collections.abc import Iterable, Mapping, Sequence
+from typing import NamedTuple
 
 from django.db import transaction
 from django.utils import timezone, translation
@@ -237,16 +238,57 @@ def conflict_declare(
     return conflict
 
 
+class ReviewersAssigned(NamedTuple):
+    """What `reviewers_assign` did: assignments made, the numbers of the dossiers still short of
+    reviewers, and those left out because they are not open to review (`skip_closed`)."""
+
+    made: int
+    short: list[str]
+    skipped: list[str]
+
+
 @transaction.atomic
 def reviewers_assign(
-    *, applications: Iterable[Application], reviewers: Sequence[User], actor: User
-) -> tuple[int, list[str]]:
-    """Give each dossier reviewers up to the campaign's number, evenly (`balanced_assignment`).
+    *,
+    applications: Iterable[Application],
+    reviewers: Sequence[User],
+    actor: User,
+    skip_closed: bool = False,
+) -> ReviewersAssigned:
+    """Give each dossier reviewers up to its campaign's number, evenly (`balanced_assignment`).
 
-    Returns (assignments made, numbers of the dossiers still short of reviewers).
+    Only a dossier open to review (`is_reviewable`: a reviewable status, the fee verified) gets
+    reviewers: any other (a draft, an ineligible dossier) is refused with a DomainError
+    ("not_reviewable", naming them) and nothing is assigned, or, with `skip_closed`, left out
+    and named in `skipped`. Dossiers of several campaigns are assigned campaign by campaign
+    (each campaign's number of reviewers per dossier, each reviewer's load in that campaign).
+    Records a "review.assign" audit entry per dossier given reviewers.
     """
     applications = list(applications)
-    if not applications or not reviewers:
+    closed = [a for a in applications if not is_reviewable(a)]
+    if closed and not skip_closed:
+        raise DomainError(
+            _("Not open to review (status or fee), so not assigned: %(numbers)s.")
+            % {"numbers": ", ".join(a.number for a in closed)},
+            code="not_reviewable",
+        )
+    by_campaign: dict[int, list[Application]] = {}
+    for application in applications:
+        if is_reviewable(application):
+            by_campaign.setdefault(application.campaign_id, []).append(application)
+    made, short = 0, []
+    for group in by_campaign.values():
+        added, still_short = _reviewers_assign_campaign(group, reviewers, actor)
+        made += added
+        short += still_short
+    return ReviewersAssigned(made=made, short=short, skipped=[a.number for a in closed])
+
+
+def _reviewers_assign_campaign(
+    applications: list[Application], reviewers: Sequence[User], actor: User
+) -> tuple[int, list[str]]:
+    """`reviewers_assign` for open dossiers of one campaign: (made, numbers still short)."""
+    if not reviewers:
         return 0, [a.number for a in applications]
     ids = [a.pk for a in applications]
     existing: dict[int, set[int]] = {}

@@ -7,10 +7,10 @@ from django.template.response import TemplateResponse
 from django.urls import path, reverse
 from django.utils.html import format_html
 from django.utils.translation import gettext_lazy as _
-from django.utils.translation import ngettext
+from django.utils.translation import ngettext, ngettext_lazy
 
+from tapif.core.admin_actions import admin_action
 from tapif.core.admin_display import AuditedAdmin, ReadOnlyAdmin, html_table, short_date
-from tapif.core.exceptions import DomainError
 from tapif.core.jobs import JOB_LABELS, job_last_runs, summary_text
 from tapif.core.letters import (
     can_download_letter,
@@ -156,12 +156,16 @@ class CampaignAdmin(AuditedAdmin):
         description=_("Make the selected campaign the current one"), permissions=["change"]
     )
     def make_current(self, request, queryset):
-        if queryset.count() != 1:
-            self.message_user(request, _("Select exactly one campaign."), messages.ERROR)
-            return
-        campaign = campaign_make_current(campaign=queryset.get(), actor=request.user)
-        self.message_user(
-            request, _("%(year)s is now the current campaign.") % {"year": campaign.school_year}
+        return admin_action(
+            self,
+            request,
+            queryset[:2],
+            exactly_one=_("Select exactly one campaign."),
+            call=lambda campaign: campaign_make_current(campaign=campaign, actor=request.user),
+            refused_level=messages.ERROR,
+            done=lambda campaign: (
+                _("%(year)s is now the current campaign.") % {"year": campaign.school_year}
+            ),
         )
 
 
@@ -194,61 +198,51 @@ class InstitutionAdmin(AuditedAdmin):
     readonly_fields = ["status", "requested_by", "created_at"]
     actions = ["approve", "reject"]
 
-    def _set_status(self, request, queryset, status: str) -> tuple[int, int]:
-        """Call `institution_set_status` for each selected row; return (changed, unchanged)."""
-        changed = unchanged = 0
-        for institution in queryset.order_by("pk"):
-            if institution.status == status:
-                unchanged += 1
-                continue
-            institution_set_status(institution=institution, status=status, actor=request.user)
-            changed += 1
-        return changed, unchanged
-
-    def _report_unchanged(self, request, unchanged: int) -> None:
-        if unchanged:
-            self.message_user(
-                request,
-                ngettext(
-                    "%(count)d institution already had this status: nothing changed.",
-                    "%(count)d institutions already had this status: nothing changed.",
-                    unchanged,
-                )
-                % {"count": unchanged},
-                messages.INFO,
-            )
+    def _set_status(self, request, queryset, status: str, *, done):
+        """`institution_set_status` for each selected institution not already in `status`."""
+        return admin_action(
+            self,
+            request,
+            queryset.order_by("pk"),
+            skip=lambda institution: institution.status == status,
+            call=lambda institution: institution_set_status(
+                institution=institution, status=status, actor=request.user
+            ),
+            refused=_("%(institution)s: nothing changed: %(reason)s"),
+            names=lambda institution: {"institution": institution},
+            done=done,
+            skipped=ngettext_lazy(
+                "%(count)d institution already had this status: nothing changed.",
+                "%(count)d institutions already had this status: nothing changed.",
+                "count",
+            ),
+        )
 
     @admin.action(description=_("Approve (list it)"), permissions=["change"])
     def approve(self, request, queryset):
-        changed, unchanged = self._set_status(request, queryset, Institution.Status.APPROVED)
-        if changed:
-            self.message_user(
-                request,
-                ngettext(
-                    "%(count)d institution listed: candidates and professors can now choose it.",
-                    "%(count)d institutions listed: candidates and professors can now choose them.",
-                    changed,
-                )
-                % {"count": changed},
-                messages.SUCCESS,
-            )
-        self._report_unchanged(request, unchanged)
+        return self._set_status(
+            request,
+            queryset,
+            Institution.Status.APPROVED,
+            done=ngettext_lazy(
+                "%(count)d institution listed: candidates and professors can now choose it.",
+                "%(count)d institutions listed: candidates and professors can now choose them.",
+                "count",
+            ),
+        )
 
     @admin.action(description=_("Reject"), permissions=["change"])
     def reject(self, request, queryset):
-        changed, unchanged = self._set_status(request, queryset, Institution.Status.REJECTED)
-        if changed:
-            self.message_user(
-                request,
-                ngettext(
-                    "%(count)d institution rejected: it is not offered in the list.",
-                    "%(count)d institutions rejected: they are not offered in the list.",
-                    changed,
-                )
-                % {"count": changed},
-                messages.SUCCESS,
-            )
-        self._report_unchanged(request, unchanged)
+        return self._set_status(
+            request,
+            queryset,
+            Institution.Status.REJECTED,
+            done=ngettext_lazy(
+                "%(count)d institution rejected: it is not offered in the list.",
+                "%(count)d institutions rejected: they are not offered in the list.",
+                "count",
+            ),
+        )
 
 
 @admin.register(AcademieCutoff)
@@ -400,34 +394,26 @@ class OutboundMessageAdmin(ReadOnlyAdmin):
 
     @admin.action(description=_("Send the selected failed e-mails again"), permissions=["resend"])
     def resend(self, request, queryset):
-        resent = 0
-        for message in queryset.filter(status=OutboundMessage.Status.FAILED):
-            try:
-                message_resend(message=message, actor=request.user)
-            except DomainError as error:
-                self.message_user(request, f"{message.to_email}: {error}", messages.WARNING)
-                continue
-            resent += 1
-        skipped = queryset.exclude(status=OutboundMessage.Status.FAILED).count()
-        if skipped:
-            self.message_user(
-                request,
-                ngettext(
-                    "%(count)d e-mail was not failed and was left as it is.",
-                    "%(count)d e-mails were not failed and were left as they are.",
-                    skipped,
-                )
-                % {"count": skipped},
-                messages.WARNING,
-            )
-        self.message_user(
+        """`message_resend` for each failed e-mail; the others are left as they are."""
+        return admin_action(
+            self,
             request,
-            ngettext(
+            queryset.order_by("pk"),
+            skip=lambda message: message.status != OutboundMessage.Status.FAILED,
+            call=lambda message: message_resend(message=message, actor=request.user),
+            refused=_("%(email)s: %(reason)s"),
+            names=lambda message: {"email": message.to_email},
+            done=ngettext_lazy(
                 "%(count)d e-mail will be sent again.",
                 "%(count)d e-mails will be sent again.",
-                resent,
-            )
-            % {"count": resent},
+                "count",
+            ),
+            skipped=ngettext_lazy(
+                "%(count)d e-mail was not failed and was left as it is.",
+                "%(count)d e-mails were not failed and were left as they are.",
+                "count",
+            ),
+            skipped_level=messages.WARNING,
         )
 
 

@@ -9,8 +9,6 @@ from typing import Any
 
 from django import forms
 from django.contrib import admin
-from django.contrib.admin import ActionLocation, helpers
-from django.template.response import TemplateResponse
 from django.utils import formats, timezone
 from django.utils.html import format_html, format_html_join
 from django.utils.translation import gettext_lazy as _
@@ -60,45 +58,6 @@ class ReadOnlyAdmin(admin.ModelAdmin):
 
     def has_delete_permission(self, request, obj=None):
         return False
-
-
-def action_field_name(request) -> str:
-    """An action's field is named after where it was started (the list or the change page)."""
-    prefix = f"{ActionLocation.CHANGE_FORM.value}-"
-    return f"{prefix}action" if f"{prefix}action" in request.POST else "action"
-
-
-def action_confirmation(
-    model_admin,
-    request,
-    *,
-    form,
-    title: str,
-    intro: str,
-    submit: str,
-    action_name: str,
-    headers: Sequence[Any],
-    rows: Sequence[tuple[Any, Sequence[Any]]],
-    heading: str,
-) -> TemplateResponse:
-    """The intermediate page of an admin action that needs a form (a reason, a note): the
-    selected rows (pk, cells), the form, and the action posted again with `apply`."""
-    context = {
-        **model_admin.admin_site.each_context(request),
-        "title": title,
-        "intro": intro,
-        "submit_label": submit,
-        "opts": model_admin.opts,
-        "headers": headers,
-        "rows": rows,
-        "items_heading": heading,
-        "form": form,
-        "action_checkbox_name": helpers.ACTION_CHECKBOX_NAME,
-        "action_field_name": action_field_name(request),
-        "action_name": action_name,
-        "media": model_admin.media + form.media,
-    }
-    return TemplateResponse(request, "admin/action_confirmation.html", context)
 
 
 class ReasonForm(forms.Form):

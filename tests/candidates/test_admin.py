@@ -454,7 +454,7 @@ def test_reopen_asks_for_a_reason_then_gives_the_dossier_back_as_a_draft(
         response = run_reopen(admin_client, [application.pk], "  Passport scan unreadable  ")
 
     assert form_page.status_code == 200
-    assert form_page.templates[0].name == "admin/candidates/application/reopen.html"
+    assert form_page.templates[0].name == "admin/action_confirmation.html"
     assert application.number in form_page.content.decode()
     assert 'name="reason"' in form_page.content.decode()
     assert response.status_code == 302

@@ -925,6 +925,28 @@ def test_forgetting_a_fact_only_ever_makes_a_rule_unknown(facts, rules, forgotte
         assert new.status in (old.status, UNKNOWN)
 
 
+def test_rule_facts_name_every_rule_in_order_and_only_known_facts():
+    assert tuple(eligibility.RULE_FACTS) == RULE_CODES
+    read = [fact for facts in eligibility.RULE_FACTS.values() for fact in facts]
+    assert sorted(read) == sorted(FACT_KEYS)  # every fact read by one rule, none unknown
+
+
+@given(
+    facts=facts_strategy,
+    others=facts_strategy,
+    rules=rules_strategy(),
+    rule=st.sampled_from(RULE_CODES),
+)
+def test_a_rule_reads_only_its_rule_facts(facts, others, rules, rule):
+    """What staff see beside a rule (RULE_FACTS) is all it reads: other facts change nothing."""
+    mixed = dataclasses.replace(
+        others, **{name: getattr(facts, name) for name in eligibility.RULE_FACTS[rule]}
+    )
+    [result] = [r for r in evaluate(facts, rules).rules if r.rule == rule]
+    [same] = [r for r in evaluate(mixed, rules).rules if r.rule == rule]
+    assert same == result
+
+
 @given(facts=facts_strategy)
 def test_facts_survive_a_json_round_trip(facts):
     data = {

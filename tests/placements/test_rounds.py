@@ -465,13 +465,17 @@ def test_admin_preview_lists_candidates_and_academies_and_saves_nothing(client, 
 
     response = run_action(client, "preview", selection_round)
 
-    assert response.status_code == 200
-    page = response.content.decode()
+    # The action opens the committee's ranked list, where a draft round is previewed live.
+    assert response.status_code == 302
+    assert response["Location"] == reverse("committee:round", args=[selection_round.pk])
+    page = client.get(response["Location"]).content.decode()
     assert dossiers[0].number in page
     assert dossiers[1].number in page
     assert academies()[0].name in page
-    assert "First-choice requests" in page
-    assert "Waitlisted (1)" in page
+    assert "Waitlisted (no. 1)" in page
+    per_academie = client.get(reverse("committee:academies", args=[selection_round.pk]))
+    assert academies()[0].name in per_academie.content.decode()
+    assert "First-choice requests" in per_academie.content.decode()
     assert not RankEntry.objects.exists()
     assert not Placement.objects.exists()
 

@@ -21,6 +21,8 @@ from selection.services import (
 )
 from tapif.core.exceptions import DomainError
 from tapif.core.models import Campaign
+from tests.candidates.factories import ApplicationFactory
+from tests.factories import CampaignFactory
 from tests.selection.review_dossiers import assign, reviewable, scorer
 
 pytestmark = [pytest.mark.django_db, pytest.mark.usefixtures("campaign_open")]
@@ -343,11 +345,66 @@ def test_conflict_blocks_scoring_and_future_assignment(campaign):
     assert error.value.code == "conflict"
 
     ReviewAssignment.objects.all().delete()
-    made, short = reviewers_assign(
+    assigned = reviewers_assign(
         applications=[application], reviewers=[reviewer, other], actor=other
     )
-    assert (made, short) == (1, [application.number])
+    assert (assigned.made, assigned.short) == (1, [application.number])
     assert list(ReviewAssignment.objects.values_list("reviewer", flat=True)) == [other.pk]
+
+
+# --- reviewers_assign: what may be assigned ----------------------------------------------------
+
+
+def test_reviewers_assign_refuses_a_draft_and_assigns_nothing(campaign):
+    open_dossier, draft = reviewable(campaign), ApplicationFactory(campaign=campaign)
+    unpaid = reviewable(campaign, fee=PaymentStatus.MATCHED)
+
+    with pytest.raises(DomainError) as error:
+        reviewers_assign(
+            applications=[open_dossier, draft, unpaid], reviewers=[scorer()], actor=scorer()
+        )
+
+    assert error.value.code == "not_reviewable"
+    assert error.value.message == (
+        f"Not open to review (status or fee), so not assigned: {draft.number}, {unpaid.number}."
+    )
+    assert not ReviewAssignment.objects.exists()
+
+
+def test_reviewers_assign_skip_closed_names_the_dossiers_left_out(campaign):
+    open_dossier, ineligible = (
+        reviewable(campaign),
+        reviewable(campaign, status=ApplicationStatus.INELIGIBLE),
+    )
+    reviewer = scorer()
+
+    assigned = reviewers_assign(
+        applications=[open_dossier, ineligible],
+        reviewers=[reviewer],
+        actor=reviewer,
+        skip_closed=True,
+    )
+
+    assert assigned.made == 1
+    assert assigned.skipped == [ineligible.number]
+    assert list(ReviewAssignment.objects.values_list("application", "reviewer")) == [
+        (open_dossier.pk, reviewer.pk)
+    ]
+
+
+def test_reviewers_assign_takes_each_campaign_with_its_own_number_of_reviewers(campaign):
+    set_campaign(campaign, reviewers_per_dossier=2)
+    other_campaign = CampaignFactory(  # open at the same time, to take a dossier
+        reviewers_per_dossier=1, opens_at=campaign.opens_at, closes_at=campaign.closes_at
+    )
+    here, there = reviewable(campaign), reviewable(other_campaign)
+    reviewers = [scorer(), scorer(), scorer()]
+
+    assigned = reviewers_assign(applications=[here, there], reviewers=reviewers, actor=reviewers[0])
+
+    assert (assigned.made, assigned.short, assigned.skipped) == (3, [], [])
+    assert ReviewAssignment.objects.filter(application=here).count() == 2
+    assert ReviewAssignment.objects.filter(application=there).count() == 1
 
 
 # --- queue and visibility -----------------------------------------------------------------------
