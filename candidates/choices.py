@@ -2,6 +2,8 @@ from django.db import models
 from django.utils.translation import gettext_lazy as _
 from django.utils.translation import pgettext_lazy
 
+from tapif.core.choices import SchoolLevel
+
 
 class ApplicationStatus(models.TextChoices):
     """The dossier's life (DESIGN.md). Staff see these labels; candidates see CANDIDATE_LABELS."""
@@ -103,9 +105,12 @@ class AbroadActivity(models.TextChoices):
     TRAVELLED = "travelled", _("Travelled")
 
 
-class SchoolLevel(models.TextChoices):
-    PRIMARY = "primary", _("Primary (pupils aged 6 to 10)")
-    SECONDARY = "secondary", _("Secondary (pupils aged 11 to 18)")
+class SchoolLevelWish(models.TextChoices):
+    """The level a candidate asks to teach at: a `SchoolLevel` (with the pupils' ages, as the
+    candidate chooses it), or either. The places, offers and results use `SchoolLevel`."""
+
+    PRIMARY = SchoolLevel.PRIMARY.value, _("Primary (pupils aged 6 to 10)")
+    SECONDARY = SchoolLevel.SECONDARY.value, _("Secondary (pupils aged 11 to 18)")
     EITHER = "either", _("Either")
 
 
@@ -184,13 +189,6 @@ RESULT_DECISIONS = (
     ApplicationStatus.WAITLISTED,
     ApplicationStatus.NOT_SELECTED,
 )
-
-
-class ResultLevel(models.TextChoices):
-    """The school level of a released placement."""
-
-    PRIMARY = "primary", _("Primary")
-    SECONDARY = "secondary", _("Secondary")
 
 
 class DocumentReview(models.TextChoices):

@@ -26,7 +26,6 @@ from candidates.choices import (
     EligibilityOutcome,
     FrenchProofRoute,
     PaymentStatus,
-    ResultLevel,
 )
 from candidates.documents import DocumentRejected, inspect_upload
 from candidates.eligibility import RULE_CODES, Status, evaluate
@@ -46,6 +45,7 @@ from candidates.models import (
 from candidates.selectors import application_facts, campaign_rules, dossier_load, dossier_status
 from candidates.signals import eligibility_decided
 from tapif.core.audit import audit_record
+from tapif.core.choices import SchoolLevel
 from tapif.core.exceptions import DomainError
 from tapif.core.models import Academie, Campaign, User
 from tapif.core.outbox import mail_user
@@ -472,7 +472,7 @@ def _result_values(
         raise DomainError(
             _("Only an accepted candidate is placed in an académie."), code="result_academie"
         )
-    if (academie is None) != (not level) or (level and level not in ResultLevel.values):
+    if (academie is None) != (not level) or (level and level not in SchoolLevel.values):
         raise DomainError(
             _("A placement names both an académie and a school level (primary or secondary)."),
             code="result_level",
@@ -581,7 +581,7 @@ def application_record_offer(
     cleared). Placements calls it in the transaction that writes the offer; refused with a
     DomainError unless the dossier is waitlisted with its result released.
     """
-    if level not in ResultLevel.values:
+    if level not in SchoolLevel.values:
         raise DomainError(
             _("A placement names both an académie and a school level (primary or secondary)."),
             code="result_level",
