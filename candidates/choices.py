@@ -25,7 +25,58 @@ class ApplicationStatus(models.TextChoices):
     APPOINTED = "appointed", _("Appointed")
 
 
-# What the candidate reads: plain words, no internal step names.
+#: Allowed status moves, read by `candidates.services.application_transition` (the one way a
+#: status changes) and by the candidate's situation (`candidates.selectors.candidate_situation`).
+#: Later capabilities (review, selection, offers) use the same table.
+TRANSITIONS: dict[str, set[str]] = {
+    ApplicationStatus.DRAFT: {ApplicationStatus.SUBMITTED, ApplicationStatus.WITHDRAWN},
+    ApplicationStatus.SUBMITTED: {
+        ApplicationStatus.DRAFT,  # reopened by staff
+        ApplicationStatus.COMPLETE,
+        ApplicationStatus.INCOMPLETE,
+        ApplicationStatus.WITHDRAWN,
+    },
+    ApplicationStatus.INCOMPLETE: {
+        ApplicationStatus.DRAFT,
+        ApplicationStatus.COMPLETE,
+        ApplicationStatus.WITHDRAWN,
+    },
+    ApplicationStatus.COMPLETE: {
+        ApplicationStatus.DRAFT,
+        ApplicationStatus.INCOMPLETE,  # a document rejected after all were accepted
+        ApplicationStatus.ELIGIBLE,
+        ApplicationStatus.INELIGIBLE,
+        ApplicationStatus.WITHDRAWN,
+    },
+    ApplicationStatus.ELIGIBLE: {
+        ApplicationStatus.REVIEWED,
+        ApplicationStatus.INELIGIBLE,
+        ApplicationStatus.WITHDRAWN,
+    },
+    ApplicationStatus.INELIGIBLE: {ApplicationStatus.ELIGIBLE, ApplicationStatus.DRAFT},
+    ApplicationStatus.REVIEWED: {
+        ApplicationStatus.ACCEPTED,
+        ApplicationStatus.WAITLISTED,
+        ApplicationStatus.NOT_SELECTED,
+        ApplicationStatus.WITHDRAWN,
+    },
+    ApplicationStatus.ACCEPTED: {ApplicationStatus.PLACED, ApplicationStatus.WITHDRAWN},
+    ApplicationStatus.WAITLISTED: {ApplicationStatus.PLACED, ApplicationStatus.WITHDRAWN},
+    ApplicationStatus.NOT_SELECTED: set(),
+    ApplicationStatus.PLACED: {
+        ApplicationStatus.OFFER_ACCEPTED,
+        ApplicationStatus.OFFER_DECLINED,
+        ApplicationStatus.WITHDRAWN,
+    },
+    ApplicationStatus.OFFER_ACCEPTED: {ApplicationStatus.APPOINTED, ApplicationStatus.WITHDRAWN},
+    ApplicationStatus.OFFER_DECLINED: set(),
+    ApplicationStatus.WITHDRAWN: set(),
+    ApplicationStatus.APPOINTED: {ApplicationStatus.WITHDRAWN},
+}
+
+
+# What the candidate reads: plain words, no internal step names (one label per status; the
+# candidate's pages read it through `candidates.selectors.candidate_situation`).
 CANDIDATE_LABELS = {
     ApplicationStatus.DRAFT: _("In preparation"),
     ApplicationStatus.SUBMITTED: _("Submitted, waiting for the embassy's check"),

@@ -17,6 +17,7 @@ from candidates.choices import (
     DOCUMENTS_WITH_EXPIRY,
     ELIGIBILITY_RULE_LABELS,
     RESULT_DECISIONS,
+    TRANSITIONS,
     ApplicationStatus,
     CoupleStatus,
     DocumentKind,
@@ -50,53 +51,6 @@ from tapif.core.exceptions import DomainError
 from tapif.core.models import Academie, Campaign, User
 from tapif.core.outbox import mail_user
 from tapif.core.services import rejection_note_clean
-
-# Allowed status moves. Later capabilities (review, selection, offers) use the same table.
-TRANSITIONS: dict[str, set[str]] = {
-    ApplicationStatus.DRAFT: {ApplicationStatus.SUBMITTED, ApplicationStatus.WITHDRAWN},
-    ApplicationStatus.SUBMITTED: {
-        ApplicationStatus.DRAFT,  # reopened by staff
-        ApplicationStatus.COMPLETE,
-        ApplicationStatus.INCOMPLETE,
-        ApplicationStatus.WITHDRAWN,
-    },
-    ApplicationStatus.INCOMPLETE: {
-        ApplicationStatus.DRAFT,
-        ApplicationStatus.COMPLETE,
-        ApplicationStatus.WITHDRAWN,
-    },
-    ApplicationStatus.COMPLETE: {
-        ApplicationStatus.DRAFT,
-        ApplicationStatus.INCOMPLETE,  # a document rejected after all were accepted
-        ApplicationStatus.ELIGIBLE,
-        ApplicationStatus.INELIGIBLE,
-        ApplicationStatus.WITHDRAWN,
-    },
-    ApplicationStatus.ELIGIBLE: {
-        ApplicationStatus.REVIEWED,
-        ApplicationStatus.INELIGIBLE,
-        ApplicationStatus.WITHDRAWN,
-    },
-    ApplicationStatus.INELIGIBLE: {ApplicationStatus.ELIGIBLE, ApplicationStatus.DRAFT},
-    ApplicationStatus.REVIEWED: {
-        ApplicationStatus.ACCEPTED,
-        ApplicationStatus.WAITLISTED,
-        ApplicationStatus.NOT_SELECTED,
-        ApplicationStatus.WITHDRAWN,
-    },
-    ApplicationStatus.ACCEPTED: {ApplicationStatus.PLACED, ApplicationStatus.WITHDRAWN},
-    ApplicationStatus.WAITLISTED: {ApplicationStatus.PLACED, ApplicationStatus.WITHDRAWN},
-    ApplicationStatus.NOT_SELECTED: set(),
-    ApplicationStatus.PLACED: {
-        ApplicationStatus.OFFER_ACCEPTED,
-        ApplicationStatus.OFFER_DECLINED,
-        ApplicationStatus.WITHDRAWN,
-    },
-    ApplicationStatus.OFFER_ACCEPTED: {ApplicationStatus.APPOINTED, ApplicationStatus.WITHDRAWN},
-    ApplicationStatus.OFFER_DECLINED: set(),
-    ApplicationStatus.WITHDRAWN: set(),
-    ApplicationStatus.APPOINTED: {ApplicationStatus.WITHDRAWN},
-}
 
 
 def _lock(application: Application) -> Application:

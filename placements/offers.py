@@ -55,8 +55,8 @@ from django.utils.translation import gettext as _
 
 from candidates.choices import ApplicationStatus, DocumentKind, DocumentReview
 from candidates.models import Application, Document
+from candidates.selectors import application_may_withdraw
 from candidates.services import (
-    TRANSITIONS,
     application_record_offer,
     application_record_waitlist_position,
     application_transition,
@@ -396,12 +396,6 @@ def offer_decline(*, offer: Offer, actor: User, reason: str = "") -> Offer:
     _mail(offer, MAIL_DECLINED)
     _promote(selection_round=offer.round, freed=offer, actor=actor, now=now)
     return offer
-
-
-def application_may_withdraw(application: Application) -> bool:
-    """Whether the dossier's status allows withdrawing (its transition table says); the
-    service checks again under its locks."""
-    return ApplicationStatus.WITHDRAWN in TRANSITIONS[application.status]
 
 
 @transaction.atomic
