@@ -146,6 +146,8 @@ LEVELS_TAUGHT: Mapping[SchoolLevel, tuple[Level, ...]] = {
 
 
 class Decision(StrEnum):
+    """The committee's decision on a candidate (`placements.choices.RankDecision` stores it)."""
+
     ACCEPTED = "accepted"
     WAITLISTED = "waitlisted"
     NOT_SELECTED = "not_selected"

@@ -9,6 +9,7 @@ from django.utils import translation
 
 from candidates.choices import SchoolLevelWish
 from placements import allocation, promotion
+from placements.choices import RankDecision
 from tapif.core.choices import SchoolLevel
 
 ROOT = Path(__file__).resolve().parents[1]
@@ -79,3 +80,18 @@ def test_a_wish_is_a_school_level_or_either():
 def test_each_screen_keeps_its_level_labels(enum, labels):
     with translation.override("en"):
         assert [str(label) for label in enum.labels] == labels
+
+
+def test_the_rank_decision_is_the_allocations_decision():
+    assert _classes_spelling("not_selected") == {
+        "candidates/choices.py:ApplicationStatus",  # the dossier's status, another concept
+        "placements/allocation.py:Decision",
+    }
+    assert RankDecision.values == [decision.value for decision in allocation.Decision]
+    with translation.override("en"):
+        assert [str(label) for label in RankDecision.labels] == [
+            "Accepted",
+            "Waitlisted",
+            "Not selected",
+            "Ineligible",
+        ]
