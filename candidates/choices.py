@@ -2,6 +2,8 @@ from django.db import models
 from django.utils.translation import gettext_lazy as _
 from django.utils.translation import pgettext_lazy
 
+from tapif.core.choices import SchoolLevel
+
 
 class ApplicationStatus(models.TextChoices):
     """The dossier's life (DESIGN.md). Staff see these labels; candidates see CANDIDATE_LABELS."""
@@ -23,7 +25,58 @@ class ApplicationStatus(models.TextChoices):
     APPOINTED = "appointed", _("Appointed")
 
 
-# What the candidate reads: plain words, no internal step names.
+#: Allowed status moves, read by `candidates.services.application_transition` (the one way a
+#: status changes) and by the candidate's situation (`candidates.selectors.candidate_situation`).
+#: Later capabilities (review, selection, offers) use the same table.
+TRANSITIONS: dict[str, set[str]] = {
+    ApplicationStatus.DRAFT: {ApplicationStatus.SUBMITTED, ApplicationStatus.WITHDRAWN},
+    ApplicationStatus.SUBMITTED: {
+        ApplicationStatus.DRAFT,  # reopened by staff
+        ApplicationStatus.COMPLETE,
+        ApplicationStatus.INCOMPLETE,
+        ApplicationStatus.WITHDRAWN,
+    },
+    ApplicationStatus.INCOMPLETE: {
+        ApplicationStatus.DRAFT,
+        ApplicationStatus.COMPLETE,
+        ApplicationStatus.WITHDRAWN,
+    },
+    ApplicationStatus.COMPLETE: {
+        ApplicationStatus.DRAFT,
+        ApplicationStatus.INCOMPLETE,  # a document rejected after all were accepted
+        ApplicationStatus.ELIGIBLE,
+        ApplicationStatus.INELIGIBLE,
+        ApplicationStatus.WITHDRAWN,
+    },
+    ApplicationStatus.ELIGIBLE: {
+        ApplicationStatus.REVIEWED,
+        ApplicationStatus.INELIGIBLE,
+        ApplicationStatus.WITHDRAWN,
+    },
+    ApplicationStatus.INELIGIBLE: {ApplicationStatus.ELIGIBLE, ApplicationStatus.DRAFT},
+    ApplicationStatus.REVIEWED: {
+        ApplicationStatus.ACCEPTED,
+        ApplicationStatus.WAITLISTED,
+        ApplicationStatus.NOT_SELECTED,
+        ApplicationStatus.WITHDRAWN,
+    },
+    ApplicationStatus.ACCEPTED: {ApplicationStatus.PLACED, ApplicationStatus.WITHDRAWN},
+    ApplicationStatus.WAITLISTED: {ApplicationStatus.PLACED, ApplicationStatus.WITHDRAWN},
+    ApplicationStatus.NOT_SELECTED: set(),
+    ApplicationStatus.PLACED: {
+        ApplicationStatus.OFFER_ACCEPTED,
+        ApplicationStatus.OFFER_DECLINED,
+        ApplicationStatus.WITHDRAWN,
+    },
+    ApplicationStatus.OFFER_ACCEPTED: {ApplicationStatus.APPOINTED, ApplicationStatus.WITHDRAWN},
+    ApplicationStatus.OFFER_DECLINED: set(),
+    ApplicationStatus.WITHDRAWN: set(),
+    ApplicationStatus.APPOINTED: {ApplicationStatus.WITHDRAWN},
+}
+
+
+# What the candidate reads: plain words, no internal step names (one label per status; the
+# candidate's pages read it through `candidates.selectors.candidate_situation`).
 CANDIDATE_LABELS = {
     ApplicationStatus.DRAFT: _("In preparation"),
     ApplicationStatus.SUBMITTED: _("Submitted, waiting for the embassy's check"),
@@ -103,9 +156,12 @@ class AbroadActivity(models.TextChoices):
     TRAVELLED = "travelled", _("Travelled")
 
 
-class SchoolLevel(models.TextChoices):
-    PRIMARY = "primary", _("Primary (pupils aged 6 to 10)")
-    SECONDARY = "secondary", _("Secondary (pupils aged 11 to 18)")
+class SchoolLevelWish(models.TextChoices):
+    """The level a candidate asks to teach at: a `SchoolLevel` (with the pupils' ages, as the
+    candidate chooses it), or either. The places, offers and results use `SchoolLevel`."""
+
+    PRIMARY = SchoolLevel.PRIMARY.value, _("Primary (pupils aged 6 to 10)")
+    SECONDARY = SchoolLevel.SECONDARY.value, _("Secondary (pupils aged 11 to 18)")
     EITHER = "either", _("Either")
 
 
@@ -184,13 +240,6 @@ RESULT_DECISIONS = (
     ApplicationStatus.WAITLISTED,
     ApplicationStatus.NOT_SELECTED,
 )
-
-
-class ResultLevel(models.TextChoices):
-    """The school level of a released placement."""
-
-    PRIMARY = "primary", _("Primary")
-    SECONDARY = "secondary", _("Secondary")
 
 
 class DocumentReview(models.TextChoices):

@@ -26,7 +26,7 @@ from candidates.choices import (
     ExperienceKind,
     FrenchProofRoute,
     FrenchStudy,
-    SchoolLevel,
+    SchoolLevelWish,
     Sex,
 )
 from candidates.models import Application, Experience
@@ -251,7 +251,7 @@ def demo_dossier(
             "academie_1": academies[0],
             "academie_2": academies[1],
             "academie_3": academies[2],
-            "school_level": SchoolLevel.EITHER,
+            "school_level": SchoolLevelWish.EITHER,
             "available_from_contract_start": True,
         },
     }

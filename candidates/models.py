@@ -34,10 +34,10 @@ from candidates.choices import (
     FrenchStudy,
     OfficialTest,
     PaymentStatus,
-    ResultLevel,
-    SchoolLevel,
+    SchoolLevelWish,
     Sex,
 )
+from tapif.core.choices import SchoolLevel
 
 
 class NumberSequence(models.Model):
@@ -125,7 +125,7 @@ class Application(models.Model):
     result_level = models.CharField(
         _("school level obtained"),
         max_length=10,
-        choices=ResultLevel.choices,
+        choices=SchoolLevel.choices,
         blank=True,
         editable=False,
     )
@@ -404,7 +404,7 @@ class Assets(models.Model):
         related_name="+",
     )
     school_level = models.CharField(
-        _("school level wanted"), max_length=10, choices=SchoolLevel.choices, blank=True
+        _("school level wanted"), max_length=10, choices=SchoolLevelWish.choices, blank=True
     )
     available_from_contract_start = models.BooleanField(
         _("I will be available to start on 1 October"), default=False

@@ -10,13 +10,15 @@ from typing import Any
 from django.db.models import Prefetch, Q, QuerySet
 from django.utils import formats, timezone, translation
 from django.utils.text import capfirst
-from django.utils.translation import gettext, ngettext
+from django.utils.translation import gettext, gettext_lazy, ngettext
 from django_countries import countries
 
 from candidates import completeness
 from candidates.choices import (
     CANDIDATE_LABELS,
     DOCUMENTS_WITH_EXPIRY,
+    TRANSITIONS,
+    ApplicationStatus,
     Citizenship,
     CoupleStatus,
     DocumentKind,
@@ -472,4 +474,151 @@ def dossier_history(application: Application) -> QuerySet[AuditEntry]:
         AuditEntry.objects.filter(dossier=application.number)
         .select_related("actor")
         .order_by("-created_at", "-id")
+    )
+
+
+# --- the candidate's situation -----------------------------------------------------------------
+
+#: What the candidate can expect after each status, in plain words.
+NEXT_STEPS = {
+    ApplicationStatus.DRAFT: gettext_lazy(
+        "Complete every section and document, then submit before the deadline."
+    ),
+    ApplicationStatus.SUBMITTED: gettext_lazy(
+        "The embassy checks your documents and your fee payment. You will be told if anything "
+        "needs correcting."
+    ),
+    ApplicationStatus.COMPLETE: gettext_lazy("Your eligibility is being confirmed."),
+    ApplicationStatus.INCOMPLETE: gettext_lazy(
+        "Something is missing: follow the instructions you received to correct it."
+    ),
+    ApplicationStatus.ELIGIBLE: gettext_lazy(
+        "Reviewers score your dossier; the selection committee meets in March."
+    ),
+    ApplicationStatus.REVIEWED: gettext_lazy(
+        "The selection committee meets in March; results reach every candidate in April."
+    ),
+}
+
+
+def candidate_label(status: str) -> str:
+    """The words the candidate reads for a dossier status (the timeline names changes with it)."""
+    return CANDIDATE_LABELS[status]
+
+
+def application_may_withdraw(application: Application) -> bool:
+    """Whether the dossier's status allows withdrawing (its transition table says); the
+    withdrawal service checks again under its locks."""
+    return ApplicationStatus.WITHDRAWN in TRANSITIONS[application.status]
+
+
+@dataclass(frozen=True)
+class OfferLink:
+    """The way from the result to the offer pages, as the result card words it."""
+
+    text: str
+    primary: bool = False  # a button: the candidate has something to answer
+
+
+@dataclass(frozen=True)
+class CandidateSituation:
+    """Where a candidate stands, worked out once from their dossier: what every page of theirs
+    shows and allows. Templates read it rather than compare statuses."""
+
+    status: str
+    label: str  # the candidate-facing name of the status
+    next_step: str  # what happens next ("" when there is nothing to expect)
+    draft: bool  # still in preparation (never submitted, or reopened by staff)
+    may_edit: bool  # a draft while the campaign is open
+    may_submit: bool  # may edit, nothing missing, no rule known to fail
+    may_withdraw: bool
+    locked_notice: str  # why the dossier can no longer be changed ("" while it can)
+    must_replace_document: bool  # a document was rejected after submission
+    has_result: bool  # the committee's result is released to the candidate
+    result_text: str  # the result in one sentence ("" before it is released)
+    waitlisted: bool
+    offer_pages: bool  # the result gives the candidate offer pages (accepted or waitlisted)
+    offer_nav_label: str  # the offer pages' name in the dossier's menu ("" without them)
+    offer_link: OfferLink | None  # the result card's way to the offer pages
+
+
+def _offer_link(status: str) -> OfferLink:
+    if status == ApplicationStatus.PLACED:
+        return OfferLink(gettext("See your offer and answer it"), primary=True)
+    if status in (ApplicationStatus.OFFER_ACCEPTED, ApplicationStatus.APPOINTED):
+        return OfferLink(gettext("Your offer, your town and schools, your letters"))
+    if status == ApplicationStatus.WAITLISTED:
+        return OfferLink(gettext("Your place on the waiting list today"))
+    if status == ApplicationStatus.ACCEPTED:
+        return OfferLink(gettext("What comes next, and withdrawing"))
+    return OfferLink(gettext("See your answer"))
+
+
+def _result_text(application: Application) -> str:
+    decision = application.result_decision
+    if decision == ApplicationStatus.ACCEPTED and application.result_academie_id:
+        return gettext("You are accepted, and placed in an académie.")
+    if decision == ApplicationStatus.ACCEPTED:
+        return gettext("You are accepted. Your académie will be given to you later.")
+    if decision == ApplicationStatus.WAITLISTED:
+        return gettext(
+            "You are on the waiting list, in position %(position)s. If a place is freed, it goes "
+            "to the best-ranked candidate on the list."
+        ) % {"position": application.result_waitlist_position}
+    return gettext("You were not selected this year.")
+
+
+def candidate_situation(
+    application: Application, *, progress: DossierStatus | None = None
+) -> CandidateSituation:
+    """The candidate's situation on a loaded dossier (`dossier_load`); `progress` is the
+    dossier's `dossier_status` when the caller has it already (worked out here otherwise).
+
+    The one place where the dossier's status, its campaign's dates and its released result
+    become what the candidate reads and may do; the offer pages add the offer's state on top
+    (`placements.selectors.offer_situation`).
+    """
+    progress = progress if progress is not None else dossier_status(application)
+    status = application.status
+    draft = application.is_draft
+    closed = application.campaign.has_closed()
+    may_edit = draft and not closed
+    if may_edit:
+        locked_notice = ""
+    elif draft:
+        locked_notice = gettext(
+            "The application period has ended: your dossier can no longer be changed."
+        )
+    else:
+        locked_notice = gettext("Your dossier has been submitted and can no longer be changed.")
+    has_result = application.result_released_at is not None
+    waitlisted = status == ApplicationStatus.WAITLISTED
+    offer_pages = has_result and application.result_decision in (
+        ApplicationStatus.ACCEPTED,
+        ApplicationStatus.WAITLISTED,
+    )
+    if not offer_pages:
+        offer_nav_label = ""
+    elif waitlisted:
+        offer_nav_label = gettext("Waiting list")
+    else:
+        offer_nav_label = gettext("My offer")
+    return CandidateSituation(
+        status=status,
+        label=str(candidate_label(status)),
+        next_step=str(NEXT_STEPS.get(status, "")),
+        draft=draft,
+        may_edit=may_edit,
+        may_submit=may_edit and progress.complete and progress.verdict.eligible is not False,
+        may_withdraw=application_may_withdraw(application),
+        locked_notice=locked_notice,
+        must_replace_document=(
+            status == ApplicationStatus.INCOMPLETE and bool(progress.documents_missing)
+        ),
+        has_result=has_result,
+        result_text=_result_text(application) if has_result else "",
+        waitlisted=waitlisted,
+        offer_pages=offer_pages,
+        offer_nav_label=offer_nav_label,
+        offer_link=_offer_link(status) if offer_pages else None,
     )

@@ -17,6 +17,7 @@ from candidates.choices import (
     DOCUMENTS_WITH_EXPIRY,
     ELIGIBILITY_RULE_LABELS,
     RESULT_DECISIONS,
+    TRANSITIONS,
     ApplicationStatus,
     CoupleStatus,
     DocumentKind,
@@ -26,7 +27,6 @@ from candidates.choices import (
     EligibilityOutcome,
     FrenchProofRoute,
     PaymentStatus,
-    ResultLevel,
 )
 from candidates.documents import DocumentRejected, inspect_upload
 from candidates.eligibility import RULE_CODES, Status, evaluate
@@ -46,57 +46,11 @@ from candidates.models import (
 from candidates.selectors import application_facts, campaign_rules, dossier_load, dossier_status
 from candidates.signals import eligibility_decided
 from tapif.core.audit import audit_record
+from tapif.core.choices import SchoolLevel
 from tapif.core.exceptions import DomainError
 from tapif.core.models import Academie, Campaign, User
 from tapif.core.outbox import mail_user
 from tapif.core.services import rejection_note_clean
-
-# Allowed status moves. Later capabilities (review, selection, offers) use the same table.
-TRANSITIONS: dict[str, set[str]] = {
-    ApplicationStatus.DRAFT: {ApplicationStatus.SUBMITTED, ApplicationStatus.WITHDRAWN},
-    ApplicationStatus.SUBMITTED: {
-        ApplicationStatus.DRAFT,  # reopened by staff
-        ApplicationStatus.COMPLETE,
-        ApplicationStatus.INCOMPLETE,
-        ApplicationStatus.WITHDRAWN,
-    },
-    ApplicationStatus.INCOMPLETE: {
-        ApplicationStatus.DRAFT,
-        ApplicationStatus.COMPLETE,
-        ApplicationStatus.WITHDRAWN,
-    },
-    ApplicationStatus.COMPLETE: {
-        ApplicationStatus.DRAFT,
-        ApplicationStatus.INCOMPLETE,  # a document rejected after all were accepted
-        ApplicationStatus.ELIGIBLE,
-        ApplicationStatus.INELIGIBLE,
-        ApplicationStatus.WITHDRAWN,
-    },
-    ApplicationStatus.ELIGIBLE: {
-        ApplicationStatus.REVIEWED,
-        ApplicationStatus.INELIGIBLE,
-        ApplicationStatus.WITHDRAWN,
-    },
-    ApplicationStatus.INELIGIBLE: {ApplicationStatus.ELIGIBLE, ApplicationStatus.DRAFT},
-    ApplicationStatus.REVIEWED: {
-        ApplicationStatus.ACCEPTED,
-        ApplicationStatus.WAITLISTED,
-        ApplicationStatus.NOT_SELECTED,
-        ApplicationStatus.WITHDRAWN,
-    },
-    ApplicationStatus.ACCEPTED: {ApplicationStatus.PLACED, ApplicationStatus.WITHDRAWN},
-    ApplicationStatus.WAITLISTED: {ApplicationStatus.PLACED, ApplicationStatus.WITHDRAWN},
-    ApplicationStatus.NOT_SELECTED: set(),
-    ApplicationStatus.PLACED: {
-        ApplicationStatus.OFFER_ACCEPTED,
-        ApplicationStatus.OFFER_DECLINED,
-        ApplicationStatus.WITHDRAWN,
-    },
-    ApplicationStatus.OFFER_ACCEPTED: {ApplicationStatus.APPOINTED, ApplicationStatus.WITHDRAWN},
-    ApplicationStatus.OFFER_DECLINED: set(),
-    ApplicationStatus.WITHDRAWN: set(),
-    ApplicationStatus.APPOINTED: {ApplicationStatus.WITHDRAWN},
-}
 
 
 def _lock(application: Application) -> Application:
@@ -472,7 +426,7 @@ def _result_values(
         raise DomainError(
             _("Only an accepted candidate is placed in an académie."), code="result_academie"
         )
-    if (academie is None) != (not level) or (level and level not in ResultLevel.values):
+    if (academie is None) != (not level) or (level and level not in SchoolLevel.values):
         raise DomainError(
             _("A placement names both an académie and a school level (primary or secondary)."),
             code="result_level",
@@ -581,7 +535,7 @@ def application_record_offer(
     cleared). Placements calls it in the transaction that writes the offer; refused with a
     DomainError unless the dossier is waitlisted with its result released.
     """
-    if level not in ResultLevel.values:
+    if level not in SchoolLevel.values:
         raise DomainError(
             _("A placement names both an académie and a school level (primary or secondary)."),
             code="result_level",

@@ -57,7 +57,6 @@ from placements.models import (
     Offer,
     OfferSchool,
     Placement,
-    PlacementLevel,
     PromotionLog,
     Quota,
     RankEntry,
@@ -91,6 +90,7 @@ from placements.services import (
 )
 from tapif.core.admin_actions import Confirmation, action_data, admin_action
 from tapif.core.admin_display import ReadOnlyAdmin, html_list, html_table, short_date
+from tapif.core.choices import SchoolLevel
 from tapif.core.exceptions import DomainError
 from tapif.core.models import Academie, OutboundMessage
 
@@ -1183,7 +1183,7 @@ class ManualOfferForm(forms.Form):
         label=_("Waitlisted dossier"), queryset=Application.objects.none()
     )
     academie = forms.ModelChoiceField(label=_("Académie"), queryset=Academie.objects.none())
-    level = forms.ChoiceField(label=_("School level"), choices=PlacementLevel.choices)
+    level = forms.ChoiceField(label=_("School level"), choices=SchoolLevel.choices)
     reason = forms.CharField(
         label=_("Reason"),
         max_length=2000,

@@ -123,17 +123,31 @@ class AllocationError(ValueError):
 
 
 class Level(StrEnum):
+    """The level of a place (the values of `tapif.core.choices.SchoolLevel`, pinned by a test)."""
+
     PRIMARY = "primary"
     SECONDARY = "secondary"
 
 
 class SchoolLevel(StrEnum):
-    PRIMARY = "primary"
-    SECONDARY = "secondary"
+    """The level a candidate asks to teach at: a `Level`, or either."""
+
+    PRIMARY = Level.PRIMARY.value
+    SECONDARY = Level.SECONDARY.value
     EITHER = "either"
 
 
+#: The levels a candidate teaches at, by the level they asked for ("either" teaches both).
+LEVELS_TAUGHT: Mapping[SchoolLevel, tuple[Level, ...]] = {
+    SchoolLevel.PRIMARY: (Level.PRIMARY,),
+    SchoolLevel.SECONDARY: (Level.SECONDARY,),
+    SchoolLevel.EITHER: (Level.PRIMARY, Level.SECONDARY),
+}
+
+
 class Decision(StrEnum):
+    """The committee's decision on a candidate (`placements.choices.RankDecision` stores it)."""
+
     ACCEPTED = "accepted"
     WAITLISTED = "waitlisted"
     NOT_SELECTED = "not_selected"
@@ -227,11 +241,7 @@ class Allocation:
 
 _LEVELS = (Level.PRIMARY, Level.SECONDARY)
 _P, _S = 0, 1  # level indexes inside the algorithm
-_TEACHES = {
-    SchoolLevel.PRIMARY: (_P,),
-    SchoolLevel.SECONDARY: (_S,),
-    SchoolLevel.EITHER: (_P, _S),
-}
+_TEACHES = {wish: tuple(map(_LEVELS.index, levels)) for wish, levels in LEVELS_TAUGHT.items()}
 # Kinds of accepted candidates still to place: primary-only, secondary-only, either.
 _KIND = {SchoolLevel.PRIMARY: 0, SchoolLevel.SECONDARY: 1, SchoolLevel.EITHER: 2}
 

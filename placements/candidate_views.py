@@ -13,79 +13,26 @@ nobody can reach someone else's. Nothing shows before the result is released.
 
 from __future__ import annotations
 
-import datetime as dt
 from collections.abc import Callable
-from dataclasses import dataclass
 
 from django.contrib import messages
 from django.http import Http404, HttpRequest, HttpResponse
 from django.shortcuts import redirect, render
 from django.urls import NoReverseMatch, reverse
-from django.utils import timezone
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_GET, require_http_methods
 
-from candidates.choices import ApplicationStatus
+from candidates.selectors import application_may_withdraw
 from candidates.views.common import dossier_context, dossier_view
 from placements import offers
 from placements.choices import OfferStatus
 from placements.forms import OfferAcceptForm, ReasonForm
 from placements.models import Offer
+from placements.selectors import offer_situation
 from tapif.core.exceptions import DomainError
-from tapif.core.schedule import days_until, local_date
 
 #: The letters of an accepted offer (URL names of the letters' views, no arguments).
 LETTERS = ("acceptance", "attestation")
-
-
-class State:
-    """What the page shows, one value per situation the candidate can be in."""
-
-    OPEN = "open"  # an offer waiting for the answer, before its deadline
-    EXPIRED = "expired"  # an offer waiting for the answer, past its deadline
-    ACCEPTED = "accepted"
-    APPOINTED = "appointed"
-    DECLINED = "declined"
-    LAPSED = "lapsed"
-    WITHDRAWN = "withdrawn"
-    WAITLISTED = "waitlisted"
-    ACADEMIE_TO_COME = "academie_to_come"  # accepted, no académie given yet
-
-
-@dataclass(frozen=True)
-class Deadline:
-    """When an offer must be answered, as the candidate reads it."""
-
-    at: dt.datetime  # aware, shown in the campaign's time zone
-    days_left: int
-
-
-def _state(application, offer: Offer | None) -> str | None:
-    """The situation to show, or None when the dossier has nothing here (not selected…)."""
-    if application.status == ApplicationStatus.WITHDRAWN:
-        return State.WITHDRAWN
-    if offer is None:
-        return {
-            ApplicationStatus.WAITLISTED: State.WAITLISTED,
-            ApplicationStatus.ACCEPTED: State.ACADEMIE_TO_COME,
-        }.get(application.status)
-    if offer.status == OfferStatus.PENDING:
-        return State.OPEN if offer.is_open else State.EXPIRED
-    if offer.status == OfferStatus.ACCEPTED:
-        if application.status == ApplicationStatus.APPOINTED or offer.appointed_at:
-            return State.APPOINTED
-        return State.ACCEPTED
-    return {
-        OfferStatus.DECLINED: State.DECLINED,
-        OfferStatus.LAPSED: State.LAPSED,
-        OfferStatus.WITHDRAWN: State.WITHDRAWN,
-    }.get(offer.status)
-
-
-def _deadline(offer: Offer, campaign) -> Deadline:
-    zone = campaign.zone
-    left = days_until(local_date(offer.respond_by, zone), local_date(timezone.now(), zone))
-    return Deadline(at=offer.respond_by, days_left=max(left, 0))
 
 
 def _letters() -> dict[str, str]:
@@ -108,17 +55,12 @@ def _released(request: HttpRequest) -> None:
 def _context(request: HttpRequest, **extra) -> dict:
     application = request.dossier
     offer = offers.offer_for(application)
-    state = _state(application, offer)
     context = dossier_context(
-        request,
-        offer=offer,
-        state=state,
-        deadline=_deadline(offer, application.campaign) if offer else None,
-        schools=list(offer.schools.all()) if offer else [],
-        can_withdraw=offers.application_may_withdraw(application),
-        **extra,
+        request, offer=offer, schools=list(offer.schools.all()) if offer else [], **extra
     )
-    if state in {State.ACCEPTED, State.APPOINTED}:
+    situation = offer_situation(application, offer=offer, candidate=context["situation"])
+    context.update(offer_situation=situation, deadline=situation.deadline)
+    if situation.holds_place:
         context["letters"] = _letters()
     return context
 
@@ -129,7 +71,7 @@ def offer_page(request: HttpRequest) -> HttpResponse:
     """The candidate's offer, waiting-list place or outcome."""
     _released(request)
     context = _context(request)
-    if context["state"] is None:
+    if context["offer_situation"].state is None:
         # Not selected: the result on the dossier's page is all there is.
         return redirect("candidates:dossier")
     return render(request, "placements/offer/index.html", context)
@@ -212,7 +154,7 @@ def application_withdraw(request: HttpRequest) -> HttpResponse:
     """GET the confirmation; POST withdraws from the programme, with the reason if one is
     given."""
     _released(request)
-    if not offers.application_may_withdraw(request.dossier):
+    if not application_may_withdraw(request.dossier):
         messages.error(request, _("Your dossier can no longer be withdrawn."))
         return redirect("offer:index")
     return _confirm_with_reason(

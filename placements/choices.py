@@ -1,6 +1,8 @@
 from django.db import models
 from django.utils.translation import gettext_lazy as _
 
+from placements.allocation import Decision
+
 
 class ReleaseStatus(models.TextChoices):
     """A results release's life: running until every dossier is told, or failed for good."""
@@ -18,13 +20,14 @@ class ReleaseKind(models.TextChoices):
 
 
 class ReleaseOutcome(models.TextChoices):
-    """What a release did for one dossier (the keys of `ResultsRelease.counts`)."""
+    """What a release did for one dossier (the keys of `ResultsRelease.counts`): the round's
+    decision (the values of `placements.allocation.Decision`), placed told apart, or skipped."""
 
     PLACED = "placed", _("Accepted and placed")
-    ACCEPTED = "accepted", _("Accepted, académie to come")
-    WAITLISTED = "waitlisted", _("Waitlisted")
-    NOT_SELECTED = "not_selected", _("Not selected")
-    INELIGIBLE = "ineligible", _("Ineligible")
+    ACCEPTED = Decision.ACCEPTED.value, _("Accepted, académie to come")
+    WAITLISTED = Decision.WAITLISTED.value, _("Waitlisted")
+    NOT_SELECTED = Decision.NOT_SELECTED.value, _("Not selected")
+    INELIGIBLE = Decision.INELIGIBLE.value, _("Ineligible")
     SKIPPED = "skipped", _("Skipped (the dossier could not take its result)")
     ALREADY_WRITTEN = "already_written", _("E-mail written before")
 
@@ -85,9 +88,10 @@ class RoundStatus(models.TextChoices):
 
 
 class RankDecision(models.TextChoices):
-    """The decisions of `placements.allocation.Decision`, as stored on a frozen round."""
+    """The decisions of `placements.allocation.Decision` (its values, one definition), as stored
+    on a frozen round, with their labels."""
 
-    ACCEPTED = "accepted", _("Accepted")
-    WAITLISTED = "waitlisted", _("Waitlisted")
-    NOT_SELECTED = "not_selected", _("Not selected")
-    INELIGIBLE = "ineligible", _("Ineligible")
+    ACCEPTED = Decision.ACCEPTED.value, _("Accepted")
+    WAITLISTED = Decision.WAITLISTED.value, _("Waitlisted")
+    NOT_SELECTED = Decision.NOT_SELECTED.value, _("Not selected")
+    INELIGIBLE = Decision.INELIGIBLE.value, _("Ineligible")

@@ -32,11 +32,7 @@ from placements.choices import (
     ReleaseStatus,
     RoundStatus,
 )
-
-
-class PlacementLevel(models.TextChoices):
-    PRIMARY = "primary", _("Primary")
-    SECONDARY = "secondary", _("Secondary")
+from tapif.core.choices import SchoolLevel
 
 
 class SelectionRound(models.Model):
@@ -245,7 +241,7 @@ class Placement(models.Model):
         related_name="+",
     )
     level = models.CharField(
-        _("school level"), max_length=10, choices=PlacementLevel.choices, blank=True
+        _("school level"), max_length=10, choices=SchoolLevel.choices, blank=True
     )
     preference_obtained = models.PositiveSmallIntegerField(
         _("preference obtained"), null=True, blank=True
@@ -374,7 +370,7 @@ class Offer(models.Model):
     academie = models.ForeignKey(
         "core.Academie", verbose_name=_("académie"), on_delete=models.PROTECT, related_name="+"
     )
-    level = models.CharField(_("school level"), max_length=10, choices=PlacementLevel.choices)
+    level = models.CharField(_("school level"), max_length=10, choices=SchoolLevel.choices)
     source = models.CharField(
         _("offered by"), max_length=10, choices=OfferSource.choices, editable=False
     )
@@ -476,7 +472,7 @@ class Offer(models.Model):
                 condition=Q(source__in=OfferSource.values), name="placements_offer_source_valid"
             ),
             models.CheckConstraint(
-                condition=Q(level__in=PlacementLevel.values), name="placements_offer_level_valid"
+                condition=Q(level__in=SchoolLevel.values), name="placements_offer_level_valid"
             ),
             models.CheckConstraint(
                 condition=Q(respond_by__gt=F("offered_at")),
@@ -534,7 +530,7 @@ class OfferSchool(models.Model):
     )
     name = models.CharField(_("school"), max_length=200)
     address = models.TextField(_("address"))
-    level = models.CharField(_("school level"), max_length=10, choices=PlacementLevel.choices)
+    level = models.CharField(_("school level"), max_length=10, choices=SchoolLevel.choices)
 
     class Meta:
         verbose_name = _("school")
@@ -570,7 +566,7 @@ class PromotionLog(models.Model):
         editable=False,
     )
     level = models.CharField(
-        _("school level"), max_length=10, choices=PlacementLevel.choices, editable=False
+        _("school level"), max_length=10, choices=SchoolLevel.choices, editable=False
     )
     freed_offer = models.ForeignKey(
         Offer,

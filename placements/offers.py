@@ -55,8 +55,8 @@ from django.utils.translation import gettext as _
 
 from candidates.choices import ApplicationStatus, DocumentKind, DocumentReview
 from candidates.models import Application, Document
+from candidates.selectors import application_may_withdraw
 from candidates.services import (
-    TRANSITIONS,
     application_record_offer,
     application_record_waitlist_position,
     application_transition,
@@ -77,13 +77,13 @@ from placements.models import (
     Offer,
     OfferSchool,
     Placement,
-    PlacementLevel,
     PromotionLog,
     Quota,
     RankEntry,
     SelectionRound,
 )
 from tapif.core.audit import audit_record
+from tapif.core.choices import SchoolLevel
 from tapif.core.exceptions import DomainError
 from tapif.core.models import Academie, User
 from tapif.core.outbox import mail_user
@@ -127,8 +127,8 @@ def place_vacancies(selection_round: SelectionRound) -> dict[tuple[str, str], in
     for code, primary, secondary in Quota.objects.filter(round=selection_round).values_list(
         "academie__code", "primary", "secondary"
     ):
-        free[(code, PlacementLevel.PRIMARY.value)] += primary
-        free[(code, PlacementLevel.SECONDARY.value)] += secondary
+        free[(code, SchoolLevel.PRIMARY.value)] += primary
+        free[(code, SchoolLevel.SECONDARY.value)] += secondary
     held = Offer.objects.filter(round=selection_round, status__in=HOLDING_OFFER_STATUSES)
     for code, level in held.values_list("academie__code", "level"):
         free[(code, level)] -= 1
@@ -398,12 +398,6 @@ def offer_decline(*, offer: Offer, actor: User, reason: str = "") -> Offer:
     return offer
 
 
-def application_may_withdraw(application: Application) -> bool:
-    """Whether the dossier's status allows withdrawing (its transition table says); the
-    service checks again under its locks."""
-    return ApplicationStatus.WITHDRAWN in TRANSITIONS[application.status]
-
-
 @transaction.atomic
 def application_withdraw(*, application: Application, actor: User, reason: str = "") -> Application:
     """The candidate (or staff, for them) withdraws from the programme, with an optional reason.
@@ -647,7 +641,7 @@ def _promote(
         with translation.override(_language(application.candidate)):
             why = _("A place freed in %(academie)s (%(level)s) is offered to you.") % {
                 "academie": names.get(got.academie, got.academie),
-                "level": PlacementLevel(got.level).label,
+                "level": SchoolLevel(got.level).label,
             }
         academie = academies[got.academie]
         application = application_record_offer(
@@ -761,7 +755,7 @@ def offer_manual(
     reason = reason.strip()
     if not reason:
         raise DomainError(_("Say why this place is offered by hand."), code="reason")
-    if level not in PlacementLevel.values:
+    if level not in SchoolLevel.values:
         raise DomainError(_("Choose primary or secondary."), code="level")
     found = _waitlist_round(application)
     if found is None:
@@ -786,7 +780,7 @@ def offer_manual(
     if not promotion.teaches(mine.school_level, promotion.Level(level)):
         raise DomainError(
             _("This candidate does not teach at %(level)s level.")
-            % {"level": PlacementLevel(level).label.lower()},
+            % {"level": SchoolLevel(level).label.lower()},
             code="level",
         )
     vacant = place_vacancies(selection_round).get((academie.code, level), 0)
@@ -794,7 +788,7 @@ def offer_manual(
     with translation.override(_language(application.candidate)):
         why = _("The selection committee offers you a place in %(academie)s (%(level)s).") % {
             "academie": academie.name,
-            "level": PlacementLevel(level).label,
+            "level": SchoolLevel(level).label,
         }
     application = application_record_offer(
         application=application, academie=academie, level=level, actor=actor, reason=why
@@ -880,7 +874,7 @@ def schools_clean(schools: Iterable[Mapping[str, str]], limit: int) -> list[Scho
             continue
         if not name or not address:
             raise DomainError(_("Give each school its name and its address."), code="school")
-        if level not in PlacementLevel.values:
+        if level not in SchoolLevel.values:
             raise DomainError(
                 _("Give each school its level (primary or secondary)."), code="school_level"
             )

@@ -51,7 +51,7 @@ from dataclasses import dataclass
 from enum import StrEnum
 
 # The same levels and couple modes as the first allocation (also pure Python).
-from placements.allocation import CoupleMode, Level, SchoolLevel
+from placements.allocation import LEVELS_TAUGHT, CoupleMode, Level, SchoolLevel
 
 
 class Standing(StrEnum):
@@ -82,12 +82,6 @@ class Reason(StrEnum):
 
 OFFERED_REASONS = frozenset({Reason.LISTED, Reason.LEVEL_FITS})
 
-_TEACHES: dict[SchoolLevel, tuple[Level, ...]] = {
-    SchoolLevel.PRIMARY: (Level.PRIMARY,),
-    SchoolLevel.SECONDARY: (Level.SECONDARY,),
-    SchoolLevel.EITHER: (Level.PRIMARY, Level.SECONDARY),
-}
-
 _STANDING_REASON = {
     Standing.HOLDS_PLACE: Reason.HOLDS_PLACE,
     Standing.DECLINED: Reason.DECLINED,
@@ -98,7 +92,7 @@ _STANDING_REASON = {
 
 def teaches(school_level: SchoolLevel, level: Level) -> bool:
     """Whether a candidate who declared `school_level` teaches at `level`."""
-    return level in _TEACHES[SchoolLevel(school_level)]
+    return level in LEVELS_TAUGHT[SchoolLevel(school_level)]
 
 
 @dataclass(frozen=True)
@@ -238,7 +232,7 @@ class _Texts:
                     f"Candidature en couple placé ensemble seulement : aucun des deux "
                     f"n’enseigne en {level_fr}.",
                 )
-            own = _TEACHES[SchoolLevel(member.school_level)]
+            own = LEVELS_TAUGHT[SchoolLevel(member.school_level)]
             return (
                 f"Teaches only at {_LEVEL_EN[own[0]]} level; the place is at {level_en} level.",
                 f"N’enseigne qu’en {_LEVEL_FR[own[0]]} ; la place est en {level_fr}.",
@@ -389,7 +383,8 @@ def _couple(first: Waitlisted, second: Waitlisted, place: Place, vacancies) -> _
     for taker, other in (members, members[::-1]):
         if not teaches(taker.school_level, place.level):
             continue
-        levels = sorted(_TEACHES[SchoolLevel(other.school_level)], key=lambda lv: lv != place.level)
+        taught = LEVELS_TAUGHT[SchoolLevel(other.school_level)]
+        levels = sorted(taught, key=lambda lv: lv != place.level)
         for level in levels:
             if vacancies.get(Place(place.academie, level), 0) >= 1:
                 second_place = Place(place.academie, level)

@@ -8,20 +8,25 @@ Both give the same rows, so the pages, the CSV and the PDF do not care which it 
 
 from __future__ import annotations
 
+import datetime as dt
 from collections import Counter, defaultdict
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass, field
 from decimal import Decimal
 
 from django.db.models import Count, F, FilteredRelation, Max, Q, QuerySet
+from django.utils import timezone
+from django.utils.translation import gettext
 
-from candidates.choices import CoupleStatus
+from candidates.choices import ApplicationStatus, CoupleStatus
 from candidates.models import Application, Couple
+from candidates.selectors import CandidateSituation
 from placements.allocation import Allocation, Level
-from placements.choices import RankDecision
-from placements.models import Placement, Quota, RankEntry, SelectionRound
+from placements.choices import OfferStatus, RankDecision
+from placements.models import Offer, Placement, Quota, RankEntry, SelectionRound
 from placements.services import round_preview
 from tapif.core.models import Academie, Campaign
+from tapif.core.schedule import days_until, local_date
 
 DECISIONS = tuple(RankDecision.values)
 LEVELS = (Level.PRIMARY.value, Level.SECONDARY.value)
@@ -355,3 +360,104 @@ def round_couples(*, selection_round: SelectionRound, rows: Sequence[RankedRow])
         couples.append(CoupleRow(first=pair[0], second=pair[1], preference=preference))
     couples.sort(key=lambda c: (c.first.rank is None, c.first.rank or 0, c.first.number))
     return couples
+
+
+# --- the candidate's offer pages ---------------------------------------------------------------
+
+
+class OfferState:
+    """What the offer page shows, one value per situation the candidate can be in."""
+
+    OPEN = "open"  # an offer waiting for the answer, before its deadline
+    EXPIRED = "expired"  # an offer waiting for the answer, past its deadline
+    ACCEPTED = "accepted"
+    APPOINTED = "appointed"
+    DECLINED = "declined"
+    LAPSED = "lapsed"
+    WITHDRAWN = "withdrawn"
+    WAITLISTED = "waitlisted"
+    ACADEMIE_TO_COME = "academie_to_come"  # accepted, no académie given yet
+
+
+@dataclass(frozen=True)
+class Deadline:
+    """When an offer must be answered, as the candidate reads it."""
+
+    at: dt.datetime  # aware, shown in the campaign's time zone
+    days_left: int
+
+
+@dataclass(frozen=True)
+class OfferSituation:
+    """The candidate's situation (`candidates.selectors.candidate_situation`) with their offer:
+    what the offer pages show and allow."""
+
+    candidate: CandidateSituation
+    offer: Offer | None
+    state: str | None  # an OfferState, None when the dossier has nothing here (not selected…)
+    deadline: Deadline | None
+    title: str
+    awaiting_answer: bool  # the offer waits for the candidate's answer (open or expired)
+    may_answer: bool  # …and can still be accepted or declined
+    holds_place: bool  # the candidate accepted the place (appointed or not)
+    shows_withdraw: bool  # the page offers to withdraw (not while an offer waits for an answer)
+    withdraw_text: str  # what withdrawing does, as the offer page says it
+
+
+def _offer_state(candidate: CandidateSituation, offer: Offer | None) -> str | None:
+    if candidate.status == ApplicationStatus.WITHDRAWN:
+        return OfferState.WITHDRAWN
+    if offer is None:
+        return {
+            ApplicationStatus.WAITLISTED: OfferState.WAITLISTED,
+            ApplicationStatus.ACCEPTED: OfferState.ACADEMIE_TO_COME,
+        }.get(candidate.status)
+    if offer.status == OfferStatus.PENDING:
+        return OfferState.OPEN if offer.is_open else OfferState.EXPIRED
+    if offer.status == OfferStatus.ACCEPTED:
+        if candidate.status == ApplicationStatus.APPOINTED or offer.appointed_at:
+            return OfferState.APPOINTED
+        return OfferState.ACCEPTED
+    return {
+        OfferStatus.DECLINED: OfferState.DECLINED,
+        OfferStatus.LAPSED: OfferState.LAPSED,
+        OfferStatus.WITHDRAWN: OfferState.WITHDRAWN,
+    }.get(offer.status)
+
+
+def _deadline(offer: Offer, campaign: Campaign) -> Deadline:
+    zone = campaign.zone
+    left = days_until(local_date(offer.respond_by, zone), local_date(timezone.now(), zone))
+    return Deadline(at=offer.respond_by, days_left=max(left, 0))
+
+
+def offer_situation(
+    application: Application, *, offer: Offer | None, candidate: CandidateSituation
+) -> OfferSituation:
+    """The offer pages' situation: `candidate` (the dossier's `candidate_situation`) with the
+    state of `offer`, the dossier's latest offer (`placements.offers.offer_for`)."""
+    state = _offer_state(candidate, offer)
+    waiting = state == OfferState.WAITLISTED
+    awaiting_answer = state in (OfferState.OPEN, OfferState.EXPIRED)
+    if waiting:
+        withdraw_text = gettext(
+            "If you no longer wish to be offered a place, withdraw: you leave the waiting list, "
+            "and those behind you move up."
+        )
+    else:
+        withdraw_text = gettext(
+            "If you can no longer take part, withdraw as soon as you know: your place goes to a "
+            "candidate on the waiting list."
+        )
+    return OfferSituation(
+        candidate=candidate,
+        offer=offer,
+        state=state,
+        deadline=_deadline(offer, application.campaign) if offer else None,
+        title=gettext("The waiting list") if waiting else gettext("Your offer"),
+        awaiting_answer=awaiting_answer,
+        may_answer=state == OfferState.OPEN,
+        holds_place=state in (OfferState.ACCEPTED, OfferState.APPOINTED),
+        shows_withdraw=candidate.may_withdraw and not awaiting_answer,
+        withdraw_text=withdraw_text,
+    )

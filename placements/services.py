@@ -467,13 +467,6 @@ def round_supersede(*, selection_round: SelectionRound, actor: User, reason: str
 
 # --- after the freeze: cut-offs ---------------------------------------------------------------
 
-#: The levels a candidate's school level asks for ("either" takes either).
-_LEVELS_ASKED = {
-    SchoolLevel.PRIMARY: ("primary",),
-    SchoolLevel.SECONDARY: ("secondary",),
-    SchoolLevel.EITHER: ("primary", "secondary"),
-}
-
 
 def round_cutoffs(selection_round: SelectionRound) -> list[CutoffRow]:
     """How competitive each académie was at each level in a frozen round: one row per académie
@@ -487,7 +480,7 @@ def round_cutoffs(selection_round: SelectionRound) -> list[CutoffRow]:
             continue
         preferences = list(dict.fromkeys(candidate.get("preferences") or []))
         level = candidate.get("school_level") or SchoolLevel.EITHER
-        for asked in _LEVELS_ASKED[SchoolLevel(level)]:
+        for asked in allocation.LEVELS_TAUGHT[SchoolLevel(level)]:
             if preferences:
                 first_choice[preferences[0], asked] += 1
             for code in preferences:

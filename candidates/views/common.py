@@ -8,9 +8,14 @@ from django.contrib.auth.decorators import login_required
 from django.core.exceptions import PermissionDenied
 from django.shortcuts import redirect
 
-from candidates.choices import CANDIDATE_LABELS, PAYMENT_CANDIDATE_LABELS
+from candidates.choices import PAYMENT_CANDIDATE_LABELS
 from candidates.permissions import can_own_dossier
-from candidates.selectors import application_for, dossier_load, dossier_status
+from candidates.selectors import (
+    application_for,
+    candidate_situation,
+    dossier_load,
+    dossier_status,
+)
 from tapif.core.selectors import campaign_current
 
 
@@ -58,13 +63,15 @@ def released_result(request) -> dict | None:
 
 
 def dossier_context(request, **extra) -> dict:
+    """What every dossier page shows: the dossier, its progress (`status`) and the candidate's
+    situation (`situation`: what they read and may do, worked out once)."""
     dossier = request.dossier
+    progress = dossier_status(dossier)
     return {
         "application": dossier,
         "campaign": dossier.campaign,
-        "status": dossier_status(dossier),
-        "editable": dossier.is_draft and not dossier.campaign.has_closed(),
-        "application_status_label": CANDIDATE_LABELS[dossier.status],
+        "status": progress,
+        "situation": candidate_situation(dossier, progress=progress),
         "payment_label": PAYMENT_CANDIDATE_LABELS[dossier.payment_status],
         "fee_memo": dossier.campaign.etransfer_memo_for(dossier.number),
         "released_result": released_result(request),

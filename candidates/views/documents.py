@@ -136,7 +136,7 @@ def _passport_note(request, status, campaign, document: Document | None) -> str:
 
 def _slots(request, context: dict, failed: DocumentUploadForm | None) -> list[DocumentSlot]:
     dossier, status, campaign = context["application"], context["status"], context["campaign"]
-    editable = context["editable"]
+    editable = context["situation"].may_edit
     current = {document.kind: document for document in dossier.current_documents}
     labels = dict(DocumentKind.choices)
     dates = {

@@ -107,7 +107,7 @@ def _section_page(request, section: str, form_class, template: str, save_extra=N
         form_kwargs["initial"] = {"preferred_language": request.user.preferred_language}
     context = dossier_context(request)
     if request.method == "POST":
-        if not context["editable"]:
+        if not context["situation"].may_edit:
             messages.error(request, _("Your dossier can no longer be changed."))
             return redirect(request.path)
         form = form_class(request.POST, **form_kwargs)
@@ -127,7 +127,7 @@ def _section_page(request, section: str, form_class, template: str, save_extra=N
                 return redirect(request.path)
     else:
         form = form_class(**form_kwargs)
-    if not context["editable"]:
+    if not context["situation"].may_edit:
         for field in form.fields.values():
             field.disabled = True
     context.update(

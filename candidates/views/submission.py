@@ -10,7 +10,6 @@ from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
 
 from candidates import services
-from candidates.choices import ApplicationStatus
 from candidates.selectors import couple_for, dossier_timeline
 from candidates.views.common import dossier_context, dossier_view
 from tapif.core.exceptions import DomainError
@@ -27,28 +26,6 @@ class SubmitForm(forms.Form):
         ),
         error_messages={"required": gettext_lazy("Tick this box to submit your dossier.")},
     )
-
-
-# What the candidate can expect after each status, in plain words.
-NEXT_STEPS = {
-    ApplicationStatus.DRAFT: gettext_lazy(
-        "Complete every section and document, then submit before the deadline."
-    ),
-    ApplicationStatus.SUBMITTED: gettext_lazy(
-        "The embassy checks your documents and your fee payment. You will be told if anything "
-        "needs correcting."
-    ),
-    ApplicationStatus.COMPLETE: gettext_lazy("Your eligibility is being confirmed."),
-    ApplicationStatus.INCOMPLETE: gettext_lazy(
-        "Something is missing: follow the instructions you received to correct it."
-    ),
-    ApplicationStatus.ELIGIBLE: gettext_lazy(
-        "Reviewers score your dossier; the selection committee meets in March."
-    ),
-    ApplicationStatus.REVIEWED: gettext_lazy(
-        "The selection committee meets in March; results reach every candidate in April."
-    ),
-}
 
 
 def _summary_context(request) -> dict:
@@ -142,9 +119,5 @@ def summary_pdf(request):
 @dossier_view
 def timeline(request):
     application = request.dossier
-    context = dossier_context(
-        request,
-        changes=dossier_timeline(application),
-        next_step=NEXT_STEPS.get(application.status, ""),
-    )
+    context = dossier_context(request, changes=dossier_timeline(application))
     return render(request, "candidates/timeline.html", context)

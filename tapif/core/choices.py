@@ -17,3 +17,15 @@ SELF_SERVICE_KINDS = (UserKind.CANDIDATE, UserKind.PROFESSOR, UserKind.INSTITUTI
 class Language(models.TextChoices):
     FRENCH = "fr", _("French")
     ENGLISH = "en", _("English")
+
+
+class SchoolLevel(models.TextChoices):
+    """The level an assistant teaches at: a place of a quota, an offer, a school, a cut-off.
+
+    The one Django definition; a candidate's wish (`candidates.choices.SchoolLevelWish`) reuses
+    these values and adds "either", and the pure allocation keeps the same values as plain
+    strings (`placements.allocation.Level`), pinned to this enum by a test.
+    """
+
+    PRIMARY = "primary", _("Primary")
+    SECONDARY = "secondary", _("Secondary")

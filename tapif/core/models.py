@@ -14,7 +14,7 @@ from django.db.models.functions import Lower
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
-from tapif.core.choices import Language, UserKind
+from tapif.core.choices import Language, SchoolLevel, UserKind
 
 TIME_ZONE_CHOICES = sorted(
     (name, name) for name in available_timezones() if name.startswith(("America/", "Europe/"))
@@ -533,17 +533,13 @@ class AcademieCutoff(models.Model):
     calls; a later frozen round of the same campaign replaces the campaign's rows.
     """
 
-    class Level(models.TextChoices):
-        PRIMARY = "primary", _("Primary")
-        SECONDARY = "secondary", _("Secondary")
-
     campaign = models.ForeignKey(
         Campaign, verbose_name=_("campaign"), on_delete=models.CASCADE, related_name="cutoffs"
     )
     academie = models.ForeignKey(
         Academie, verbose_name=_("académie"), on_delete=models.PROTECT, related_name="cutoffs"
     )
-    level = models.CharField(_("school level"), max_length=10, choices=Level.choices)
+    level = models.CharField(_("school level"), max_length=10, choices=SchoolLevel.choices)
     places = models.PositiveIntegerField(_("places"))
     last_rank_placed = models.PositiveIntegerField(
         _("rank of the last candidate placed"), null=True, blank=True

@@ -11,6 +11,7 @@ from django.utils import timezone
 from django.utils.translation import gettext as _
 
 from tapif.core.audit import audit_record
+from tapif.core.choices import SchoolLevel
 from tapif.core.exceptions import DomainError
 from tapif.core.models import AcademieCutoff, Campaign, Institution, User
 
@@ -124,7 +125,7 @@ def cutoffs_record(
     keys = [(row.academie_id, row.level) for row in rows]
     if len(set(keys)) != len(keys):
         raise DomainError(_("An académie appears twice at the same level."), code="cutoff_twice")
-    if any(row.level not in AcademieCutoff.Level.values for row in rows):
+    if any(row.level not in SchoolLevel.values for row in rows):
         raise DomainError(_("A cut-off is either primary or secondary."), code="cutoff_level")
     AcademieCutoff.objects.filter(campaign=campaign).delete()
     now = timezone.now()
