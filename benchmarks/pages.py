@@ -33,7 +33,7 @@ def main() -> None:
     from django.db import connection
     from django.test import Client
 
-    from tapif.core.demo import load_demo
+    from demo.load import load_demo
     from tapif.core.models import User
 
     call_command("migrate", verbosity=0)

@@ -61,6 +61,7 @@ INSTALLED_APPS = [
     "payments",
     "selection",
     "placements",
+    "demo",
 ]
 
 MIDDLEWARE = [

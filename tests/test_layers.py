@@ -14,8 +14,10 @@ ALLOWED = {
     "payments": {"tapif", "candidates"},
     "selection": {"tapif", "candidates", "evaluations", "payments"},
     "placements": {"tapif", "candidates", "evaluations", "payments", "selection"},
+    # The demo seeds every app through its services; no app imports it.
+    "demo": {"tapif", "candidates", "evaluations", "payments", "selection", "placements"},
 }
-APPS = {"candidates", "evaluations", "payments", "selection", "placements"}
+APPS = {"candidates", "evaluations", "payments", "selection", "placements", "demo"}
 
 
 def _imported_apps(path: Path) -> set[str]:

@@ -16,8 +16,8 @@ import factory
 
 from candidates import services
 from candidates.choices import DOCUMENTS_WITH_EXPIRY, DocumentKind
-from candidates.demo import demo_pdf, demo_png
 from candidates.models import Application, Document
+from demo.files import demo_pdf, demo_png
 from tapif.core.selectors import campaign_current
 from tests.factories import EASTERN, CandidateFactory
 

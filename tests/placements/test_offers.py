@@ -19,8 +19,8 @@ from django.contrib.auth.models import Permission
 from django.core.files.uploadedfile import SimpleUploadedFile
 
 from candidates.choices import ApplicationStatus, CoupleStatus, DocumentKind, DocumentReview
-from candidates.demo import demo_pdf
 from candidates.models import Application, Assets, Couple, Document, PreviousParticipation
+from demo.files import demo_pdf
 from placements.choices import OfferSource, OfferStatus, PromotionOutcome, PromotionReason
 from placements.models import Offer, OfferSchool, PromotionLog, Quota, SelectionRound
 from placements.offers import (

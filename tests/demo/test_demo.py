@@ -10,10 +10,12 @@ from django.core.management.base import CommandError
 from candidates.completeness import count_words
 from candidates.models import Application, Couple, Document, PreviousParticipation, StatusChange
 from candidates.selectors import dossier_load, dossier_status
+from demo.accounts import DEMO_ACCOUNTS
+from demo.campaign import demo_campaign_values
+from demo.load import load_demo
 from payments.models import BankLine, Payment, StatementImport
 from placements.models import Quota, SelectionRound
 from selection.models import MeritScore, Review, ReviewAssignment
-from tapif.core.demo import DEMO_ACCOUNTS, demo_campaign_values, load_demo
 from tapif.core.models import AuditEntry, Campaign, User
 from tapif.core.roles import COMMITTEE_MEMBER, PROGRAMME_MANAGER, REVIEWER
 from tapif.core.selectors import campaign_current
@@ -252,12 +254,6 @@ def test_demo_commands_refuse_to_run_in_production(settings):
         call_command("load_demo")
     with pytest.raises(CommandError, match="DEBUG only"):
         call_command("totp_code", "admin@demo.tapif.ca")
-
-
-def test_healthz_answers_ok(client):
-    response = client.get("/healthz")
-    assert response.status_code == 200
-    assert response.content == b"ok"
 
 
 def test_load_demo_lets_the_institution_and_professor_accounts_work_at_once():

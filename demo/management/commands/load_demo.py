@@ -2,7 +2,8 @@ from django.conf import settings
 from django.core.management.base import BaseCommand, CommandError
 from django.utils import timezone
 
-from tapif.core.demo import DEMO_TOTP_SECRET, load_demo
+from demo.accounts import DEMO_TOTP_SECRET
+from demo.load import load_demo
 
 
 class Command(BaseCommand):
