@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 from candidates.choices import DocumentKind
-from candidates.models import Application, Document
+from candidates.models import Document
 from tapif.core.choices import UserKind
 from tapif.core.models import User
 
@@ -17,14 +17,6 @@ def can_own_dossier(user: User) -> tuple[bool, str]:
     if user.kind != UserKind.CANDIDATE or user.is_staff:
         return False, "not a candidate account"
     return True, ""
-
-
-def can_view_application(user: User, application: Application) -> tuple[bool, str]:
-    if user.is_authenticated and application.candidate_id == user.pk:
-        return True, "owner"
-    if user.is_authenticated and user.is_staff and user.has_perm("candidates.view_application"):
-        return True, "staff"
-    return False, "not the owner"
 
 
 def can_view_document(user: User, document: Document) -> tuple[bool, str]:

@@ -24,15 +24,6 @@ def can_act_as_professor(user: User) -> tuple[bool, str]:
     return True, ""
 
 
-def can_see_request(user: User, request: EvaluationRequest) -> tuple[bool, str]:
-    allowed, reason = can_act_as_professor(user)
-    if not allowed:
-        return allowed, reason
-    if request.professor is None or request.professor.user_id != user.pk:
-        return False, "not addressed to this account"
-    return True, ""
-
-
 def link_still_works(request: EvaluationRequest) -> tuple[bool, str]:
     """What a visitor not yet signed in may be told about a known link.
 

@@ -18,7 +18,7 @@ from collections.abc import Callable
 from django.contrib import messages
 from django.http import Http404, HttpRequest, HttpResponse
 from django.shortcuts import redirect, render
-from django.urls import NoReverseMatch, reverse
+from django.urls import reverse
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_GET, require_http_methods
 
@@ -36,14 +36,8 @@ LETTERS = ("acceptance", "attestation")
 
 
 def _letters() -> dict[str, str]:
-    """The letters' addresses, for those whose views exist."""
-    urls = {}
-    for name in LETTERS:
-        try:
-            urls[name] = reverse(f"placements_letters:{name}")
-        except NoReverseMatch:
-            continue
-    return urls
+    """The letters' addresses, by name."""
+    return {name: reverse(f"placements_letters:{name}") for name in LETTERS}
 
 
 def _released(request: HttpRequest) -> None:

@@ -27,8 +27,3 @@ def html_to_pdf(html: str, *, print_stylesheet: bool = True) -> bytes:
     stylesheet = finders.find("css/print.css") if print_stylesheet else None
     stylesheets = [CSS(filename=stylesheet)] if stylesheet else []
     return HTML(string=html, base_url=str(settings.BASE_DIR)).write_pdf(stylesheets=stylesheets)
-
-
-def render_pdf(template: str, context: dict[str, Any], *, language: str) -> bytes:
-    """Render `template` in `language` and return the PDF's bytes."""
-    return html_to_pdf(render_html(template, context, language=language))
