@@ -100,6 +100,18 @@ def _mail_candidate(payment: Payment, template: str, **context) -> None:
 # The candidate declares
 # ---------------------------------------------------------------------------------------------
 
+#: What a declaration writes on a payment (the candidate may correct it while it is declared).
+DECLARED_FIELDS = (
+    "receipt",
+    "amount",
+    "currency",
+    "sent_on",
+    "sender_name",
+    "reference_number",
+    "memo",
+    "declared_at",
+)
+
 
 @transaction.atomic
 def payment_declare(
@@ -133,6 +145,7 @@ def payment_declare(
     if receipt is None and (payment is None or payment.receipt_id is None):
         raise DomainError(_("Upload the receipt of your e-Transfer."), code="receipt")
     first_declaration = payment is None or payment.declared_at is None
+    created = payment is None
     if payment is None:
         payment = Payment(application=application, status=PaymentStatus.DECLARED)
     if receipt is not None:
@@ -150,7 +163,10 @@ def payment_declare(
     payment.reference_number = reference_number.strip()
     payment.memo = memo.strip()
     payment.declared_at = payment.declared_at or timezone.now()
-    payment.save()
+    if created:
+        payment.save()
+    else:
+        payment.save(update_fields=[*DECLARED_FIELDS, "updated_at"])
     audit_record(
         actor=actor,
         action="payment.declare" if first_declaration else "payment.correct",
@@ -336,7 +352,7 @@ def _store(
     for outcome, count in report.counts.items():
         setattr(statement, outcome, count)
     statement.already_imported = report.already_imported
-    statement.save()
+    statement.save(update_fields=[*report.counts, "already_imported"])
     return statement
 
 
@@ -353,6 +369,18 @@ def _statement_line(line: BankLine) -> matching.StatementLine:
     )
 
 
+#: What settling a bank line writes on it (staff who assign it by hand set the last two).
+SETTLED_LINE_FIELDS = (
+    "outcome",
+    "matched_by",
+    "explanation_en",
+    "explanation_fr",
+    "application",
+    "assigned_by",
+    "assigned_at",
+)
+
+
 def _settle_line(
     line: BankLine,
     result: matching.MatchResult,
@@ -366,17 +394,21 @@ def _settle_line(
     line.explanation_en = result.explanation_en
     line.explanation_fr = result.explanation_fr
     line.application = application
-    line.save()
+    line.save(update_fields=[*SETTLED_LINE_FIELDS])
     if application is None or result.outcome is matching.Outcome.AMOUNT_MISMATCH:
         return
     payment = live_payment(application, lock=True)
     if result.outcome is matching.Outcome.MATCHED and (
         payment is None or (payment.status == PaymentStatus.DECLARED and not payment.bank_line_id)
     ):
+        created = payment is None
         payment = payment or _payment_from_line(line, application)
         payment.bank_line = line
         payment.status = PaymentStatus.MATCHED
-        payment.save()
+        if created:
+            payment.save()
+        else:
+            payment.save(update_fields=["bank_line", "status", "updated_at"])
         _record(application, DossierEventKind.PAYMENT_MATCHED, actor)
         return
     # Already paid (by this import, an earlier one or a verified payment): a refund to make.
@@ -469,7 +501,7 @@ def payment_verify(*, payment: Payment, actor: User) -> Payment:
     payment.status = PaymentStatus.VERIFIED
     payment.decided_by = actor
     payment.decided_at = timezone.now()
-    payment.save()
+    payment.save(update_fields=["status", "decided_by", "decided_at", "updated_at"])
     audit_record(actor=actor, action="payment.verify", target=payment)
     _record(payment.application, DossierEventKind.PAYMENT_VERIFIED, actor)
     _mail_candidate(payment, "verified")
@@ -507,7 +539,16 @@ def payment_reject(*, payment: Payment, actor: User, reason: str, note: str = ""
     payment.rejection_note = note
     payment.decided_by = actor
     payment.decided_at = timezone.now()
-    payment.save()
+    payment.save(
+        update_fields=[
+            "status",
+            "rejection_reason",
+            "rejection_note",
+            "decided_by",
+            "decided_at",
+            "updated_at",
+        ]
+    )
     audit_record(
         actor=actor, action="payment.reject", target=payment, data={"reason": reason, "note": note}
     )
@@ -540,7 +581,7 @@ def payment_refund(*, payment: Payment, actor: User, note: str = "") -> Payment:
     payment.status = PaymentStatus.REFUNDED
     payment.decided_by = actor
     payment.decided_at = timezone.now()
-    payment.save()
+    payment.save(update_fields=["status", "decided_by", "decided_at", "updated_at"])
     audit_record(actor=actor, action="payment.refund", target=payment, data={"note": note})
     _record(payment.application, DossierEventKind.PAYMENT_REFUNDED, actor, note=note)
     _mail_candidate(payment, "refunded", note=note)
