@@ -73,6 +73,58 @@ def _record(
     )
 
 
+# ---------------------------------------------------------------------------------------------
+# A payment's status
+# ---------------------------------------------------------------------------------------------
+
+#: The moves a payment's status may make. A payment is created declared (by the candidate) or
+#: matched (the bank reported it first, or again: a duplicate). The services add what the table
+#: cannot say: a duplicate is never verified nor rejected, only refunded; a rejected payment is
+#: refunded only if its money was received.
+PAYMENT_TRANSITIONS: dict[str, set[str]] = {
+    PaymentStatus.DECLARED: {PaymentStatus.MATCHED, PaymentStatus.REJECTED},
+    PaymentStatus.MATCHED: {PaymentStatus.VERIFIED, PaymentStatus.REJECTED, PaymentStatus.REFUNDED},
+    PaymentStatus.VERIFIED: set(),
+    PaymentStatus.REJECTED: {PaymentStatus.REFUNDED},
+    PaymentStatus.REFUNDED: set(),
+}
+#: What the dossier's timeline says of each move.
+_PAYMENT_EVENTS = {
+    PaymentStatus.MATCHED: DossierEventKind.PAYMENT_MATCHED,
+    PaymentStatus.VERIFIED: DossierEventKind.PAYMENT_VERIFIED,
+    PaymentStatus.REJECTED: DossierEventKind.PAYMENT_REJECTED,
+    PaymentStatus.REFUNDED: DossierEventKind.PAYMENT_REFUNDED,
+}
+
+
+@transaction.atomic
+def payment_transition(
+    *, payment: Payment, to_status: str, actor: User | None, note: str = "", **changes
+) -> Payment:
+    """Move `payment` to `to_status` if the table allows it, writing `changes` to its other
+    fields, and record the dossier's fee on its timeline (with `note` for the candidate).
+
+    Locks the payment's row and reads its status there; raises DomainError for a move the table
+    does not allow, writing nothing. Saves with `update_fields`. The callers check what the table
+    cannot say, and write the audit row and the candidate's e-mail (sent after commit).
+    """
+    current = (
+        Payment.objects.select_for_update().values_list("status", flat=True).get(pk=payment.pk)
+    )
+    if to_status not in PAYMENT_TRANSITIONS[current]:
+        raise DomainError(
+            _("A payment cannot go from “%(from)s” to “%(to)s”.")
+            % {"from": PaymentStatus(current).label, "to": PaymentStatus(to_status).label},
+            code="transition",
+        )
+    payment.status = to_status
+    for name, value in changes.items():
+        setattr(payment, name, value)
+    payment.save(update_fields=["status", *changes, "updated_at"])
+    _record(payment.application, _PAYMENT_EVENTS[to_status], actor, note=note)
+    return payment
+
+
 def _lock_application(application_id: int) -> Application:
     return (
         Application.objects.select_for_update(of=("self",))
@@ -401,14 +453,15 @@ def _settle_line(
     if result.outcome is matching.Outcome.MATCHED and (
         payment is None or (payment.status == PaymentStatus.DECLARED and not payment.bank_line_id)
     ):
-        created = payment is None
-        payment = payment or _payment_from_line(line, application)
+        if payment is not None:
+            payment_transition(
+                payment=payment, to_status=PaymentStatus.MATCHED, actor=actor, bank_line=line
+            )
+            return
+        payment = _payment_from_line(line, application)
         payment.bank_line = line
         payment.status = PaymentStatus.MATCHED
-        if created:
-            payment.save()
-        else:
-            payment.save(update_fields=["bank_line", "status", "updated_at"])
+        payment.save()
         _record(application, DossierEventKind.PAYMENT_MATCHED, actor)
         return
     # Already paid (by this import, an earlier one or a verified payment): a refund to make.
@@ -484,7 +537,7 @@ def _lock_payment(payment: Payment) -> Payment:
 
 def payment_verifiable(payment: Payment) -> bool:
     """Only a payment matched to a bank line, and not a duplicate, can be verified."""
-    return payment.status == PaymentStatus.MATCHED and not payment.duplicate
+    return PaymentStatus.VERIFIED in PAYMENT_TRANSITIONS[payment.status] and not payment.duplicate
 
 
 @transaction.atomic
@@ -498,12 +551,14 @@ def payment_verify(*, payment: Payment, actor: User) -> Payment:
             _("Only a payment matched to a bank line, and not a duplicate, can be verified."),
             code="status",
         )
-    payment.status = PaymentStatus.VERIFIED
-    payment.decided_by = actor
-    payment.decided_at = timezone.now()
-    payment.save(update_fields=["status", "decided_by", "decided_at", "updated_at"])
+    payment_transition(
+        payment=payment,
+        to_status=PaymentStatus.VERIFIED,
+        actor=actor,
+        decided_by=actor,
+        decided_at=timezone.now(),
+    )
     audit_record(actor=actor, action="payment.verify", target=payment)
-    _record(payment.application, DossierEventKind.PAYMENT_VERIFIED, actor)
     _mail_candidate(payment, "verified")
     return payment
 
@@ -529,37 +584,26 @@ def payment_reject(*, payment: Payment, actor: User, reason: str, note: str = ""
     """Staff refuse a declared or matched payment; the candidate reads why and declares again."""
     payment = _lock_payment(payment)
     note = rejection_note_clean(reasons=RejectionReason, reason=reason, note=note)
-    if payment.status not in (PaymentStatus.DECLARED, PaymentStatus.MATCHED) or payment.duplicate:
+    if PaymentStatus.REJECTED not in PAYMENT_TRANSITIONS[payment.status] or payment.duplicate:
         raise DomainError(
             _("Only a declared or matched payment can be rejected (a duplicate is refunded)."),
             code="status",
         )
-    payment.status = PaymentStatus.REJECTED
-    payment.rejection_reason = reason
-    payment.rejection_note = note
-    payment.decided_by = actor
-    payment.decided_at = timezone.now()
-    payment.save(
-        update_fields=[
-            "status",
-            "rejection_reason",
-            "rejection_note",
-            "decided_by",
-            "decided_at",
-            "updated_at",
-        ]
-    )
-    audit_record(
-        actor=actor, action="payment.reject", target=payment, data={"reason": reason, "note": note}
-    )
     # The timeline keeps the reason in the candidate's language, not the staff member's.
     with translation.override(payment.application.candidate.preferred_language):
         label = str(RejectionReason(reason).label)
-    _record(
-        payment.application,
-        DossierEventKind.PAYMENT_REJECTED,
-        actor,
+    payment_transition(
+        payment=payment,
+        to_status=PaymentStatus.REJECTED,
+        actor=actor,
         note=f"{label}. {note}" if note else label,
+        rejection_reason=reason,
+        rejection_note=note,
+        decided_by=actor,
+        decided_at=timezone.now(),
+    )
+    audit_record(
+        actor=actor, action="payment.reject", target=payment, data={"reason": reason, "note": note}
     )
     _mail_candidate(payment, "rejected", reason=RejectionReason(reason).label, note=note)
     return payment
@@ -570,19 +614,25 @@ def payment_refund(*, payment: Payment, actor: User, note: str = "") -> Payment:
     """Staff record that they sent the money back: a duplicate, or a rejected payment received."""
     note = note.strip()
     payment = _lock_payment(payment)
-    refundable = (payment.duplicate and payment.status == PaymentStatus.MATCHED) or (
-        payment.status == PaymentStatus.REJECTED and payment.bank_line_id
+    # The money was received and does not count: a duplicate, or a rejected payment.
+    refundable = (
+        PaymentStatus.REFUNDED in PAYMENT_TRANSITIONS[payment.status]
+        and payment.bank_line_id is not None
+        and (payment.duplicate or payment.status not in LIVE_PAYMENT_STATUSES)
     )
     if not refundable:
         raise DomainError(
             _("Only a duplicate, or a rejected payment that was received, can be refunded."),
             code="status",
         )
-    payment.status = PaymentStatus.REFUNDED
-    payment.decided_by = actor
-    payment.decided_at = timezone.now()
-    payment.save(update_fields=["status", "decided_by", "decided_at", "updated_at"])
+    payment_transition(
+        payment=payment,
+        to_status=PaymentStatus.REFUNDED,
+        actor=actor,
+        note=note,
+        decided_by=actor,
+        decided_at=timezone.now(),
+    )
     audit_record(actor=actor, action="payment.refund", target=payment, data={"note": note})
-    _record(payment.application, DossierEventKind.PAYMENT_REFUNDED, actor, note=note)
     _mail_candidate(payment, "refunded", note=note)
     return payment
