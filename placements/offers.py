@@ -185,6 +185,43 @@ def _lock_offer_by_id(offer_id: int, round_id: int) -> Offer:
     )
 
 
+# --- an offer's status ------------------------------------------------------------------------
+
+#: The moves an offer's status may make: while pending, the candidate accepts or declines it (a
+#: withdrawal declines it too) or its deadline passes; an accepted offer is withdrawn when the
+#: candidate leaves. The other statuses are final.
+OFFER_TRANSITIONS: dict[str, set[str]] = {
+    OfferStatus.PENDING: {OfferStatus.ACCEPTED, OfferStatus.DECLINED, OfferStatus.LAPSED},
+    OfferStatus.ACCEPTED: {OfferStatus.WITHDRAWN},
+    OfferStatus.DECLINED: set(),
+    OfferStatus.LAPSED: set(),
+    OfferStatus.WITHDRAWN: set(),
+}
+
+
+@transaction.atomic
+def offer_transition(*, offer: Offer, to_status: str, **changes) -> Offer:
+    """Move `offer` to `to_status` if the table allows it, writing `changes` to its other fields.
+
+    The caller holds the round's lock (`_lock_offer`, the order every function here uses); this
+    locks the offer's row and reads its status there, raises DomainError for a move the table
+    does not allow (writing nothing), and saves with `update_fields`. The callers move the
+    dossier, write the audit row and the e-mail, and promote a freed place.
+    """
+    current = Offer.objects.select_for_update().values_list("status", flat=True).get(pk=offer.pk)
+    if to_status not in OFFER_TRANSITIONS[current]:
+        raise DomainError(
+            _("An offer cannot go from “%(from)s” to “%(to)s”.")
+            % {"from": OfferStatus(current).label, "to": OfferStatus(to_status).label},
+            code="transition",
+        )
+    offer.status = to_status
+    for name, value in changes.items():
+        setattr(offer, name, value)
+    offer.save(update_fields=["status", *changes])
+    return offer
+
+
 # --- making offers ----------------------------------------------------------------------------
 
 
@@ -287,13 +324,18 @@ def offer_from_release(
 # --- the candidate's answer ------------------------------------------------------------------
 
 
-def _refuse_unless_open(offer: Offer, now: dt.datetime) -> None:
+def _refuse_unless_pending(offer: Offer) -> None:
+    """Only a pending offer takes an answer (the table's moves out of "pending")."""
     if offer.status != OfferStatus.PENDING:
         raise DomainError(
             _("This offer is no longer waiting for an answer (it is “%(status)s”).")
             % {"status": offer.get_status_display()},
             code="not_pending",
         )
+
+
+def _refuse_unless_open(offer: Offer, now: dt.datetime) -> None:
+    _refuse_unless_pending(offer)
     if now > offer.respond_by:
         raise DomainError(
             _("The deadline to answer this offer has passed: it can no longer be accepted."),
@@ -344,11 +386,13 @@ def offer_accept(
         actor=actor,
         allow_after_submission=True,
     )
-    offer.status = OfferStatus.ACCEPTED
-    offer.responded_at = now
-    offer.passport_confirmed_at = now
-    offer.criminal_record = document
-    offer.save(update_fields=["status", "responded_at", "passport_confirmed_at", "criminal_record"])
+    offer_transition(
+        offer=offer,
+        to_status=OfferStatus.ACCEPTED,
+        responded_at=now,
+        passport_confirmed_at=now,
+        criminal_record=document,
+    )
     offer.application = application_transition(
         application=offer.application, to_status=ApplicationStatus.OFFER_ACCEPTED, actor=actor
     )
@@ -375,17 +419,9 @@ def offer_decline(*, offer: Offer, actor: User, reason: str = "") -> Offer:
     offer = _lock_offer(offer)
     if not actor.is_staff:
         _refuse_unless_owner(offer, actor)
-    if offer.status != OfferStatus.PENDING:
-        raise DomainError(
-            _("This offer is no longer waiting for an answer (it is “%(status)s”).")
-            % {"status": offer.get_status_display()},
-            code="not_pending",
-        )
+    _refuse_unless_pending(offer)
     now = timezone.now()
-    offer.status = OfferStatus.DECLINED
-    offer.responded_at = now
-    offer.reason = reason
-    offer.save(update_fields=["status", "responded_at", "reason"])
+    offer_transition(offer=offer, to_status=OfferStatus.DECLINED, responded_at=now, reason=reason)
     offer.application = application_transition(
         application=offer.application,
         to_status=ApplicationStatus.OFFER_DECLINED,
@@ -441,14 +477,12 @@ def application_withdraw(*, application: Application, actor: User, reason: str =
         raise DomainError(_("This dossier is not yours."), code="forbidden")
     now = timezone.now()
     if offer is not None:
-        fields = ["status", "reason"]
         if offer.status == OfferStatus.PENDING:  # never answered: withdrawing declines it
-            offer.status, offer.responded_at = OfferStatus.DECLINED, now
-            fields.append("responded_at")
+            offer_transition(
+                offer=offer, to_status=OfferStatus.DECLINED, responded_at=now, reason=reason
+            )
         else:
-            offer.status = OfferStatus.WITHDRAWN
-        offer.reason = reason
-        offer.save(update_fields=fields)
+            offer_transition(offer=offer, to_status=OfferStatus.WITHDRAWN, reason=reason)
     withdrawn = application_transition(
         application=locked, to_status=ApplicationStatus.WITHDRAWN, actor=actor, reason=reason
     )
@@ -518,8 +552,7 @@ def offers_expire(*, now: dt.datetime | None = None) -> dict[str, int]:
 
 
 def _lapse(offer: Offer, now: dt.datetime) -> list[Offer]:
-    offer.status = OfferStatus.LAPSED
-    offer.save(update_fields=["status"])
+    offer_transition(offer=offer, to_status=OfferStatus.LAPSED)
     candidate = offer.application.candidate
     with translation.override(_language(candidate)):
         why = _("No answer to the offer by its deadline: the offer lapsed.")

@@ -11,12 +11,14 @@ from __future__ import annotations
 
 import datetime as dt
 import re
+from collections.abc import Callable
 from decimal import Decimal
 
 import pytest
 import time_machine
 from django.contrib.auth.models import Permission
 from django.core.files.uploadedfile import SimpleUploadedFile
+from django.utils import translation
 
 from candidates.choices import ApplicationStatus, CoupleStatus, DocumentKind, DocumentReview
 from candidates.models import Application, Assets, Couple, Document, PreviousParticipation
@@ -24,12 +26,14 @@ from demo.files import demo_pdf
 from placements.choices import OfferSource, OfferStatus, PromotionOutcome, PromotionReason
 from placements.models import Offer, OfferSchool, PromotionLog, Quota, SelectionRound
 from placements.offers import (
+    OFFER_TRANSITIONS,
     application_withdraw,
     offer_accept,
     offer_decline,
     offer_for,
     offer_manual,
     offer_set_details,
+    offer_transition,
     offer_verify_criminal_record,
     offers_expire,
     place_vacancies,
@@ -1069,3 +1073,109 @@ def test_a_rejected_criminal_record_check_is_replaced_then_the_new_one_verified(
     assert offer.criminal_record == new_check
     assert Document.objects.get(pk=new_check.pk).review_status == DocumentReview.ACCEPTED
     assert fresh(first)[0].status == ApplicationStatus.APPOINTED
+
+
+# --- the offer's transition table -------------------------------------------------------------
+# An offer's status moves only as `offers.OFFER_TRANSITIONS` allows, through
+# `offers.offer_transition`: every allowed move is made by a service (accept, decline, withdraw,
+# the hourly lapse), and any other move raises and changes nothing.
+
+PENDING, ACCEPTED, DECLINED = OfferStatus.PENDING, OfferStatus.ACCEPTED, OfferStatus.DECLINED
+LAPSED, WITHDRAWN = OfferStatus.LAPSED, OfferStatus.WITHDRAWN
+
+
+def _accept(run, clock, candidate: Application) -> None:
+    accept(run, candidate)
+
+
+def _decline(run, clock, candidate: Application) -> None:
+    run(offer_decline, offer=offer_for(candidate), actor=candidate.candidate)
+
+
+def _withdraw(run, clock, candidate: Application) -> None:
+    run(application_withdraw, application=candidate, actor=candidate.candidate)
+
+
+def _lapse(run, clock, candidate: Application) -> None:
+    clock.move_to(DUE + dt.timedelta(minutes=1))
+    run(offers_expire)
+
+
+def _accept_then_withdraw(run, clock, candidate: Application) -> None:
+    accept(run, candidate)
+    assert offer_for(candidate).status == ACCEPTED
+    _withdraw(run, clock, candidate)
+
+
+#: Each allowed move, by each service that makes it (from a pending offer made at release).
+OFFER_PATHS: dict[str, tuple[tuple[str, str], Callable]] = {
+    "offer_accept": ((PENDING, ACCEPTED), _accept),
+    "offer_decline": ((PENDING, DECLINED), _decline),
+    "application_withdraw, pending": ((PENDING, DECLINED), _withdraw),
+    "offers_expire": ((PENDING, LAPSED), _lapse),
+    "application_withdraw, accepted": ((ACCEPTED, WITHDRAWN), _accept_then_withdraw),
+}
+OFFER_ALLOWED = {(a, b) for a, targets in OFFER_TRANSITIONS.items() for b in targets}
+OFFER_DISALLOWED = sorted(
+    (a, b) for a in OfferStatus.values for b in OfferStatus.values if (a, b) not in OFFER_ALLOWED
+)
+
+
+def test_the_offer_table_covers_every_status_and_every_allowed_move_has_a_service():
+    assert set(OFFER_TRANSITIONS) == set(OfferStatus.values)
+    assert {pair for pair, _path in OFFER_PATHS.values()} == OFFER_ALLOWED
+    assert len(OFFER_DISALLOWED) == 25 - 4
+
+
+@pytest.mark.parametrize("name", sorted(OFFER_PATHS))
+def test_an_allowed_offer_move_goes_through_its_service(campaign, release, run, clock, name):
+    (_from_status, to_status), path = OFFER_PATHS[name]
+    (candidate,) = dossiers(campaign, {"merit": "90"})
+    release({0: (1, 0)}, waitlist_size=0)
+    offer = offer_for(candidate)
+    assert offer.status == PENDING
+
+    path(run, clock, candidate)
+
+    offer.refresh_from_db()
+    assert offer.status == to_status
+
+
+@pytest.fixture
+def pending_offer(campaign, release) -> Offer:
+    """A pending offer made at release, for one candidate."""
+    (candidate,) = dossiers(campaign, {"merit": "90"})
+    release({0: (1, 0)}, waitlist_size=0)
+    return offer_for(candidate)
+
+
+@pytest.mark.usefixtures("clock")
+def test_an_offer_move_the_table_does_not_allow_raises_and_changes_nothing(pending_offer):
+    offer = pending_offer
+    for from_status, to_status in OFFER_DISALLOWED:
+        Offer.objects.filter(pk=offer.pk).update(status=from_status)
+        offer.refresh_from_db()
+        before = Offer.objects.filter(pk=offer.pk).values().get()
+        audits = AuditEntry.objects.count()
+
+        with translation.override("en"), pytest.raises(DomainError) as error:
+            offer_transition(offer=offer, to_status=to_status, reason="Changed my mind")
+
+        assert error.value.code == "transition"
+        assert str(error.value) == (
+            f"An offer cannot go from “{OfferStatus(from_status).label}” "
+            f"to “{OfferStatus(to_status).label}”."
+        )
+        assert Offer.objects.filter(pk=offer.pk).values().get() == before
+        assert AuditEntry.objects.count() == audits
+
+
+@pytest.mark.usefixtures("clock")
+def test_an_offers_refusal_reads_in_french(pending_offer):
+    offer = pending_offer
+    Offer.objects.filter(pk=offer.pk).update(status=DECLINED)
+
+    with translation.override("fr"), pytest.raises(DomainError) as error:
+        offer_transition(offer=offer, to_status=ACCEPTED)
+
+    assert str(error.value) == "Une offre ne peut pas passer de « Refusée » à « Accepté »."
