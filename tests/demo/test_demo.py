@@ -1,4 +1,7 @@
 import datetime as dt
+import io
+import re
+from pathlib import Path
 
 import pytest
 import time_machine
@@ -267,3 +270,27 @@ def test_load_demo_lets_the_institution_and_professor_accounts_work_at_once():
     professor = Professor.objects.get(email="professor@demo.tapif.ca")
     assert professor.institution == contact.institution
     assert professor.user.email == "professor@demo.tapif.ca"
+
+
+def test_the_readmes_accounts_are_the_demos():
+    readme = (Path(__file__).resolve().parents[2] / "README.md").read_text(encoding="utf-8")
+    rows = re.findall(r"^\| [^|]+ \| `([^`]+@demo\.tapif\.ca)` \| `([^`]+)` \|$", readme, re.M)
+
+    assert rows == [(account.email, account.password) for account in DEMO_ACCOUNTS]
+    candidates = {email.split("@")[0] for email in DEMO_EMAILS + COMMITTEE_EMAILS}
+    assert candidates == {f"demo{n}" for n in range(1, 18)}
+    assert "`demo1@demo.tapif.ca` … `demo5@demo.tapif.ca`" in readme
+    assert "`demo6@demo.tapif.ca` … `demo17@demo.tapif.ca`" in readme
+
+
+def test_the_load_demo_command_prints_every_account(settings):
+    settings.DEBUG = True
+    out = io.StringIO()
+
+    call_command("load_demo", stdout=out)
+
+    printed = out.getvalue()
+    assert "Demo campaign 2027-2028 is current" in printed
+    for account in DEMO_ACCOUNTS:
+        assert f"{account.email:<28} {account.password}" in printed
+    assert User.objects.filter(email__in=COMMITTEE_EMAILS).count() == 12
