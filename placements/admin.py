@@ -36,7 +36,7 @@ from django.db.models import Count, Q
 from django.http import Http404, HttpResponseRedirect
 from django.template.response import TemplateResponse
 from django.urls import NoReverseMatch, path, reverse
-from django.utils import formats, translation
+from django.utils import formats
 from django.utils.html import format_html
 from django.utils.http import urlencode
 from django.utils.text import capfirst
@@ -92,6 +92,7 @@ from tapif.core.admin_actions import Confirmation, action_data, admin_action
 from tapif.core.admin_display import ReadOnlyAdmin, html_list, html_table, short_date
 from tapif.core.choices import SchoolLevel
 from tapif.core.exceptions import DomainError
+from tapif.core.messages import explain_all
 from tapif.core.models import Academie, OutboundMessage
 
 FREEZE_PERMISSION = "placements.freeze_round"
@@ -102,10 +103,6 @@ QUOTAS_ADDED = ngettext_lazy(
     "%(count)d académies added with 0 places: type their places on the round's page.",
     "count",
 )
-
-
-def _french() -> bool:
-    return (translation.get_language() or "").startswith("fr")
 
 
 def _decision_label(decision: str) -> str:
@@ -707,16 +704,17 @@ class PlacementAdmin(ReadOnlyAdmin):
         "academie",
         "level",
         "preference_obtained",
-        "explanation",
+        "explanation_text",
         "round",
     ]
+    readonly_fields = ["explanation_text"]
     list_filter = ["round", "academie", "level"]
     list_select_related = ["application", "academie", "round__campaign"]
     search_fields = ["application__number", "academie__name"]
 
     @admin.display(description=_("explanation"))
-    def explanation(self, obj: Placement) -> str:
-        return obj.explanation_fr if _french() else obj.explanation_en
+    def explanation_text(self, obj: Placement) -> str:
+        return explain_all(obj.explanation)
 
 
 # --- offers, the promotion log, and the committee's manual offer (issue 9) -------------------
@@ -1000,7 +998,7 @@ class OfferAdmin(admin.ModelAdmin):
             lines.append(
                 format_html(
                     '{} <a href="{}?{}">{}</a>',
-                    made.explanation_fr if _french() else made.explanation_en,
+                    explain_all(made.explanation),
                     log_url,
                     urlencode({"run_id": made.run_id}),
                     gettext("Every candidate considered"),
@@ -1240,7 +1238,7 @@ class PromotionLogAdmin(ReadOnlyAdmin):
         "dossier",
         "outcome",
         "reason",
-        "explanation",
+        "explanation_text",
         "offer_link",
     ]
     list_filter = ["outcome", "reason", FreedBecauseFilter, "academie", "level", "round"]
@@ -1274,8 +1272,8 @@ class PromotionLogAdmin(ReadOnlyAdmin):
         return _dossier_link(obj.application)
 
     @admin.display(description=_("explanation"))
-    def explanation(self, obj: PromotionLog) -> str:
-        return obj.explanation_fr if _french() else obj.explanation_en
+    def explanation_text(self, obj: PromotionLog) -> str:
+        return explain_all(obj.explanation)
 
     @admin.display(description=_("offer made"))
     def offer_link(self, obj: PromotionLog) -> str:

@@ -246,8 +246,8 @@ class Placement(models.Model):
     preference_obtained = models.PositiveSmallIntegerField(
         _("preference obtained"), null=True, blank=True
     )
-    explanation_en = models.TextField(_("explanation (English)"))
-    explanation_fr = models.TextField(_("explanation (French)"))
+    # The allocation's messages, one per sentence (`placements.explanations` words them).
+    explanation = models.JSONField(_("explanation"), default=list, editable=False)
 
     class Meta:
         verbose_name = _("placement")
@@ -594,8 +594,8 @@ class PromotionLog(models.Model):
     reason = models.CharField(
         _("reason"), max_length=20, choices=PromotionReason.choices, editable=False
     )
-    explanation_en = models.TextField(_("explanation (English)"), editable=False)
-    explanation_fr = models.TextField(_("explanation (French)"), editable=False)
+    # The promotion's messages (`placements.explanations` words them).
+    explanation = models.JSONField(_("explanation"), default=list, editable=False)
     offer = models.ForeignKey(
         Offer,
         verbose_name=_("offer made"),

@@ -85,6 +85,7 @@ from placements.models import (
 from tapif.core.audit import audit_record
 from tapif.core.choices import SchoolLevel
 from tapif.core.exceptions import DomainError
+from tapif.core.messages import message
 from tapif.core.models import Academie, User
 from tapif.core.outbox import mail_user
 
@@ -701,8 +702,7 @@ def _promote(
             position=position,
             outcome=PromotionOutcome.OFFERED if considered.offered else PromotionOutcome.SKIPPED,
             reason=PromotionReason(considered.reason.value),
-            explanation_en=considered.explanation_en,
-            explanation_fr=considered.explanation_fr,
+            explanation=[considered.explanation],
             offer=offers.get(considered.id),
             created_by=actor,
             created_at=now,
@@ -846,10 +846,11 @@ def offer_manual(
         position=1,
         outcome=PromotionOutcome.OFFERED,
         reason=PromotionReason.MANUAL,
-        explanation_en=f"Offered by the committee ({actor.get_full_name() or actor.email}): "
-        f"{reason}",
-        explanation_fr=f"Proposée par le comité ({actor.get_full_name() or actor.email}) : "
-        f"{reason}",
+        explanation=[
+            message(
+                "placement.manual_offer", name=actor.get_full_name() or actor.email, reason=reason
+            )
+        ],
         offer=offer,
         created_by=actor,
         created_at=now,

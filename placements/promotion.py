@@ -41,7 +41,8 @@ partner of a couple going together, ahead on the list but whose couple's turn co
 nobody can take the place, every candidate is logged with their reason and the place stays
 vacant (a later promotion in that académie may still use it for a couple).
 
-Each reason comes with a sentence in English and in French for staff and for the log.
+Each reason comes with a message for staff and for the log: a code and its parameters
+(`{"code": "promotion.…", "params": {…}}`), worded in `placements.explanations`.
 """
 
 from __future__ import annotations
@@ -49,6 +50,7 @@ from __future__ import annotations
 from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass
 from enum import StrEnum
+from typing import Any
 
 # The same levels and couple modes as the first allocation (also pure Python).
 from placements.allocation import LEVELS_TAUGHT, CoupleMode, Level, SchoolLevel
@@ -128,8 +130,7 @@ class Considered:
     id: str
     place: Place | None
     reason: Reason
-    explanation_en: str
-    explanation_fr: str
+    explanation: dict[str, Any]  # a message: {"code": "promotion.…", "params": {…}}
 
     @property
     def offered(self) -> bool:
@@ -152,11 +153,12 @@ class PromotionError(ValueError):
 
 
 # ---------------------------------------------------------------------------------------------
-# Texts
+# Messages
 # ---------------------------------------------------------------------------------------------
 
-_LEVEL_EN = {Level.PRIMARY: "primary", Level.SECONDARY: "secondary"}
-_LEVEL_FR = {Level.PRIMARY: "primaire", Level.SECONDARY: "secondaire"}
+
+def _message(code: str, **params: Any) -> dict[str, Any]:
+    return {"code": code, "params": params}
 
 
 class _Texts:
@@ -167,130 +169,55 @@ class _Texts:
     def name(self, code: str) -> str:
         return self.names.get(code, code)
 
-    def _before(self, unit: _Unit) -> tuple[str, str]:
-        """Who could not take the place before this unit's turn, as a clause (or '')."""
-        where = self.name(self.place.academie)
-        if not unit.returning:
-            if unit.listed:
-                return "", ""
-            return (
-                f"no new candidate who listed {where} could take it; ",
-                f"aucun nouveau candidat ayant demandé {where} ne pouvait la prendre ; ",
-            )
-        if unit.listed:
-            return (
-                "no new candidate could take it; ",
-                "aucun nouveau candidat ne pouvait la prendre ; ",
-            )
-        return (
-            f"no new candidate, nor any returning assistant who listed {where}, could take it; ",
-            f"ni un nouveau candidat, ni un ancien assistant ayant demandé {where}, ne pouvait "
-            "la prendre ; ",
-        )
-
-    def offered(self, unit: _Unit, member: Waitlisted, got: Place) -> tuple[str, str]:
+    def offered(self, unit: _Unit, member: Waitlisted, got: Place) -> dict[str, Any]:
+        """Who was offered the place and why: whether they are a returning assistant and
+        whether they listed the académie choose the sentence."""
         where = self.name(got.academie)
-        level_en, level_fr = _LEVEL_EN[got.level], _LEVEL_FR[got.level]
-        before_en, before_fr = self._before(unit)
-        group_en = "returning assistant" if unit.returning else "new candidate"
-        group_fr = "l’ancien assistant" if unit.returning else "le nouveau candidat"
-        listed_en = f" who listed {where} and" if unit.listed else " who"
-        listed_fr = f" ayant demandé {where} et" if unit.listed else ""
+        common = {
+            "academie": where,
+            "level": str(got.level),
+            "returning": unit.returning,
+            "listed": unit.listed,
+        }
         if len(unit.members) == 1:
-            return (
-                f"Offered the {level_en} place freed in {where}: {before_en}the best-ranked "
-                f"{group_en} on the waitlist{listed_en} teaches at {level_en} level "
-                f"(rank {member.rank}).",
-                f"Place en {level_fr} libérée à {where} proposée : {before_fr}{group_fr} le "
-                f"mieux classé de la liste d’attente{listed_fr} enseignant en {level_fr} "
-                f"(rang {member.rank}).",
-            )
+            return _message("promotion.offered", rank=member.rank, **common)
         partner = next(m for m in unit.members if m.id != member.id)
         first, second = (m.rank for m in unit.members)
-        return (
-            f"Offered a {level_en} place in {where}, together with their partner "
-            f"{partner.id} (a couple placed together only, ranks {first} and {second}): "
-            f"{before_en}the best-ranked on the waitlist"
-            f"{f' who listed {where}' if unit.listed else ''} with a place for each partner "
-            "there.",
-            f"Place en {level_fr} à {where} proposée, avec son ou sa partenaire {partner.id} "
-            f"(couple placé ensemble seulement, rangs {first} et {second}) : {before_fr}les "
-            f"mieux classés de la liste d’attente{listed_fr} avec une place pour chacun.",
+        return _message(
+            "promotion.offered_couple", partner=partner.id, first=first, second=second, **common
         )
 
     def skipped(
         self, reason: Reason, member: Waitlisted, chosen: _Unit | None, *, couple: bool = False
-    ) -> tuple[str, str]:
+    ) -> dict[str, Any]:
         place = self.place
         where = self.name(place.academie)
-        level_en, level_fr = _LEVEL_EN[place.level], _LEVEL_FR[place.level]
+        level = str(place.level)
         if reason == Reason.LEVEL:
-            if couple:
-                return (  # a couple neither of whom can take the freed level
-                    f"Applies as a couple placed together only: neither partner teaches at "
-                    f"{level_en} level.",
-                    f"Candidature en couple placé ensemble seulement : aucun des deux "
-                    f"n’enseigne en {level_fr}.",
-                )
+            if couple:  # a couple neither of whom can take the freed level
+                return _message("promotion.level_couple", level=level)
             own = LEVELS_TAUGHT[SchoolLevel(member.school_level)]
-            return (
-                f"Teaches only at {_LEVEL_EN[own[0]]} level; the place is at {level_en} level.",
-                f"N’enseigne qu’en {_LEVEL_FR[own[0]]} ; la place est en {level_fr}.",
-            )
+            return _message("promotion.level", own=str(own[0]), level=level)
         if reason == Reason.NOT_LISTED:
             if chosen is None:
                 raise PromotionError("a candidate is passed over for nobody")
             if len(chosen.members) == 2:
                 first, second = (m.rank for m in chosen.members)
-                return (
-                    f"Did not list {where}; the couple ranked {first} and {second}, who did, "
-                    "take the places.",
-                    f"N’a pas demandé {where} ; le couple classé {first} et {second}, qui "
-                    "l’avait demandée, obtient les places.",
+                return _message(
+                    "promotion.not_listed_couple", academie=where, first=first, second=second
                 )
-            rank = chosen.members[0].rank
-            return (
-                f"Did not list {where}; the candidate ranked {rank}, who did, takes the place.",
-                f"N’a pas demandé {where} ; le candidat classé {rank}, qui l’avait demandée, "
-                "obtient la place.",
-            )
-        if reason == Reason.HOLDS_PLACE:
-            return ("Already holds a place.", "Occupe déjà une place.")
-        if reason == Reason.DECLINED:
-            return (
-                "Declined an offer of a place this year, or let it lapse.",
-                "A refusé une offre de place cette année, ou l’a laissée expirer.",
-            )
-        if reason == Reason.WITHDRAWN:
-            return ("Withdrew from the programme.", "S’est retiré du programme.")
-        if reason == Reason.NOT_WAITING:
-            return (
-                "Not on the waitlist (result not released).",
-                "N’est pas sur la liste d’attente (résultat non publié).",
-            )
+            return _message("promotion.not_listed", academie=where, rank=chosen.members[0].rank)
+        if reason in (Reason.HOLDS_PLACE, Reason.DECLINED, Reason.WITHDRAWN, Reason.NOT_WAITING):
+            return _message(f"promotion.{reason.value}")
         if reason == Reason.COUPLE_TWO_PLACES:
-            return (
-                f"Applies as a couple placed together only with {member.partner}: {where} has "
-                "no second place, at a level the partner teaches, for both of them.",
-                f"Candidature en couple placé ensemble seulement avec {member.partner} : "
-                f"{where} n’a pas de seconde place, à un niveau où le ou la partenaire "
-                "enseigne, pour les deux.",
-            )
+            return _message("promotion.couple_two_places", academie=where, partner=member.partner)
         if reason == Reason.COUPLE_TURN:
-            return (
-                f"Applies as a couple placed together only with {member.partner}: the couple's "
-                "turn is the later-ranked partner's, after the candidate offered the place.",
-                f"Candidature en couple placé ensemble seulement avec {member.partner} : le "
-                "couple passe au rang du partenaire le moins bien classé, après le candidat à "
-                "qui la place est proposée.",
-            )
+            return _message("promotion.couple_turn", partner=member.partner)
         if reason == Reason.COUPLE_ELSEWHERE:
-            elsewhere = self.name(member.partner_academie or "")
-            return (
-                f"Applies as a couple placed together only; the partner {member.partner} holds "
-                f"a place in {elsewhere}.",
-                f"Candidature en couple placé ensemble seulement ; le ou la partenaire "
-                f"{member.partner} a une place à {elsewhere}.",
+            return _message(
+                "promotion.couple_elsewhere",
+                academie=self.name(member.partner_academie or ""),
+                partner=member.partner,
             )
         raise PromotionError(f"no text for the reason {reason!r}")
 
@@ -444,15 +371,16 @@ def promote(
         for index, member in enumerate(unit.members):
             if unit is chosen:
                 got = unit.places[index]
-                en, fr = texts.offered(unit, member, got)
                 reason = Reason.LISTED if unit.listed else Reason.LEVEL_FITS
-                considered.append(Considered(member.id, got, reason, en, fr))
+                considered.append(
+                    Considered(member.id, got, reason, texts.offered(unit, member, got))
+                )
                 continue
             reason = unit.reason or (
                 Reason.NOT_LISTED
                 if chosen is not None and unit.key < chosen.key
                 else Reason.COUPLE_TURN  # a partner ahead, but the couple's turn comes later
             )
-            en, fr = texts.skipped(reason, member, chosen, couple=len(unit.members) == 2)
-            considered.append(Considered(member.id, None, reason, en, fr))
+            explanation = texts.skipped(reason, member, chosen, couple=len(unit.members) == 2)
+            considered.append(Considered(member.id, None, reason, explanation))
     return Promotion(place=place, considered=tuple(considered))

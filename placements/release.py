@@ -49,7 +49,7 @@ from dataclasses import dataclass, field
 from django.conf import settings
 from django.db import transaction
 from django.db.models import Count
-from django.utils import timezone
+from django.utils import timezone, translation
 from django.utils.translation import gettext as _
 
 from candidates.choices import ApplicationStatus
@@ -60,6 +60,7 @@ from placements.models import Placement, RankEntry, ResultsRelease, SelectionRou
 from placements.offers import offer_from_release
 from tapif.core.audit import audit_record
 from tapif.core.exceptions import DomainError
+from tapif.core.messages import explain_all
 from tapif.core.models import OutboundMessage, User
 from tapif.core.outbox import mail_user
 
@@ -416,6 +417,14 @@ def _load(selection_round: SelectionRound, chunk: list) -> list[_Loaded]:
     ]
 
 
+def _worded(placement: Placement | None, language: str) -> str:
+    """The placement's explanation worded in `language` ('' without a placement)."""
+    if placement is None:
+        return ""
+    with translation.override(language):
+        return explain_all(placement.explanation)
+
+
 @dataclass(frozen=True)
 class _Told:
     outcome: str
@@ -442,8 +451,10 @@ def _tell(selection_round: SelectionRound, loaded: _Loaded, *, actor: User | Non
                     academie=placement.academie if placement is not None else None,
                     level=placement.level if placement is not None else "",
                     waitlist_position=entry.waitlist_position,
-                    explanation_en=placement.explanation_en if placement is not None else "",
-                    explanation_fr=placement.explanation_fr if placement is not None else "",
+                    # TODO(issue 14): the placement's messages as they are, once the dossier
+                    # keeps messages (`Application.result_explanation`).
+                    explanation_en=_worded(placement, "en"),
+                    explanation_fr=_worded(placement, "fr"),
                     actor=actor,
                 )
                 if application.result_academie_id is not None:  # placed: the offer, to answer

@@ -10,12 +10,13 @@ from __future__ import annotations
 
 import datetime as dt
 from collections import Counter, defaultdict
-from collections.abc import Iterable, Sequence
+from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass, field
 from decimal import Decimal
+from typing import Any
 
 from django.db.models import Count, F, FilteredRelation, Max, Q, QuerySet
-from django.utils import timezone
+from django.utils import timezone, translation
 from django.utils.translation import gettext
 
 from candidates.choices import ApplicationStatus, CoupleStatus
@@ -25,6 +26,7 @@ from placements.allocation import Allocation, Level
 from placements.choices import OfferStatus, RankDecision
 from placements.models import Offer, Placement, Quota, RankEntry, SelectionRound
 from placements.services import round_preview
+from tapif.core.messages import explain_all
 from tapif.core.models import Academie, Campaign
 from tapif.core.schedule import days_until, local_date
 
@@ -47,12 +49,13 @@ class RankedRow:
     level: str
     preference_obtained: int | None
     flags: tuple[str, ...]
-    explanation_en: str
-    explanation_fr: str
+    explanation_messages: Sequence[Mapping[str, Any]]  # the allocation's, one per sentence
     partner: str | None  # the partner's dossier number, for a confirmed couple in the round
 
     def explanation(self, language: str) -> str:
-        return self.explanation_fr if language.startswith("fr") else self.explanation_en
+        """The explanation worded in `language`."""
+        with translation.override(language):
+            return explain_all(self.explanation_messages)
 
 
 @dataclass(frozen=True)
@@ -188,8 +191,7 @@ def _preview_rows(selection_round: SelectionRound) -> RoundRows:
             level=str(o.level) if o.level else "",
             preference_obtained=o.preference_obtained,
             flags=tuple(str(flag) for flag in o.flags),
-            explanation_en=o.explanation_en,
-            explanation_fr=o.explanation_fr,
+            explanation_messages=o.explanation,
             partner=partners.get(o.id),
         )
         for o in allocation.outcomes
@@ -211,8 +213,7 @@ def frozen_entries(selection_round: SelectionRound) -> QuerySet[RankEntry]:
             placed_academie_name=F("placed__academie__name"),
             placed_level=F("placed__level"),
             placed_preference=F("placed__preference_obtained"),
-            placed_explanation_en=F("placed__explanation_en"),
-            placed_explanation_fr=F("placed__explanation_fr"),
+            placed_explanation=F("placed__explanation"),
         )
         .order_by(F("rank").asc(nulls_last=True), "application__number")
     )
@@ -233,8 +234,7 @@ def _frozen_rows(selection_round: SelectionRound) -> RoundRows:
             level=entry.placed_level or "",
             preference_obtained=entry.placed_preference,
             flags=tuple(entry.flags or ()),
-            explanation_en=entry.placed_explanation_en or "",
-            explanation_fr=entry.placed_explanation_fr or "",
+            explanation_messages=entry.placed_explanation or [],
             partner=partners.get(entry.application.number),
         )
         for entry in frozen_entries(selection_round)

@@ -39,7 +39,7 @@ from typing import Any
 
 from django.db import IntegrityError, transaction
 from django.db.models import Count, Max, Sum
-from django.utils import timezone, translation
+from django.utils import timezone
 from django.utils.translation import gettext as _
 
 from candidates.choices import ApplicationStatus, CoupleStatus
@@ -51,6 +51,7 @@ from placements.allocation import (
     CoupleMode,
     SchoolLevel,
     SelectionInput,
+    ranking_refusal,
     simulate,
 )
 from placements.choices import RoundStatus
@@ -61,6 +62,7 @@ from selection.models import Criterion, Score
 from selection.ranking import DEFAULT_TIE_BREAK_CRITERIA, RankingError, RankInput, rank
 from tapif.core.audit import audit_record
 from tapif.core.exceptions import DomainError
+from tapif.core.messages import explain_message
 from tapif.core.models import Academie, Campaign, User
 from tapif.core.services import CutoffRow, cutoffs_record
 
@@ -214,7 +216,6 @@ def snapshot_sha256(data: dict[str, Any]) -> str:
 
 def _run(selection: SelectionInput) -> tuple[ranking.Ranking, allocation.Allocation]:
     """The ranking (for the tie-break of each entry) and the allocation, or a DomainError."""
-    english = (translation.get_language() or "fr").startswith("en")
     try:
         ranked = rank(
             [
@@ -226,8 +227,10 @@ def _run(selection: SelectionInput) -> tuple[ranking.Ranking, allocation.Allocat
             criteria_order=selection.tie_break_criteria,
         )
         return ranked, simulate(selection)
-    except (AllocationError, RankingError) as error:
-        raise DomainError(error.message_en if english else error.message_fr) from error
+    except RankingError as error:
+        raise DomainError(explain_message(ranking_refusal(error).message)) from error
+    except AllocationError as error:
+        raise DomainError(explain_message(error.message)) from error
 
 
 def round_preview(selection_round: SelectionRound) -> allocation.Allocation:
@@ -408,8 +411,7 @@ def _write_results(
             academie_id=academies[o.academie] if o.academie else None,
             level=str(o.level) if o.level else "",
             preference_obtained=o.preference_obtained,
-            explanation_en=o.explanation_en,
-            explanation_fr=o.explanation_fr,
+            explanation=o.explanation,
         )
         for o in outcome.outcomes
     )

@@ -27,6 +27,7 @@ from tests.placements.test_rounds import (
     member_of,
     reviewed_dossiers,
 )
+from tests.words import en, fr
 
 pytestmark = [pytest.mark.django_db]
 
@@ -123,7 +124,8 @@ def test_draft_round_shows_the_live_preview_and_saves_nothing(client, round_of_f
     ]
     assert {item["row"].academie_name for item in rows[:2]} == {academies()[0].name}
     assert str(rows[0]["row"].merit) == "90.00"
-    assert rows[0]["explanation"] == rows[0]["row"].explanation_en
+    assert rows[0]["explanation"] == en(rows[0]["row"].explanation_messages)
+    assert rows[0]["explanation"].startswith("Rank 1 of 4. Accepted. Placed in ")
     assert {code: n for _label, code, n in response.context["counts"]} == {
         "accepted": 2,
         "waitlisted": 1,
@@ -151,11 +153,13 @@ def test_frozen_round_shows_the_stored_rows_without_preview(client, round_of_fou
     rows = [item["row"] for item in response.context["rows"]]
     assert [row.number for row in rows] == [d.number for d in dossiers]
     stored = Placement.objects.get(round=frozen, application=dossiers[0])
-    assert (rows[0].academie_name, rows[0].level, rows[0].explanation_en) == (
+    assert (rows[0].academie_name, rows[0].level, rows[0].explanation_messages) == (
         stored.academie.name,
         stored.level,
-        stored.explanation_en,
+        stored.explanation,
     )
+    assert rows[0].explanation("en") == en(stored.explanation)
+    assert rows[0].explanation("fr") == fr(stored.explanation)
     assert rows[2].waitlist_position == 1
 
 
@@ -342,8 +346,8 @@ def test_csv_export_is_the_filtered_list_with_a_bom(client, round_of_four):
         ["2", dossiers[1].number, "P1 N1", "80.00", "Accepted"],
     ]
     assert {row[6] for row in rows[1:]} == {academies()[0].name}
-    assert (
-        rows[1][10] == Placement.objects.get(round=frozen, application=dossiers[0]).explanation_en
+    assert rows[1][10] == en(
+        Placement.objects.get(round=frozen, application=dossiers[0]).explanation
     )
 
 

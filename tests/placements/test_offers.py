@@ -47,6 +47,7 @@ from tapif.core.models import Academie, AuditEntry, Campaign, JobRun, OutboundMe
 from tests.factories import StaffFactory
 from tests.placements.test_release import manager
 from tests.placements.test_rounds import academies, committee, draft_round, reviewed_dossiers
+from tests.words import en, fr
 
 pytestmark = [pytest.mark.django_db]
 
@@ -426,8 +427,8 @@ def test_declining_gives_the_place_to_the_first_waitlisted_and_moves_the_list_up
         OfferStatus.DECLINED,
         promoted,
     )
-    assert "Offered the primary place freed in" in row.explanation_en
-    assert "Place en primaire libérée à" in row.explanation_fr
+    assert "Offered the primary place freed in" in en(row.explanation)
+    assert "Place en primaire libérée à" in fr(row.explanation)
     assert len(mails(first, "offer_declined")) == 1
     assert len(mails(waiting_1, "offer_made")) == 1
     assert mails(waiting_1, "offer_made")[0].dedup_key == f"offer:{promoted.pk}"
@@ -479,10 +480,10 @@ def test_a_returning_assistant_takes_a_place_no_new_candidate_can(campaign, rele
         (returning.number, PromotionOutcome.OFFERED, PromotionReason.LISTED),
     ]
     skipped = PromotionLog.objects.get(application=new)
-    assert skipped.explanation_en == (
+    assert en(skipped.explanation) == (
         "Teaches only at secondary level; the place is at primary level."
     )
-    assert skipped.explanation_fr == "N’enseigne qu’en secondaire ; la place est en primaire."
+    assert fr(skipped.explanation) == "N’enseigne qu’en secondaire ; la place est en primaire."
 
 
 def test_a_freed_place_goes_first_to_who_listed_the_academie_in_rank_order(campaign, release, run):
@@ -506,7 +507,7 @@ def test_a_freed_place_goes_first_to_who_listed_the_academie_in_rank_order(campa
     ]
     skipped = PromotionLog.objects.get(application=elsewhere)
     name = academies()[0].name
-    assert skipped.explanation_en == (
+    assert en(skipped.explanation) == (
         f"Did not list {name}; the candidate ranked 3, who did, takes the place."
     )
     # the next place freed in that académie goes to the next who listed it
@@ -533,7 +534,7 @@ def test_if_nobody_listed_the_academie_the_best_ranked_whose_level_fits_gets_it(
         (fits.number, PromotionOutcome.OFFERED, PromotionReason.LEVEL_FITS),
     ]
     row = PromotionLog.objects.get(application=fits)
-    assert "no new candidate who listed" in row.explanation_en
+    assert "no new candidate who listed" in en(row.explanation)
 
 
 def test_a_place_nobody_can_take_stays_vacant_and_everyone_is_logged(campaign, release, run):
@@ -618,11 +619,10 @@ def test_a_couple_together_only_waits_for_two_places_in_one_academie(campaign, r
         (partner_b.number, PromotionOutcome.OFFERED, PromotionReason.LISTED),
     ]
     assert place_vacancies(frozen)[(academies()[0].code, "primary")] == 0
-    assert (
-        "together with their partner"
-        in PromotionLog.objects.get(
+    assert "together with their partner" in en(
+        PromotionLog.objects.get(
             application=partner_a, outcome=PromotionOutcome.OFFERED
-        ).explanation_en
+        ).explanation
     )
 
 
@@ -940,7 +940,7 @@ def test_the_committee_offers_a_place_by_hand_with_a_reason(campaign, release, r
         offer,
         member,
     )
-    assert "L’académie ouvre un poste supplémentaire." in row.explanation_fr
+    assert "L’académie ouvre un poste supplémentaire." in fr(row.explanation)
     audit = AuditEntry.objects.get(action="offer.manual")
     assert audit.data["vacant_places"] == 0
     assert audit.actor == member

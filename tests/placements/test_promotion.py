@@ -24,6 +24,8 @@ from placements.promotion import (
     promote,
     teaches,
 )
+from tapif.core.messages import is_known
+from tests.words import en, fr
 
 LYON = Place("LYON", Level.PRIMARY)
 
@@ -46,11 +48,11 @@ def test_the_best_ranked_new_candidate_who_listed_it_and_teaches_the_level_gets_
     assert promotion.offers == (("A", LYON),)
     assert ids(promotion) == [("A", Reason.LISTED)]
     (chosen,) = promotion.considered
-    assert chosen.explanation_en == (
+    assert en(chosen.explanation) == (
         "Offered the primary place freed in Lyon: the best-ranked new candidate on the waitlist "
         "who listed Lyon and teaches at primary level (rank 3)."
     )
-    assert chosen.explanation_fr == (
+    assert fr(chosen.explanation) == (
         "Place en primaire libérée à Lyon proposée : le nouveau candidat le mieux classé de la "
         "liste d’attente ayant demandé Lyon et enseignant en primaire (rang 3)."
     )
@@ -84,7 +86,7 @@ def test_a_returning_assistant_gets_the_place_when_no_new_candidate_can_take_it(
         ("N2", Reason.WITHDRAWN),
         ("R1", Reason.LISTED),
     ]
-    assert "no new candidate could take it" in promotion.considered[-1].explanation_en
+    assert "no new candidate could take it" in en(promotion.considered[-1].explanation)
 
 
 def test_who_listed_the_academie_comes_before_a_better_ranked_who_did_not():
@@ -98,10 +100,10 @@ def test_who_listed_the_academie_comes_before_a_better_ranked_who_did_not():
 
     assert promotion.offers == (("B", LYON),)
     assert ids(promotion) == [("A", Reason.NOT_LISTED), ("B", Reason.LISTED)]
-    assert promotion.considered[0].explanation_en == (
+    assert en(promotion.considered[0].explanation) == (
         "Did not list Lyon; the candidate ranked 2, who did, takes the place."
     )
-    assert promotion.considered[0].explanation_fr == (
+    assert fr(promotion.considered[0].explanation) == (
         "N’a pas demandé Lyon ; le candidat classé 2, qui l’avait demandée, obtient la place."
     )
 
@@ -157,7 +159,7 @@ def test_a_couple_together_only_takes_the_freed_place_and_a_vacant_one_in_the_ac
     )
     assert first_in_line.offers == (("A", LYON), ("B", Place("LYON", Level.SECONDARY)))
     assert [c.reason for c in first_in_line.considered] == [Reason.LISTED, Reason.LISTED]
-    assert "together with their partner B" in first_in_line.considered[0].explanation_en
+    assert "together with their partner B" in en(first_in_line.considered[0].explanation)
 
 
 def test_a_couple_with_no_second_place_is_passed_with_that_reason():
@@ -165,7 +167,7 @@ def test_a_couple_with_no_second_place_is_passed_with_that_reason():
 
     assert promotion.offers == ()
     assert ids(promotion) == [("A", Reason.COUPLE_TWO_PLACES), ("B", Reason.COUPLE_TWO_PLACES)]
-    assert promotion.considered[0].explanation_en == (
+    assert en(promotion.considered[0].explanation) == (
         "Applies as a couple placed together only with B: Lyon has no second place, at a level "
         "the partner teaches, for both of them."
     )
@@ -191,7 +193,7 @@ def test_together_only_with_a_partner_placed_elsewhere_takes_only_the_partners_a
 
     assert elsewhere.offers == (("B", LYON),)
     assert ids(elsewhere)[0] == ("A", Reason.COUPLE_ELSEWHERE)
-    assert "holds a place in Nice" in elsewhere.considered[0].explanation_en
+    assert "holds a place in Nice" in en(elsewhere.considered[0].explanation)
     assert same.offers == (("A", LYON),)  # the partner's académie counts as listed
     assert ids(same) == [("A", Reason.LISTED)]
 
@@ -275,7 +277,8 @@ def test_promotion_properties(place, waitlist, vacant):
 
     # every candidate is logged at most once, with sentences in both languages
     assert len(logged) == len(promotion.considered)
-    assert all(c.explanation_en and c.explanation_fr for c in promotion.considered)
+    assert all(is_known(c.explanation["code"]) for c in promotion.considered)
+    assert all(en(c.explanation) and fr(c.explanation) for c in promotion.considered)
     # at most two offers: the freed place itself, and a couple's second place
     assert len(offered) <= 2
     for item in offered:

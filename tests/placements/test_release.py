@@ -36,6 +36,7 @@ from tapif.core.models import AuditEntry, Campaign, JobRun, OutboundMessage, Use
 from tapif.core.roles import PROGRAMME_MANAGER
 from tests.placements.test_rounds import academies, committee, draft_round, reviewed_dossiers
 from tests.selection.review_dossiers import reviewable
+from tests.words import words
 
 pytestmark = [pytest.mark.django_db]
 
@@ -521,7 +522,8 @@ def test_each_result_e_mail_says_what_the_candidate_got(
     first, _second, third, fourth = (Application.objects.get(pk=d.pk) for d in dossiers)
     french = language == "fr"
     placement = Placement.objects.get(round=frozen, application=first)
-    explanation = placement.explanation_fr if french else placement.explanation_en
+    explanation = words(placement.explanation, language)
+    assert explanation.startswith("Rang 1 sur 4" if french else "Rank 1 of 4")
     subject, body, html = _only_mail(mailoutbox, first)
     link = f"/{language}/dossier/"
     assert subject == "[TAPIF] Your TAPIF 2026-2027 result: you are accepted" or french
@@ -540,7 +542,7 @@ def test_each_result_e_mail_says_what_the_candidate_got(
     waitlisted = Placement.objects.get(round=frozen, application=third)
     assert third.result_waitlist_position == 1
     for text in (body, html):
-        assert (waitlisted.explanation_fr if french else waitlisted.explanation_en) in text
+        assert words(waitlisted.explanation, language) in text
         assert "Rang 3 sur 4" in text if french else "Rank 3 of 4" in text
     if not french:
         assert subject == "[TAPIF] Your TAPIF 2026-2027 result: you are on the waiting list"
@@ -549,7 +551,7 @@ def test_each_result_e_mail_says_what_the_candidate_got(
     subject, body, html = _only_mail(mailoutbox, fourth)
     not_selected = Placement.objects.get(round=frozen, application=fourth)
     for text in (body, html):
-        assert (not_selected.explanation_fr if french else not_selected.explanation_en) in text
+        assert words(not_selected.explanation, language) in text
     if not french:
         assert subject == "[TAPIF] Your TAPIF 2026-2027 result"
         assert "was not selected this year" in body

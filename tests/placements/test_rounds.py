@@ -28,10 +28,12 @@ from placements.services import (
 from selection.models import MeritScore
 from selection.services import criteria_ensure, review_save
 from tapif.core.exceptions import DomainError
+from tapif.core.messages import is_known
 from tapif.core.models import Academie, AuditEntry, Campaign, User
 from tapif.core.roles import AUDITOR, COMMITTEE_MEMBER, PROGRAMME_MANAGER
 from tests.factories import StaffFactory
 from tests.selection.review_dossiers import assign, reviewable, scorer
+from tests.words import codes, en, fr
 
 pytestmark = [pytest.mark.django_db]
 
@@ -275,7 +277,8 @@ def test_round_freeze_writes_one_entry_and_placement_per_candidate(campaign):
     assert placements[dossiers[0].number][0] in {first, second}
     assert {placements[d.number][0] for d in dossiers[:2]} == {first, second}
     assert placements[dossiers[2].number] == (None, "", None)
-    assert all(p.explanation_en and p.explanation_fr for p in Placement.objects.all())
+    assert all(en(p.explanation) and fr(p.explanation) for p in Placement.objects.all())
+    assert all(is_known(code) for p in Placement.objects.all() for code in codes(p.explanation))
     # Candidates see nothing yet: no dossier changed status.
     assert dict(Application.objects.values_list("number", "status")) == statuses
     assert AuditEntry.objects.filter(action="selection_round.freeze").count() == 1

@@ -102,12 +102,12 @@ def test_every_outcome_has_the_documented_fields(result):
         "academie",
         "level",
         "preference_obtained",
-        "explanation_en",
-        "explanation_fr",
+        "explanation",
         "flags",
     }
     assert set(result) == {"candidates", "academies", "totals"}
     assert all(set(c) == fields for c in result["candidates"])
+    assert all(set(c["explanation"]) == {"en", "fr"} for c in result["candidates"])
 
 
 def test_ties_broken_by_french_level_then_criteria(by_id):
@@ -119,13 +119,13 @@ def test_ties_broken_by_french_level_then_criteria(by_id):
 
 def test_explanation_names_who_took_the_better_preferences(by_id):
     third = by_id["CA27-0003"]
-    assert third["explanation_en"] == (
+    assert third["explanation"]["en"] == (
         "Rank 5 of 13. Accepted. Placed in lyon (secondary), your 3rd preference. "
         "paris: the secondary place was taken by the candidate ranked 3. "
         "nice: the secondary place was taken by the candidate ranked 4."
     )
-    assert "votre 3e vœu" in third["explanation_fr"]
-    assert "prise par le candidat classé 3" in third["explanation_fr"]
+    assert "votre 3e vœu" in third["explanation"]["fr"]
+    assert "prise par le candidat classé 3" in third["explanation"]["fr"]
 
 
 def test_couple_placed_together_at_the_lower_partners_turn(by_id):
@@ -136,25 +136,27 @@ def test_couple_placed_together_at_the_lower_partners_turn(by_id):
         assert outcome["flags"] == ["couple_together"]
         assert (
             f"Placed together with your partner (ranked {partner_rank})"
-            in (outcome["explanation_en"])
+            in (outcome["explanation"]["en"])
         )
-        assert "lyon: no place for both of you." in outcome["explanation_en"]
-        assert "Affecté(e) avec votre partenaire" in outcome["explanation_fr"]
+        assert "lyon: no place for both of you." in outcome["explanation"]["en"]
+        assert "Affecté(e) avec votre partenaire" in outcome["explanation"]["fr"]
 
 
 def test_returning_assistants(by_id):
     positive, negative = by_id["CA27-0008"], by_id["CA27-0009"]
-    assert "behind every new candidate" in positive["explanation_en"]
-    assert "derrière tous les nouveaux candidats" in positive["explanation_fr"]
-    assert "need a positive evaluation" in negative["explanation_en"]
+    assert "behind every new candidate" in positive["explanation"]["en"]
+    assert "derrière tous les nouveaux candidats" in positive["explanation"]["fr"]
+    assert "need a positive evaluation" in negative["explanation"]["en"]
 
 
 def test_ineligible_and_not_selected_explanations(by_id):
-    assert by_id["CA27-0010"]["explanation_en"] == "Not eligible: the dossier was not ranked."
-    assert by_id["CA27-0010"]["explanation_fr"] == "Non éligible : le dossier n’a pas été classé."
-    assert "The waitlist (2) is full." in by_id["CA27-0013"]["explanation_en"]
-    assert "Waitlisted, position 1." in by_id["CA27-0011"]["explanation_en"]
-    assert "Sur liste d’attente, position 1." in by_id["CA27-0011"]["explanation_fr"]
+    assert by_id["CA27-0010"]["explanation"]["en"] == "Not eligible: the dossier was not ranked."
+    assert (
+        by_id["CA27-0010"]["explanation"]["fr"] == "Non éligible : le dossier n’a pas été classé."
+    )
+    assert "The waitlist (2) is full." in by_id["CA27-0013"]["explanation"]["en"]
+    assert "Waitlisted, position 1." in by_id["CA27-0011"]["explanation"]["en"]
+    assert "Sur liste d’attente, position 1." in by_id["CA27-0011"]["explanation"]["fr"]
 
 
 def test_totals_and_academies(result):
@@ -437,7 +439,13 @@ def test_errors_go_to_stderr_with_a_non_zero_exit(tmp_path):
 def test_help_describes_the_format():
     help_text = Command().create_parser("manage.py", "simulate_selection").format_help()
     help_text = " ".join(help_text.split())  # argparse wraps lines where it likes
-    for words in ('"quotas"', '"waitlist_size"', '"candidates"', "explanation_en", "--indent"):
+    for words in (
+        '"quotas"',
+        '"waitlist_size"',
+        '"candidates"',
+        'explanation {"en", "fr"}',
+        "--indent",
+    ):
         assert words in help_text
     assert "docs/selection.md" in help_text
     assert "Simule un tour de sélection" in help_text

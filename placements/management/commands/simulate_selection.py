@@ -2,8 +2,9 @@
 
 Reads quotas, a waitlist size and candidates (the JSON format of `placements.allocation`, fully
 described in docs/selection.md), ranks and places them with the same pure functions as the
-round preview (`placements.allocation.simulate`), and prints the JSON result. Nothing is read
-from or written to the database.
+round preview (`placements.allocation.simulate`), and prints the JSON result, each candidate's
+explanation worded in English and in French (`"explanation": {"en": …, "fr": …}`, words from the
+catalogue). Nothing is read from or written to the database.
 
 All or nothing: the whole file is checked before anything is printed, so a script never gets a
 partial result. Errors name the place in the file: the top-level key, the quota's académie, or
@@ -21,6 +22,7 @@ from pathlib import Path
 from typing import Any
 
 from django.core.management.base import BaseCommand, CommandError, CommandParser
+from django.utils import translation
 
 from placements.allocation import (
     MAX_PREFERENCES,
@@ -29,10 +31,14 @@ from placements.allocation import (
     SchoolLevel,
     from_json,
     simulate,
-    to_json,
+    to_dict,
 )
 from selection.ranking import DEFAULT_TIE_BREAK_CRITERIA
 from selection.scoring import CEFR_POINTS
+from tapif.core.messages import explain_all, explain_message
+
+#: The languages each explanation is printed in.
+LANGUAGES = ("en", "fr")
 
 COMMAND_HELP = (
     "Simulate a selection round (rank, accept, waitlist, place) from a JSON file (- for stdin) "
@@ -42,7 +48,7 @@ COMMAND_HELP = (
     '[up to 3 codes], "partner": id|null, "couple", "french_level", "criteria": {code: points}}], '
     'optional "campaign", "tie_break_criteria" and "academie_names" (code → name, for the '
     'explanations)}. Output: "candidates" (id, rank, decision, '
-    "waitlist_position, academie, level, preference_obtained, explanation_en, explanation_fr, "
+    'waitlist_position, academie, level, preference_obtained, explanation {"en", "fr"}, '
     'flags), "academies" (places, filled, cut-off ranks, requests) and "totals". '
     "Nothing is saved. Full format: docs/selection.md. / "
     "Simule un tour de sélection (classement, admission, liste d’attente, affectation) à partir "
@@ -94,8 +100,22 @@ class Command(BaseCommand):
         try:
             allocation = simulate(from_json(text))
         except AllocationError as error:  # what the checks above do not already refuse
-            raise CommandError(error.message_en) from None
-        self.stdout.write(to_json(allocation, indent=indent or None))
+            with translation.override("en"):
+                raise CommandError(explain_message(error.message)) from None
+        output = to_dict(allocation)
+        for candidate in output["candidates"]:
+            candidate["explanation"] = worded(candidate["explanation"])
+        self.stdout.write(json.dumps(output, ensure_ascii=False, indent=indent or None))
+
+
+def worded(explanation: Iterable[dict[str, Any]]) -> dict[str, str]:
+    """An explanation (the allocation's messages) as text in each of `LANGUAGES`."""
+    messages = list(explanation)
+    result = {}
+    for language in LANGUAGES:
+        with translation.override(language):
+            result[language] = explain_all(messages)
+    return result
 
 
 def _read(file: str) -> str:
