@@ -22,7 +22,7 @@ from django.shortcuts import get_object_or_404, redirect
 from django.template.defaultfilters import filesizeformat
 from django.template.response import TemplateResponse
 from django.urls import path, reverse
-from django.utils import formats, translation
+from django.utils import formats
 from django.utils.html import format_html
 from django.utils.http import urlencode
 from django.utils.translation import gettext, ngettext, ngettext_lazy, pgettext_lazy
@@ -31,6 +31,7 @@ from django.utils.translation import gettext_lazy as _
 from candidates.models import Application
 from payments import matching
 from payments.choices import LineOutcome, PaymentStatus, RejectionReason
+from payments.explanations import column_names
 from payments.models import BankLine, Payment, StatementImport
 from payments.services import (
     bank_line_assign,
@@ -43,13 +44,12 @@ from payments.services import (
 from tapif.core.admin_actions import Confirmation, action_data, admin_action
 from tapif.core.admin_display import ReadOnlyAdmin, ReasonForm, html_table, short_date
 from tapif.core.exceptions import DomainError
+from tapif.core.messages import explain_message
 from tapif.core.selectors import campaign_current
 
 VERIFY_PERMISSION = "payments.verify_payment"
 IMPORT_PERMISSION = "payments.import_statement"
 MAX_STATEMENT_SIZE = 5 * 1024 * 1024
-# The French name of each column, for errors shown to staff reading the admin in French.
-FRENCH_COLUMN_NAMES = {english: french for french, english in matching.FRENCH_COLUMNS.items()}
 
 
 # --- small helpers (every value goes through format_html, so it is escaped) --------------------
@@ -59,25 +59,15 @@ def _money(amount, currency: str) -> str:
     return f"{formats.number_format(amount, 2)} {currency}"
 
 
-def _french() -> bool:
-    return (translation.get_language() or "").startswith("fr")
-
-
 def explanation(line: BankLine) -> str:
     """Why the line went where it did, in the staff member's language."""
-    text = line.explanation_fr if _french() else line.explanation_en
-    return text or "—"
+    return explain_message(line.explanation) or "—"
 
 
 def statement_error_message(error: matching.StatementError) -> str:
     """A file the reader refused, named by line and column, in the staff member's language."""
-    if _french():
-        detail = error.message_fr
-        column = error.column and ", ".join(
-            FRENCH_COLUMN_NAMES.get(name.strip(), name.strip()) for name in error.column.split(",")
-        )
-    else:
-        detail, column = error.message_en, error.column
+    detail = explain_message(error.message)
+    column = error.column and column_names(name.strip() for name in error.column.split(","))
     if column:
         return gettext("Line %(line)d, column %(column)s: %(message)s") % {
             "line": error.line_number,
@@ -919,7 +909,7 @@ class StatementImportAdmin(ReadOnlyAdmin):
                 "outcome": LineOutcome(result.outcome.value).label,
                 "outcome_code": result.outcome.value,
                 "dossier_number": result.dossier_number or "—",
-                "explanation": result.explanation_fr if _french() else result.explanation_en,
+                "explanation": explain_message(result.explanation),
             }
             for result in report.results
         ]

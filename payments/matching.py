@@ -17,7 +17,8 @@ The CSV export (documented for staff):
   (`$80.00`, `80,00 $`, `CAD 80.00`); no sign, no thousands separator, zero or two decimals;
 - `date`, `amount`, `currency` and `reference_number` must not be empty; the others may be.
 The first error stops the reading: `StatementError` names the physical line (the header is line
-1) and the column. Blank lines are skipped.
+1) and the column, and says what is wrong as a code and its parameters (worded by
+`payments.explanations`). Blank lines are skipped.
 
 Candidate numbers in a memo (`find_candidate_numbers`): the campaign prefix then the sequence,
 whatever the case, with spaces, dashes, dots or underscores anywhere between the prefix's
@@ -34,6 +35,8 @@ dossiers, decides nothing and the next rule is tried. Once a dossier is found: t
 currency must be the fee's (`AMOUNT_MISMATCH`, still naming the dossier), a dossier already paid
 gives `DUPLICATE` (to refund), otherwise `MATCHED`. `match_statement` reads a file's lines in
 order and treats a dossier MATCHED by an earlier line as paid, so a second payment is DUPLICATE.
+Each result explains itself with a message (`{"code": "matching.…", "params": {…}}`), worded
+where it is shown (`payments.explanations`).
 """
 
 from __future__ import annotations
@@ -47,6 +50,7 @@ from dataclasses import dataclass, replace
 from datetime import date
 from decimal import Decimal
 from enum import StrEnum
+from typing import Any
 
 COLUMNS = (
     "date",
@@ -70,23 +74,46 @@ REQUIRED_VALUES = ("date", "amount", "currency", "reference_number")
 _HEADER_NAMES = {name: name for name in COLUMNS} | FRENCH_COLUMNS
 
 
+# A message: a code and its (JSON-serialisable) parameters, worded where it is shown
+# (`tapif.core.messages.explain_message`); a plain dict so that this module imports no Django.
+Message = dict[str, Any]
+
+
+def _message(code: str, **params: Any) -> Message:
+    return {"code": code, "params": params}
+
+
 class StatementError(ValueError):
-    """A bank export that cannot be read, with the line (header = 1) and the column at fault."""
+    """A bank export that cannot be read, with the line (header = 1) and the column at fault,
+    and what is wrong (`code`, `params`)."""
 
     def __init__(
-        self, line_number: int, column: str | None, message_en: str, message_fr: str
+        self,
+        line_number: int,
+        column: str | None,
+        code: str,
+        params: Mapping[str, Any] | None = None,
     ) -> None:
         self.line_number = line_number
         self.column = column
-        self.message_en = message_en
-        self.message_fr = message_fr
+        self.code = code
+        self.params = dict(params or {})
         super().__init__(str(self))
 
-    def __str__(self) -> str:
+    @property
+    def message(self) -> Message:
+        return {"code": self.code, "params": self.params}
+
+    @property
+    def where(self) -> str:
+        """`line 3, column amount` (for logs and the command line; the admin words its own)."""
         where = f"line {self.line_number}"
         if self.column:
             where += f", column {self.column}"
-        return f"{where}: {self.message_en}"
+        return where
+
+    def __str__(self) -> str:
+        return f"{self.where}: {self.code} {self.params}"
 
 
 @dataclass(frozen=True)
@@ -171,29 +198,14 @@ def _read_header(cells: list[str]) -> dict[str, int]:
         if name is None:
             continue
         if name in positions:
-            raise StatementError(
-                1,
-                name,
-                f"The column {name} appears twice in the header.",
-                f"La colonne {name} apparaît deux fois dans l’en-tête.",
-            )
+            raise StatementError(1, name, "matching.column_twice", {"column": name})
         positions[name] = index
     missing = [name for name in COLUMNS if name not in positions]
     if missing:
-        names = ", ".join(missing)
-        french = ", ".join(_french_name(name) for name in missing)
         raise StatementError(
-            1,
-            names,
-            f"Missing column(s) in the header: {names}. Expected: {','.join(COLUMNS)}.",
-            f"Colonne(s) manquante(s) dans l’en-tête : {french}. "
-            f"Attendu : {','.join(FRENCH_COLUMNS)}.",
+            1, ", ".join(missing), "matching.columns_missing", {"columns": missing}
         )
     return positions
-
-
-def _french_name(column: str) -> str:
-    return next(french for french, english in FRENCH_COLUMNS.items() if english == column)
 
 
 def _delimiter(first_line: str) -> str:
@@ -208,13 +220,7 @@ def parse_statement(text: str) -> list[StatementLine]:
     reader = csv.reader(io.StringIO(text, newline=""), delimiter=_delimiter(first_line))
     header = next(reader, None)
     if not header or not any(cell.strip() for cell in header):
-        raise StatementError(
-            1,
-            None,
-            f"The file is empty: the first line must be the header {','.join(COLUMNS)}.",
-            "Le fichier est vide : la première ligne doit être l’en-tête "
-            f"{','.join(FRENCH_COLUMNS)}.",
-        )
+        raise StatementError(1, None, "matching.empty")
     positions = _read_header(header)
     lines = []
     next_start = reader.line_num + 1
@@ -224,10 +230,7 @@ def parse_statement(text: str) -> list[StatementLine]:
             continue
         if len(cells) != len(header):
             raise StatementError(
-                line_number,
-                None,
-                f"Expected {len(header)} fields like the header, found {len(cells)}.",
-                f"{len(header)} champs attendus comme dans l’en-tête, {len(cells)} trouvés.",
+                line_number, None, "matching.fields", {"expected": len(header), "found": len(cells)}
             )
         lines.append(_read_line(line_number, {name: cells[i] for name, i in positions.items()}))
     return lines
@@ -236,41 +239,23 @@ def parse_statement(text: str) -> list[StatementLine]:
 def _read_line(line_number: int, values: dict[str, str]) -> StatementLine:
     for column in REQUIRED_VALUES:
         if not values[column].strip():
-            raise StatementError(
-                line_number,
-                column,
-                f"The {column} is empty.",
-                f"La colonne {_french_name(column)} est vide.",
-            )
+            raise StatementError(line_number, column, "matching.value_empty", {"column": column})
     try:
         when = parse_date(values["date"])
     except ValueError:
         raise StatementError(
-            line_number,
-            "date",
-            f"“{values['date']}” is not a date: write 2026-01-15, 2026/01/15 or 15/01/2026 "
-            "(day first).",
-            f"« {values['date']} » n’est pas une date : écrivez 2026-01-15, 2026/01/15 ou "
-            "15/01/2026 (le jour d’abord).",
+            line_number, "date", "matching.date", {"value": values["date"]}
         ) from None
     try:
         amount = parse_amount(values["amount"])
     except ValueError:
         raise StatementError(
-            line_number,
-            "amount",
-            f"“{values['amount']}” is not an amount: write 80.00, 80,00 or 80.00 $.",
-            f"« {values['amount']} » n’est pas un montant : écrivez 80,00, 80.00 ou 80,00 $.",
+            line_number, "amount", "matching.amount", {"value": values["amount"]}
         ) from None
     currency = values["currency"].strip().upper()
     if not _CURRENCY.match(currency) or ("CAD" in values["amount"].upper() and currency != "CAD"):
         raise StatementError(
-            line_number,
-            "currency",
-            f"“{values['currency']}” is not a currency code such as CAD (or it contradicts "
-            "the amount).",
-            f"« {values['currency']} » n’est pas un code de devise comme CAD (ou il contredit "
-            "le montant).",
+            line_number, "currency", "matching.currency", {"value": values["currency"]}
         )
     return StatementLine(
         line_number=line_number,
@@ -366,24 +351,10 @@ class MatchResult:
     outcome: Outcome
     dossier_number: str | None
     how: MatchedBy | None
-    explanation_en: str
-    explanation_fr: str
+    explanation: Message
 
 
 Dossiers = Mapping[str, DossierFacts] | Sequence[DossierFacts]
-
-_HOW_EN = {
-    MatchedBy.MEMO: "its number is in the memo",
-    MatchedBy.REFERENCE: "the candidate declared this reference number",
-    MatchedBy.EMAIL: "the sender’s e-mail is the candidate’s",
-    MatchedBy.MANUAL: "assigned by hand",
-}
-_HOW_FR = {
-    MatchedBy.MEMO: "son numéro figure dans le message",
-    MatchedBy.REFERENCE: "le candidat a déclaré ce numéro de référence",
-    MatchedBy.EMAIL: "le courriel de l’expéditeur est celui du candidat",
-    MatchedBy.MANUAL: "attribué à la main",
-}
 
 
 def _by_number(dossiers: Dossiers) -> dict[str, DossierFacts]:
@@ -432,11 +403,7 @@ def match_line(
             Outcome.UNMATCHED,
             None,
             None,
-            "No dossier recognised: no known candidate number in the memo, and neither the "
-            "reference number nor the sender’s e-mail belongs to a single dossier.",
-            "Aucun dossier reconnu : pas de numéro de candidat connu dans le message, et ni le "
-            "numéro de référence ni le courriel de l’expéditeur n’appartiennent à un seul "
-            "dossier.",
+            _message("matching.unmatched"),
         )
     return judge_line(line, dossier, how, fee=fee, currency=currency)
 
@@ -449,14 +416,14 @@ def judge_line(
     number = dossier.number
     paid = f"{line.amount:.2f} {line.currency}"
     due = f"{fee:.2f} {currency.upper()}"
+    facts = {"number": number, "how": how.value, "paid": paid}
     if line.amount != fee or line.currency != currency.upper():
         return MatchResult(
             line,
             Outcome.AMOUNT_MISMATCH,
             number,
             how,
-            f"Dossier {number} ({_HOW_EN[how]}): {paid} received, the fee is {due}.",
-            f"Dossier {number} ({_HOW_FR[how]}) : {paid} reçus, les frais sont de {due}.",
+            _message("matching.amount_mismatch", due=due, **facts),
         )
     if dossier.already_paid:
         return MatchResult(
@@ -464,16 +431,14 @@ def judge_line(
             Outcome.DUPLICATE,
             number,
             how,
-            f"Dossier {number} ({_HOW_EN[how]}) is already paid: refund this {paid}.",
-            f"Le dossier {number} ({_HOW_FR[how]}) est déjà payé : rembourser ces {paid}.",
+            _message("matching.duplicate", **facts),
         )
     return MatchResult(
         line,
         Outcome.MATCHED,
         number,
         how,
-        f"Fee of dossier {number} received ({_HOW_EN[how]}).",
-        f"Frais du dossier {number} reçus ({_HOW_FR[how]}).",
+        _message("matching.matched", **facts),
     )
 
 

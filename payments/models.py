@@ -83,8 +83,8 @@ class BankLine(models.Model):
     message = models.TextField(_("message"), blank=True)
     outcome = models.CharField(_("outcome"), max_length=20, choices=LineOutcome.choices)
     matched_by = models.CharField(_("found by"), max_length=20, choices=Source.choices, blank=True)
-    explanation_en = models.TextField(_("explanation (English)"), blank=True)
-    explanation_fr = models.TextField(_("explanation (French)"), blank=True)
+    # Why the line went where it did: a message of `payments.matching`, worded where shown.
+    explanation = models.JSONField(_("explanation"), default=dict, blank=True)
     application = models.ForeignKey(
         "candidates.Application",
         verbose_name=_("dossier"),

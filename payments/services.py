@@ -425,8 +425,7 @@ def _statement_line(line: BankLine) -> matching.StatementLine:
 SETTLED_LINE_FIELDS = (
     "outcome",
     "matched_by",
-    "explanation_en",
-    "explanation_fr",
+    "explanation",
     "application",
     "assigned_by",
     "assigned_at",
@@ -443,8 +442,7 @@ def _settle_line(
     """Write a line's outcome and what follows for its dossier's payments."""
     line.outcome = LineOutcome(result.outcome.value)
     line.matched_by = result.how.value if result.how else ""
-    line.explanation_en = result.explanation_en
-    line.explanation_fr = result.explanation_fr
+    line.explanation = result.explanation
     line.application = application
     line.save(update_fields=[*SETTLED_LINE_FIELDS])
     if application is None or result.outcome is matching.Outcome.AMOUNT_MISMATCH:

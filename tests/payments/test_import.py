@@ -31,6 +31,7 @@ from tests.payments.factories import (
     statement_csv,
     verified_payment,
 )
+from tests.words import en, fr
 
 pytestmark = pytest.mark.usefixtures("campaign_open", "private_storage")
 
@@ -144,10 +145,10 @@ def test_english_sample_gives_the_expected_outcome_per_line(english_sample_dossi
         "noah.roy@example.ca",
     )
     mismatch = BankLine.objects.get(line_number=4)
-    assert mismatch.explanation_en == (
+    assert en(mismatch.explanation) == (
         "Dossier CA27-00044 (its number is in the memo): 75.00 CAD received, the fee is 80.00 CAD."
     )
-    assert mismatch.explanation_fr.startswith("Dossier CA27-00044 (son numéro figure")
+    assert fr(mismatch.explanation).startswith("Dossier CA27-00044 (son numéro figure")
 
 
 def test_english_sample_payments_per_dossier(english_sample_dossiers):
@@ -532,7 +533,7 @@ def test_assigning_an_unmatched_line_matches_the_dossier():
         Source.MANUAL,
     )
     assert (assigned.assigned_by, assigned.assigned_at is not None) == (staff, True)
-    assert "assigned by hand" in assigned.explanation_en
+    assert "assigned by hand" in en(assigned.explanation)
     declared.refresh_from_db()
     assert (declared.status, declared.bank_line) == (PaymentStatus.MATCHED, assigned)
     event = DossierEvent.objects.filter(application=application).last()

@@ -28,6 +28,7 @@ from payments.matching import (
     parse_date,
     parse_statement,
 )
+from tests.words import en, fr
 
 SAMPLES = Path(__file__).parent / "samples"
 HEADER = "date,amount,currency,sender_name,sender_email,reference_number,message"
@@ -182,9 +183,9 @@ def test_match_line_by_memo():
         MatchedBy.MEMO,
     )
     assert (
-        result.explanation_en == "Fee of dossier CA27-00042 received (its number is in the memo)."
+        en(result.explanation) == "Fee of dossier CA27-00042 received (its number is in the memo)."
     )
-    assert result.explanation_fr == (
+    assert fr(result.explanation) == (
         "Frais du dossier CA27-00042 reçus (son numéro figure dans le message)."
     )
 
@@ -202,7 +203,7 @@ def test_match_line_wrong_amount_names_the_dossier():
         "CA27-00042",
         MatchedBy.MEMO,
     )
-    assert result.explanation_en == (
+    assert en(result.explanation) == (
         "Dossier CA27-00042 (its number is in the memo): 75.00 CAD received, the fee is 80.00 CAD."
     )
 
@@ -216,8 +217,8 @@ def test_match_line_already_paid_is_a_duplicate_to_refund():
     dossiers = [dossier("CA27-00042", paid=True)]
     result = match_line(line("CA27-00042"), dossiers, **TERMS)
     assert (result.outcome, result.dossier_number) == (Outcome.DUPLICATE, "CA27-00042")
-    assert "refund" in result.explanation_en
-    assert "rembourser" in result.explanation_fr
+    assert "refund" in en(result.explanation)
+    assert "rembourser" in fr(result.explanation)
 
 
 def test_match_line_wrong_amount_on_a_paid_dossier_is_an_amount_mismatch():
@@ -229,8 +230,8 @@ def test_match_line_wrong_amount_on_a_paid_dossier_is_an_amount_mismatch():
 def test_match_line_unknown_memo_is_unmatched():
     result = match_line(line("Happy birthday!"), DOSSIERS, **TERMS)
     assert (result.outcome, result.dossier_number, result.how) == (Outcome.UNMATCHED, None, None)
-    assert result.explanation_en.startswith("No dossier recognised")
-    assert result.explanation_fr.startswith("Aucun dossier reconnu")
+    assert en(result.explanation).startswith("No dossier recognised")
+    assert fr(result.explanation).startswith("Aucun dossier reconnu")
 
 
 def test_match_line_number_of_no_dossier_is_unmatched():
@@ -431,9 +432,12 @@ def test_parse_statement_missing_column_is_reported_once_for_the_header():
         parse_statement(text)
     error = caught.value
     assert (error.line_number, error.column) == (1, "reference_number")
-    assert "reference_number" in error.message_en
-    assert "numero_reference" in error.message_fr
-    assert str(error).startswith("line 1, column reference_number: Missing column")
+    assert "reference_number" in en(error.message)
+    assert "numero_reference" in fr(error.message)
+    assert str(error).startswith("line 1, column reference_number: ")
+    assert f"{error.where}: {en(error.message)}".startswith(
+        "line 1, column reference_number: Missing column"
+    )
 
 
 def test_parse_statement_bad_amount_names_its_line():
@@ -445,8 +449,8 @@ def test_parse_statement_bad_amount_names_its_line():
     with pytest.raises(StatementError) as caught:
         parse_statement(text)
     assert (caught.value.line_number, caught.value.column) == (4, "amount")
-    assert "“eighty” is not an amount" in caught.value.message_en
-    assert "« eighty » n’est pas un montant" in caught.value.message_fr
+    assert "“eighty” is not an amount" in en(caught.value.message)
+    assert "« eighty » n’est pas un montant" in fr(caught.value.message)
 
 
 def test_parse_statement_line_numbers_are_physical_after_a_multiline_memo():
@@ -489,7 +493,7 @@ def test_parse_statement_refuses_a_short_row():
     with pytest.raises(StatementError) as caught:
         parse_statement(csv_of("2026-01-15,80.00,CAD"))
     assert (caught.value.line_number, caught.value.column) == (2, None)
-    assert caught.value.message_en == "Expected 7 fields like the header, found 3."
+    assert en(caught.value.message) == "Expected 7 fields like the header, found 3."
 
 
 @pytest.mark.parametrize("text", ["", "\ufeff", "\n\n"])

@@ -11,9 +11,11 @@ from pathlib import Path
 from typing import Any
 
 from django.core.management.base import BaseCommand, CommandError, CommandParser
+from django.utils import translation
 
 from payments.matching import COLUMNS, FRENCH_COLUMNS, StatementError
 from payments.services import ImportReport, statement_import
+from tapif.core.messages import explain_message
 from tapif.core.models import Campaign
 from tapif.core.selectors import campaign_current
 
@@ -23,6 +25,10 @@ OUTCOME_LABELS = {
     "duplicate": "duplicate (refund)",
     "unmatched": "unmatched (queue)",
 }
+
+
+#: The report is in English, explanations included.
+LANGUAGE = "en"
 
 
 class Command(BaseCommand):
@@ -56,8 +62,11 @@ class Command(BaseCommand):
                 campaign=target, text=text, file_name=Path(file).name, actor=None, dry_run=dry_run
             )
         except StatementError as error:
-            raise CommandError(f"{file}: {error}") from None
-        self._print(report, target)
+            with translation.override(LANGUAGE):
+                detail = explain_message(error.message)
+            raise CommandError(f"{file}: {error.where}: {detail}") from None
+        with translation.override(LANGUAGE):
+            self._print(report, target)
 
     def _print(self, report: ImportReport, campaign: Campaign) -> None:
         heading = "Dry run, nothing saved" if report.dry_run else "Imported"
@@ -69,7 +78,7 @@ class Command(BaseCommand):
         for result in report.results:
             self.stdout.write(
                 f"line {result.line.line_number}: {result.outcome.value} "
-                f"{result.dossier_number or '-'} — {result.explanation_en}"
+                f"{result.dossier_number or '-'} — {explain_message(result.explanation)}"
             )
 
 
