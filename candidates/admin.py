@@ -42,6 +42,7 @@ from candidates.choices import (
     EnrolmentStatus,
 )
 from candidates.eligibility import RULE_FACTS, Facts, Status, Verdict
+from candidates.explanations import failure_text
 from candidates.models import Application, Couple, Document, EligibilityDecision, FrenchProfile
 from candidates.selectors import (
     application_facts,
@@ -72,6 +73,7 @@ from tapif.core.admin_display import (
     html_table,
     short_date,
 )
+from tapif.core.messages import explain_message
 
 ELIGIBILITY_LABELS = {
     True: _("Eligible"),
@@ -99,7 +101,7 @@ def _english() -> bool:
 
 
 def _rule_message(rule: Any) -> str:
-    return rule.message_en if _english() else rule.message_fr
+    return explain_message(rule.message)
 
 
 # --- eligibility decision and history -----------------------------------------------------------
@@ -653,13 +655,12 @@ class ApplicationAdmin(ReadOnlyAdmin):
             ),
             empty=_("No rule overruled: the engine's result was confirmed."),
         )
-        english = _english()
         failures = html_list(
             (
                 format_html(
                     "{}: {}",
                     ELIGIBILITY_RULE_LABELS.get(f.get("rule"), f.get("rule")),
-                    f.get("message_en") if english else f.get("message_fr"),
+                    failure_text(f),
                 )
                 for f in decision.failures
             ),
