@@ -913,7 +913,7 @@ def simulate(selection: SelectionInput) -> Allocation:
             criteria_order=selection.tie_break_criteria,
         )
     except RankingError as error:
-        raise AllocationError(error.message_en, error.message_fr, ids=error.ids) from error
+        raise AllocationError(str(error), str(error), ids=error.ids) from error
     ranks = ranking.rank_of()
     applicants = [
         Applicant(

@@ -61,6 +61,7 @@ from selection.models import Criterion, Score
 from selection.ranking import DEFAULT_TIE_BREAK_CRITERIA, RankingError, RankInput, rank
 from tapif.core.audit import audit_record
 from tapif.core.exceptions import DomainError
+from tapif.core.messages import explain_message
 from tapif.core.models import Academie, Campaign, User
 from tapif.core.services import CutoffRow, cutoffs_record
 
@@ -226,7 +227,9 @@ def _run(selection: SelectionInput) -> tuple[ranking.Ranking, allocation.Allocat
             criteria_order=selection.tie_break_criteria,
         )
         return ranked, simulate(selection)
-    except (AllocationError, RankingError) as error:
+    except RankingError as error:
+        raise DomainError(explain_message(error.message)) from error
+    except AllocationError as error:
         raise DomainError(error.message_en if english else error.message_fr) from error
 
 

@@ -95,6 +95,11 @@ class SelectionConfig(AppConfig):
 
         eligibility_decided.connect(on_eligibility_decided, dispatch_uid="selection-reviewed")
 
+        from selection.explanations import SELECTION_WORDS
+        from tapif.core.messages import messages_register
+
+        messages_register(SELECTION_WORDS)
+
     def load_demo(self, *, campaign, users: dict) -> None:
         """`make demo`: the campaign's scoring criteria, then five submitted dossiers with their
         fee verified, two of them with every document accepted, all assigned to the reviewer.
