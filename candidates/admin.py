@@ -26,7 +26,6 @@ from django.db.models.functions import Coalesce
 from django.template.defaultfilters import filesizeformat, linebreaksbr
 from django.template.loader import render_to_string
 from django.urls import reverse
-from django.utils import translation
 from django.utils.html import format_html, format_html_join
 from django.utils.safestring import mark_safe
 from django.utils.translation import gettext, ngettext_lazy
@@ -94,10 +93,6 @@ def _yes_no(value: bool | None) -> Any:
     if value is None:
         return _("Not answered")
     return _("Yes") if value else _("No")
-
-
-def _english() -> bool:
-    return (translation.get_language() or "fr").startswith("en")
 
 
 def _rule_message(rule: Any) -> str:
