@@ -26,7 +26,6 @@ from django.db.models.functions import Coalesce
 from django.template.defaultfilters import filesizeformat, linebreaksbr
 from django.template.loader import render_to_string
 from django.urls import reverse
-from django.utils import translation
 from django.utils.html import format_html, format_html_join
 from django.utils.safestring import mark_safe
 from django.utils.translation import gettext, ngettext_lazy
@@ -42,6 +41,7 @@ from candidates.choices import (
     EnrolmentStatus,
 )
 from candidates.eligibility import RULE_FACTS, Facts, Status, Verdict
+from candidates.explanations import failure_text
 from candidates.models import Application, Couple, Document, EligibilityDecision, FrenchProfile
 from candidates.selectors import (
     application_facts,
@@ -72,6 +72,7 @@ from tapif.core.admin_display import (
     html_table,
     short_date,
 )
+from tapif.core.messages import explain_message
 
 ELIGIBILITY_LABELS = {
     True: _("Eligible"),
@@ -94,12 +95,8 @@ def _yes_no(value: bool | None) -> Any:
     return _("Yes") if value else _("No")
 
 
-def _english() -> bool:
-    return (translation.get_language() or "fr").startswith("en")
-
-
 def _rule_message(rule: Any) -> str:
-    return rule.message_en if _english() else rule.message_fr
+    return explain_message(rule.message)
 
 
 # --- eligibility decision and history -----------------------------------------------------------
@@ -653,13 +650,12 @@ class ApplicationAdmin(ReadOnlyAdmin):
             ),
             empty=_("No rule overruled: the engine's result was confirmed."),
         )
-        english = _english()
         failures = html_list(
             (
                 format_html(
                     "{}: {}",
                     ELIGIBILITY_RULE_LABELS.get(f.get("rule"), f.get("rule")),
-                    f.get("message_en") if english else f.get("message_fr"),
+                    failure_text(f),
                 )
                 for f in decision.failures
             ),

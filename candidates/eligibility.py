@@ -2,8 +2,9 @@
 
 Pure Python on purpose (no Django import): the dossier, the admin and the `check_eligibility`
 command all call `evaluate`, and the rules are tested without a database. Each rule answers
-PASS, FAIL or UNKNOWN (a fact it needs is missing), with an English and a French message that
-use the campaign's own dates and bounds. A rule fails as soon as one known fact fails it, even if
+PASS, FAIL or UNKNOWN (a fact it needs is missing), with a message: a code and its parameters
+(the campaign's own dates and bounds), worded in the reader's language by
+`candidates.explanations`. A rule fails as soon as one known fact fails it, even if
 other facts are still missing: the candidate learns about a blocking problem at once.
 
 Conventions (the programme's page is the source; the campaign holds every number):
@@ -21,7 +22,7 @@ from __future__ import annotations
 import difflib
 import re
 from collections.abc import Callable, Mapping
-from dataclasses import dataclass, fields
+from dataclasses import dataclass, field, fields
 from datetime import date, datetime
 from enum import StrEnum
 from typing import Any
@@ -60,59 +61,6 @@ COMMAND_HELP = (
     "verdicts dans le même ordre."
 )
 FILE_HELP = "JSON file to read, or - for stdin. / Fichier JSON à lire, ou - pour l’entrée standard."
-
-_MONTHS_EN = (
-    "January",
-    "February",
-    "March",
-    "April",
-    "May",
-    "June",
-    "July",
-    "August",
-    "September",
-    "October",
-    "November",
-    "December",
-)
-_MONTHS_FR = (
-    "janvier",
-    "février",
-    "mars",
-    "avril",
-    "mai",
-    "juin",
-    "juillet",
-    "août",
-    "septembre",
-    "octobre",
-    "novembre",
-    "décembre",
-)
-
-
-def format_date_en(day: date) -> str:
-    """'1 October 2026': the day-month-year order used in Canada and by the programme."""
-    return f"{day.day} {_MONTHS_EN[day.month - 1]} {day.year}"
-
-
-def format_date_fr(day: date) -> str:
-    """'1er octobre 2026': French writes the first of the month as an ordinal."""
-    number = "1er" if day.day == 1 else str(day.day)
-    return f"{number} {_MONTHS_FR[day.month - 1]} {day.year}"
-
-
-def _count_en(n: int, singular: str, plural: str) -> str:
-    return f"{n} {singular if n == 1 else plural}"
-
-
-def _times_en(n: int) -> str:
-    return "once" if n == 1 else f"{n} times"
-
-
-def _count_fr(n: int, singular: str, plural: str) -> str:
-    # French keeps the singular for 0 and 1 ("0 an", "1 an", "2 ans").
-    return f"{n} {singular if n in (0, 1) else plural}"
 
 
 def age_on(born: date, on: date) -> int:
@@ -252,13 +200,13 @@ class Facts:
             value = getattr(self, name)
             if isinstance(value, str):
                 object.__setattr__(self, name, value.strip().upper())
-        for field in fields(self):
-            value = getattr(self, field.name)
+        for fact in fields(self):
+            value = getattr(self, fact.name)
             if value is not None:
-                _CHECKS[field.name](field.name, value)
+                _CHECKS[fact.name](fact.name, value)
 
 
-FACT_KEYS = tuple(field.name for field in fields(Facts))
+FACT_KEYS = tuple(fact.name for fact in fields(Facts))
 
 
 def _from_json(key: str, value: Any) -> Any:
@@ -294,20 +242,27 @@ def _unknown_key_message(key: str) -> str:
     return f"unknown key; {hint}"
 
 
+def _message(code: str, **params: Any) -> dict[str, Any]:
+    """A message as `tapif.core.messages.message` builds it, without importing Django."""
+    return {"code": code, "params": params}
+
+
 @dataclass(frozen=True)
 class RuleResult:
+    """A rule's answer: its status and a message (a code of `eligibility.*` and its parameters,
+    dates as ISO strings) that `candidates.explanations` words in the reader's language."""
+
     rule: str
     status: Status
-    message_en: str
-    message_fr: str
+    code: str
+    params: Mapping[str, Any] = field(default_factory=dict)
 
-    def as_dict(self) -> dict[str, str]:
-        return {
-            "rule": self.rule,
-            "status": str(self.status),
-            "message_en": self.message_en,
-            "message_fr": self.message_fr,
-        }
+    @property
+    def message(self) -> dict[str, Any]:
+        return {"code": self.code, "params": dict(self.params)}
+
+    def as_dict(self) -> dict[str, Any]:
+        return {"rule": self.rule, "status": str(self.status), **self.message}
 
 
 @dataclass(frozen=True)
@@ -343,151 +298,58 @@ class Verdict:
         return tuple(result for result in self.rules if result.status == status)
 
 
-# A rule's answer before it is named: (status, English message, French message).
-_Answer = tuple[Status, str, str]
+# A rule's answer before it is named: (status, message).
+_Answer = tuple[Status, dict[str, Any]]
 
 
 def _age(facts: Facts, rules: CampaignRules) -> _Answer:
-    start_en, start_fr = format_date_en(rules.contract_start), format_date_fr(rules.contract_start)
-    bounds_en = f"{rules.min_age} to {rules.max_age} years old on {start_en}"
-    bounds_fr = f"entre {rules.min_age} et {rules.max_age} ans au {start_fr}"
+    start = rules.contract_start.isoformat()
+    bounds = {"min_age": rules.min_age, "max_age": rules.max_age, "start": start}
     born = facts.date_of_birth
     if born is None:
-        return (
-            Status.UNKNOWN,
-            f"Enter your date of birth: you must be {bounds_en}.",
-            f"Indiquez votre date de naissance : vous devez avoir {bounds_fr}.",
-        )
+        return Status.UNKNOWN, _message("eligibility.age.unknown", **bounds)
     if born > rules.contract_start:
-        return (
-            Status.FAIL,
-            f"Your date of birth, {format_date_en(born)}, is after {start_en}: check it.",
-            f"Votre date de naissance, le {format_date_fr(born)}, est après le {start_fr} : "
-            "vérifiez-la.",
+        return Status.FAIL, _message(
+            "eligibility.age.born_after_start", born=born.isoformat(), start=start
         )
     age = age_on(born, rules.contract_start)
     if rules.min_age <= age <= rules.max_age:
-        return (
-            Status.PASS,
-            f"You will be {age} on {start_en}, within the {rules.min_age} to {rules.max_age} "
-            "age limits.",
-            f"Vous aurez {_count_fr(age, 'an', 'ans')} au {start_fr}, dans les limites de "
-            f"{rules.min_age} à {rules.max_age} ans.",
-        )
-    return (
-        Status.FAIL,
-        f"You must be {bounds_en}; you will be {age}.",
-        f"Vous devez avoir {bounds_fr} ; vous aurez {_count_fr(age, 'an', 'ans')}.",
-    )
-
-
-_CITIZENSHIP_REQUIRED_EN = (
-    "you must be a Canadian citizen, or a permanent resident of Canada who is a citizen of a "
-    "country taking part in the programme."
-)
-_CITIZENSHIP_REQUIRED_FR = (
-    "vous devez être citoyen canadien, ou résident permanent du Canada et citoyen d’un pays "
-    "participant au programme."
-)
+        return Status.PASS, _message("eligibility.age.within", age=age, **bounds)
+    return Status.FAIL, _message("eligibility.age.outside", age=age, **bounds)
 
 
 def _citizenship(facts: Facts, rules: CampaignRules) -> _Answer:
     if facts.citizenship is None:
-        return (
-            Status.UNKNOWN,
-            f"Enter your citizenship: {_CITIZENSHIP_REQUIRED_EN}",
-            f"Indiquez votre citoyenneté : {_CITIZENSHIP_REQUIRED_FR}",
-        )
+        return Status.UNKNOWN, _message("eligibility.citizenship.unknown")
     if facts.citizenship == "canadian":
-        return (
-            Status.PASS,
-            "Canadian citizenship: condition met.",
-            "Citoyenneté canadienne : condition remplie.",
-        )
+        return Status.PASS, _message("eligibility.citizenship.canadian")
     if facts.citizenship == "other":
-        return (
-            Status.FAIL,
-            f"Neither a Canadian citizen nor a permanent resident of Canada: "
-            f"{_CITIZENSHIP_REQUIRED_EN}",
-            f"Ni citoyenneté canadienne ni résidence permanente au Canada : "
-            f"{_CITIZENSHIP_REQUIRED_FR}",
-        )
+        return Status.FAIL, _message("eligibility.citizenship.other")
     return _permanent_resident(facts.country_of_citizenship, rules.participating_countries)
 
 
 def _permanent_resident(country: str | None, participating: frozenset[str]) -> _Answer:
     if country is None:
-        return (
-            Status.UNKNOWN,
-            "Enter your country of citizenship: permanent residents of Canada must be citizens "
-            "of a country taking part in the programme.",
-            "Indiquez votre pays de citoyenneté : les résidents permanents du Canada doivent être "
-            "citoyens d’un pays participant au programme.",
-        )
+        return Status.UNKNOWN, _message("eligibility.citizenship.country_unknown")
     if not participating:
-        return (
-            Status.UNKNOWN,
-            f"The campaign's list of participating countries is not set yet; staff will check "
-            f"whether {country} takes part in the programme.",
-            f"La liste des pays participants de la campagne n’est pas encore établie ; l’équipe "
-            f"vérifiera si {country} participe au programme.",
+        return Status.UNKNOWN, _message(
+            "eligibility.citizenship.countries_not_set", country=country
         )
     if country in participating:
-        return (
-            Status.PASS,
-            f"Permanent resident of Canada and citizen of {country}, a participating country: "
-            "condition met. Upload your permanent resident card and your passport from that "
-            "country.",
-            f"Résident permanent du Canada et citoyen de {country}, pays participant : condition "
-            "remplie. Joignez votre carte de résident permanent et votre passeport de ce pays.",
-        )
-    return (
-        Status.FAIL,
-        f"Permanent residents of Canada must be citizens of a country taking part in the "
-        f"programme; {country} is not one of them.",
-        f"Les résidents permanents du Canada doivent être citoyens d’un pays participant au "
-        f"programme ; {country} n’en fait pas partie.",
-    )
+        return Status.PASS, _message("eligibility.citizenship.participating", country=country)
+    return Status.FAIL, _message("eligibility.citizenship.not_participating", country=country)
 
 
 def _residence(facts: Facts, rules: CampaignRules) -> _Answer:
     if facts.resides_in_canada:
-        return (
-            Status.PASS,
-            "You reside in Canada: condition met.",
-            "Vous résidez au Canada : condition remplie.",
-        )
+        return Status.PASS, _message("eligibility.residence.in_canada")
     if facts.resides_in_canada is None:
-        return (
-            Status.UNKNOWN,
-            "Tell us whether you reside in Canada: you must when you apply, unless you are a "
-            "student on an exchange programme abroad.",
-            "Indiquez si vous résidez au Canada : c’est obligatoire au moment de la candidature, "
-            "sauf pour les étudiants en programme d’échange à l’étranger.",
-        )
+        return Status.UNKNOWN, _message("eligibility.residence.unknown")
     if facts.exchange_student_abroad:
-        return (
-            Status.PASS,
-            "You are a student on an exchange programme abroad: the Canadian residence "
-            "condition does not apply.",
-            "Vous participez à un programme d’échange étudiant à l’étranger : la condition de "
-            "résidence au Canada ne s’applique pas.",
-        )
+        return Status.PASS, _message("eligibility.residence.exchange_abroad")
     if facts.exchange_student_abroad is None:
-        return (
-            Status.UNKNOWN,
-            "You do not reside in Canada: tell us whether you are a student on an exchange "
-            "programme abroad, the only exception.",
-            "Vous ne résidez pas au Canada : indiquez si vous participez à un programme "
-            "d’échange étudiant à l’étranger, seule exception admise.",
-        )
-    return (
-        Status.FAIL,
-        "You must reside in Canada when you apply, unless you are a student on an exchange "
-        "programme abroad.",
-        "Vous devez résider au Canada au moment de la candidature, sauf si vous participez à un "
-        "programme d’échange étudiant à l’étranger.",
-    )
+        return Status.UNKNOWN, _message("eligibility.residence.exchange_unknown")
+    return Status.FAIL, _message("eligibility.residence.abroad")
 
 
 def _education(facts: Facts, rules: CampaignRules) -> _Answer:
@@ -495,235 +357,93 @@ def _education(facts: Facts, rules: CampaignRules) -> _Answer:
     answers = (_university_years(facts, rules), _enrolment(facts))
     found = {answer[0] for answer in answers}
     status = next(s for s in (Status.FAIL, Status.UNKNOWN, Status.PASS) if s in found)
-    deciding = [answer for answer in answers if answer[0] == status]
-    return (
-        status,
-        " ".join(answer[1] for answer in deciding),
-        " ".join(answer[2] for answer in deciding),
-    )
+    deciding = [message for answer_status, message in answers if answer_status == status]
+    if len(deciding) == 1:
+        return status, deciding[0]
+    return status, _message("eligibility.education.both", parts=deciding)
 
 
 def _university_years(facts: Facts, rules: CampaignRules) -> _Answer:
     minimum = rules.min_university_years
     done = facts.university_years_completed
     if done is None:
-        return (
-            Status.UNKNOWN,
-            "Enter how many years of university you have completed and validated: you need at "
-            f"least {minimum}.",
-            "Indiquez combien d’années d’études universitaires vous avez terminées et validées : "
-            f"il en faut au moins {minimum}.",
-        )
+        return Status.UNKNOWN, _message("eligibility.education.years_unknown", minimum=minimum)
     if done < minimum:
-        return (
-            Status.FAIL,
-            f"You must have completed and validated at least "
-            f"{_count_en(minimum, 'year', 'years')} of university when you submit; you have "
-            f"completed {done}.",
-            f"Vous devez avoir terminé et validé au moins "
-            f"{_count_fr(minimum, 'année', 'années')} d’études universitaires à la soumission de "
-            f"votre dossier ; vous en avez terminé {done}.",
+        return Status.FAIL, _message(
+            "eligibility.education.years_short", minimum=minimum, done=done
         )
-    return (
-        Status.PASS,
-        f"You have completed {_count_en(done, 'year', 'years')} of university "
-        f"(minimum: {minimum}).",
-        f"Vous avez terminé {_count_fr(done, 'année', 'années')} d’études universitaires "
-        f"(minimum : {minimum}).",
-    )
-
-
-_LEFT_UNIVERSITY = {
-    "graduated": ("You have graduated", "Vous avez obtenu votre diplôme"),
-    "stopped": ("You have stopped your studies", "Vous avez arrêté vos études"),
-}
+    return Status.PASS, _message("eligibility.education.years_done", minimum=minimum, done=done)
 
 
 def _enrolment(facts: Facts) -> _Answer:
-    if facts.enrolment_status is None:
-        return (
-            Status.UNKNOWN,
-            "Tell us whether you are enrolled at university, have graduated or have stopped "
-            "your studies.",
-            "Indiquez si vous suivez des études universitaires, si vous avez obtenu votre diplôme "
-            "ou si vous avez arrêté vos études.",
-        )
-    if facts.enrolment_status == "enrolled":
-        return (
-            Status.PASS,
-            "You are currently enrolled at university.",
-            "Vous suivez actuellement des études universitaires.",
-        )
-    # Not enrolled: the page admits them only with teaching experience or an education degree,
-    # and an evaluation from a former professor, which the dossier collects later.
-    left_en, left_fr = _LEFT_UNIVERSITY[facts.enrolment_status]
-    if facts.has_teaching_experience or facts.has_education_degree:
-        basis_en, basis_fr = (
-            ("your teaching experience", "votre expérience d’enseignement")
-            if facts.has_teaching_experience
-            else ("your education degree", "votre diplôme en éducation")
-        )
-        return (
-            Status.PASS,
-            f"{left_en}: you qualify through {basis_en}, provided a former professor also "
-            "evaluates you.",
-            f"{left_fr} : vous êtes admissible grâce à {basis_fr}, à condition d’obtenir aussi "
-            "l’évaluation d’un ancien professeur.",
-        )
+    left = facts.enrolment_status
+    if left is None:
+        return Status.UNKNOWN, _message("eligibility.education.enrolment_unknown")
+    if left == "enrolled":
+        return Status.PASS, _message("eligibility.education.enrolled")
+    # Not enrolled (graduated or stopped): the page admits them only with teaching experience
+    # or an education degree, and an evaluation from a former professor, which the dossier
+    # collects later.
+    if facts.has_teaching_experience:
+        return Status.PASS, _message(f"eligibility.education.{left}_teaching_experience")
+    if facts.has_education_degree:
+        return Status.PASS, _message(f"eligibility.education.{left}_education_degree")
     if facts.has_teaching_experience is False and facts.has_education_degree is False:
-        return (
-            Status.FAIL,
-            f"{left_en}: you then need teaching experience or an education degree, and an "
-            "evaluation from a former professor.",
-            f"{left_fr} : il vous faut alors une expérience d’enseignement ou un diplôme en "
-            "éducation, ainsi que l’évaluation d’un ancien professeur.",
-        )
-    return (
-        Status.UNKNOWN,
-        f"{left_en}: tell us whether you have teaching experience or an education degree; you "
-        "need one of them, and an evaluation from a former professor.",
-        f"{left_fr} : indiquez si vous avez une expérience d’enseignement ou un diplôme en "
-        "éducation ; il vous faut l’un ou l’autre, ainsi que l’évaluation d’un ancien professeur.",
-    )
+        return Status.FAIL, _message(f"eligibility.education.{left}_neither")
+    return Status.UNKNOWN, _message(f"eligibility.education.{left}_unknown")
 
 
 def _studies_in_canada(facts: Facts, rules: CampaignRules) -> _Answer:
     if facts.studies_mostly_in_canada is None:
-        return (
-            Status.UNKNOWN,
-            "Tell us whether you did most of your secondary and university studies in Canada: "
-            "it is required.",
-            "Indiquez si vous avez fait la majorité de vos études secondaires et universitaires "
-            "au Canada : c’est obligatoire.",
-        )
+        return Status.UNKNOWN, _message("eligibility.studies_in_canada.unknown")
     if facts.studies_mostly_in_canada:
-        return (
-            Status.PASS,
-            "You did most of your secondary and university studies in Canada: condition met.",
-            "Vous avez fait la majorité de vos études secondaires et universitaires au Canada : "
-            "condition remplie.",
-        )
-    return (
-        Status.FAIL,
-        "You must have done most of your secondary and university studies in Canada.",
-        "Vous devez avoir fait la majorité de vos études secondaires et universitaires au Canada.",
-    )
+        return Status.PASS, _message("eligibility.studies_in_canada.met")
+    return Status.FAIL, _message("eligibility.studies_in_canada.not_met")
 
 
 def _french_level(facts: Facts, rules: CampaignRules) -> _Answer:
     minimum, level = rules.min_french_level, facts.french_level
     if level is None:
-        return (
-            Status.UNKNOWN,
-            f"Your French level is not known yet: at least {minimum} (CEFR) is required, shown "
-            "by a French professor's evaluation or, for graduates, an official test (TCF, TEF, "
-            "DELF, DALF).",
-            f"Votre niveau de français n’est pas encore connu : il faut au moins le niveau "
-            f"{minimum} (CECR), attesté par l’évaluation d’un professeur de français ou, pour "
-            "les diplômés, par un test officiel (TCF, TEF, DELF, DALF).",
-        )
+        return Status.UNKNOWN, _message("eligibility.french_level.unknown", minimum=minimum)
     if CEFR_LEVELS.index(level) >= CEFR_LEVELS.index(minimum):
-        return (
-            Status.PASS,
-            f"Your French level, {level}, meets the {minimum} minimum (CEFR).",
-            f"Votre niveau de français, {level}, atteint le minimum requis, {minimum} (CECR).",
-        )
-    return (
-        Status.FAIL,
-        f"You need at least {minimum} in French (CEFR); your level is {level}.",
-        f"Il faut au moins le niveau {minimum} en français (CECR) ; votre niveau est {level}.",
-    )
+        return Status.PASS, _message("eligibility.french_level.met", minimum=minimum, level=level)
+    return Status.FAIL, _message("eligibility.french_level.below", minimum=minimum, level=level)
 
 
 def _passport(facts: Facts, rules: CampaignRules) -> _Answer:
-    until_en = format_date_en(rules.passport_valid_until)
-    until_fr = format_date_fr(rules.passport_valid_until)
+    until = rules.passport_valid_until.isoformat()
     expiry = facts.passport_expiry
     if expiry is None:
-        return (
-            Status.UNKNOWN,
-            f"Enter your passport's expiry date: it must be valid until at least {until_en}.",
-            f"Indiquez la date d’expiration de votre passeport : il doit être valide au moins "
-            f"jusqu’au {until_fr}.",
-        )
+        return Status.UNKNOWN, _message("eligibility.passport.unknown", until=until)
     if expiry >= rules.passport_valid_until:
-        return (
-            Status.PASS,
-            f"Your passport expires on {format_date_en(expiry)}, which covers the required "
-            f"{until_en}.",
-            f"Votre passeport expire le {format_date_fr(expiry)}, ce qui couvre la date exigée "
-            f"du {until_fr}.",
+        return Status.PASS, _message(
+            "eligibility.passport.valid", until=until, expiry=expiry.isoformat()
         )
-    return (
-        Status.FAIL,
-        f"Your passport must be valid until at least {until_en}; it expires on "
-        f"{format_date_en(expiry)}. Start its renewal now: applications without a valid "
-        "passport are not considered.",
-        f"Votre passeport doit être valide au moins jusqu’au {until_fr} ; il expire le "
-        f"{format_date_fr(expiry)}. Demandez son renouvellement dès maintenant : les candidatures "
-        "sans passeport valide ne sont pas prises en considération.",
+    return Status.FAIL, _message(
+        "eligibility.passport.expires_too_early", until=until, expiry=expiry.isoformat()
     )
 
 
 def _participations(facts: Facts, rules: CampaignRules) -> _Answer:
     most = rules.max_participations
-    most_en = f"at most {_count_en(most, 'participation', 'participations')} in a lifetime"
-    most_fr = f"au plus {_count_fr(most, 'participation', 'participations')} au cours d’une vie"
     done = facts.previous_participations
     if done is None:
-        return (
-            Status.UNKNOWN,
-            f"Tell us how many times you have taken part in the programme before: it allows "
-            f"{most_en}.",
-            f"Indiquez combien de fois vous avez déjà participé au programme : il autorise "
-            f"{most_fr}.",
-        )
+        return Status.UNKNOWN, _message("eligibility.participations.unknown", most=most)
     if done >= most:
-        return (
-            Status.FAIL,
-            f"The programme allows {most_en}; you have already taken part {_times_en(done)}.",
-            f"Le programme autorise {most_fr} ; vous avez déjà participé {done} fois.",
-        )
+        return Status.FAIL, _message("eligibility.participations.too_many", most=most, done=done)
     if done == 0:
-        return (
-            Status.PASS,
-            f"This would be your first participation (the programme allows {most_en}).",
-            f"Ce serait votre première participation (le programme autorise {most_fr}).",
-        )
+        return Status.PASS, _message("eligibility.participations.first", most=most)
     # The page adds two conditions for former assistants that only staff can check later.
-    return (
-        Status.PASS,
-        f"You have taken part {_times_en(done)} before (the programme allows "
-        f"{most_en}). Former assistants also need a positive evaluation from their previous "
-        "académie, and go on the waitlist.",
-        f"Vous avez déjà participé {done} fois (le programme autorise {most_fr}). Les anciens "
-        "assistants doivent aussi avoir reçu une évaluation positive de leur académie "
-        "précédente, et sont placés sur la liste d’attente.",
-    )
+    return Status.PASS, _message("eligibility.participations.again", most=most, done=done)
 
 
 def _availability(facts: Facts, rules: CampaignRules) -> _Answer:
-    start_en, start_fr = format_date_en(rules.contract_start), format_date_fr(rules.contract_start)
+    start = rules.contract_start.isoformat()
     if facts.available_from_contract_start is None:
-        return (
-            Status.UNKNOWN,
-            f"Confirm that you are available from {start_en}: the contract start date cannot "
-            "be changed.",
-            f"Confirmez que vous êtes disponible dès le {start_fr} : la date de début du contrat "
-            "n’est pas négociable.",
-        )
+        return Status.UNKNOWN, _message("eligibility.availability.unknown", start=start)
     if facts.available_from_contract_start:
-        return (
-            Status.PASS,
-            f"You are available from {start_en}, the contract start.",
-            f"Vous êtes disponible dès le {start_fr}, date de début du contrat.",
-        )
-    return (
-        Status.FAIL,
-        f"You must be available from {start_en}: the contract start date cannot be changed.",
-        f"Vous devez être disponible dès le {start_fr} : la date de début du contrat n’est pas "
-        "négociable.",
-    )
+        return Status.PASS, _message("eligibility.availability.available", start=start)
+    return Status.FAIL, _message("eligibility.availability.unavailable", start=start)
 
 
 _RULES: dict[str, Callable[[Facts, CampaignRules], _Answer]] = {
@@ -761,6 +481,8 @@ RULE_FACTS: dict[str, tuple[str, ...]] = {
 
 def evaluate(facts: Facts, rules: CampaignRules) -> Verdict:
     """Judge every rule, in RULE_CODES order; never raises for a Facts that could be built."""
-    return Verdict(
-        rules=tuple(RuleResult(code, *_RULES[code](facts, rules)) for code in RULE_CODES)
-    )
+    results = []
+    for rule in RULE_CODES:
+        status, message = _RULES[rule](facts, rules)
+        results.append(RuleResult(rule, status, message["code"], message["params"]))
+    return Verdict(rules=tuple(results))

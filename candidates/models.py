@@ -132,11 +132,9 @@ class Application(models.Model):
     result_waitlist_position = models.PositiveIntegerField(
         _("waitlist position"), null=True, blank=True, editable=False
     )
-    result_explanation_en = models.TextField(
-        _("explanation of the result (English)"), blank=True, editable=False
-    )
-    result_explanation_fr = models.TextField(
-        _("explanation of the result (French)"), blank=True, editable=False
+    # Why: the committee's messages ({"code", "params"}), worded where they are shown.
+    result_explanation = models.JSONField(
+        _("explanation of the result"), default=list, blank=True, editable=False
     )
 
     class Meta:
@@ -666,7 +664,9 @@ class EligibilityDecision(models.Model):
     outcome = models.CharField(_("outcome"), max_length=20, choices=EligibilityOutcome.choices)
     # [{"rule": code, "status": "pass" | "fail", "justification": text}]
     overrides = models.JSONField(_("rules overruled"), default=list, blank=True)
-    # [{"rule": code, "message_en": text, "message_fr": text}]: why the dossier is ineligible.
+    # Why the dossier is ineligible, one item per rule not met: the rule's message
+    # [{"rule", "code", "params"}], or for a rule overruled to "not met" the staff's own words
+    # [{"rule", "justification"}] (`candidates.explanations.failure_text` words either).
     failures = models.JSONField(_("rules not met"), default=list, blank=True)
     decided_by = models.ForeignKey(
         settings.AUTH_USER_MODEL,

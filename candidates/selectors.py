@@ -8,7 +8,7 @@ from dataclasses import dataclass
 from typing import Any
 
 from django.db.models import Prefetch, Q, QuerySet
-from django.utils import formats, timezone, translation
+from django.utils import formats, timezone
 from django.utils.text import capfirst
 from django.utils.translation import gettext, gettext_lazy, ngettext
 from django_countries import countries
@@ -39,6 +39,7 @@ from candidates.models import (
     FrenchProfile,
     PreviousParticipation,
 )
+from tapif.core.messages import explain_message
 from tapif.core.models import Academie, AuditEntry, Campaign, User
 
 
@@ -360,8 +361,7 @@ class DossierStatus:
         return missing + self.documents_missing
 
     def failure_messages(self) -> list[str]:
-        english = (translation.get_language() or "fr").startswith("en")
-        return [r.message_en if english else r.message_fr for r in self.verdict.failures()]
+        return [explain_message(r.message) for r in self.verdict.failures()]
 
     @property
     def next_section(self) -> completeness.SectionState | None:

@@ -30,6 +30,7 @@ from candidates.choices import (
 )
 from candidates.documents import DocumentRejected, inspect_upload
 from candidates.eligibility import RULE_CODES, Status, evaluate
+from candidates.explanations import failure_text
 from candidates.models import (
     Application,
     Assets,
@@ -48,6 +49,7 @@ from candidates.signals import eligibility_decided
 from tapif.core.audit import audit_record
 from tapif.core.choices import SchoolLevel
 from tapif.core.exceptions import DomainError
+from tapif.core.messages import Message
 from tapif.core.models import Academie, Campaign, User
 from tapif.core.outbox import mail_user
 from tapif.core.services import rejection_note_clean
@@ -413,8 +415,7 @@ def _result_values(
     academie: Academie | None,
     level: str,
     waitlist_position: int | None,
-    explanation_en: str,
-    explanation_fr: str,
+    explanation: list[Message],
 ) -> dict[str, Any]:
     """The result's fields as stored on the dossier, or a DomainError for an incoherent one."""
     if decision_status not in RESULT_DECISIONS:
@@ -441,8 +442,7 @@ def _result_values(
         "result_academie_id": academie.pk if academie is not None else None,
         "result_level": level or "",
         "result_waitlist_position": waitlist_position,
-        "result_explanation_en": explanation_en.strip(),
-        "result_explanation_fr": explanation_fr.strip(),
+        "result_explanation": list(explanation),
     }
 
 
@@ -454,15 +454,14 @@ def application_record_result(
     academie: Academie | None,
     level: str,
     waitlist_position: int | None,
-    explanation_en: str,
-    explanation_fr: str,
+    explanation: list[Message],
     actor: User | None,
 ) -> Application:
     """The committee's released result, recorded on the dossier (placements' release calls it).
 
     A reviewed dossier moves to the decision ("accepted", "waitlisted" or "not selected"), then
     an accepted one given an académie to "placed"; the result (académie and level, waitlist
-    position, the explanation in both languages) is stored with `result_released_at`, the
+    position, the explanation's messages) is stored with `result_released_at`, the
     moment from which the candidate sees it, and a "result released" fact joins the timeline.
     Idempotent: the same result again changes nothing (a release job may run twice). A dossier
     whose result is already released with other data, or that is no longer "reviewed" (a
@@ -473,8 +472,7 @@ def application_record_result(
         academie=academie,
         level=level,
         waitlist_position=waitlist_position,
-        explanation_en=explanation_en,
-        explanation_fr=explanation_fr,
+        explanation=explanation,
     )
     application = _lock(application)
     if application.result_released_at is not None:
@@ -1033,13 +1031,9 @@ def eligibility_decide(
             code="unknown",
         )
     failures = [
-        {"rule": result.rule, "message_en": result.message_en, "message_fr": result.message_fr}
+        {"rule": result.rule, **result.message}
         if result.rule not in overruled
-        else {
-            "rule": result.rule,
-            "message_en": overruled[result.rule]["justification"],
-            "message_fr": overruled[result.rule]["justification"],
-        }
+        else {"rule": result.rule, "justification": overruled[result.rule]["justification"]}
         for result in verdict.rules
         if statuses[result.rule] == Status.FAIL
     ]
@@ -1052,7 +1046,8 @@ def eligibility_decide(
 
     candidate = application.candidate
     english = (candidate.preferred_language or "fr").startswith("en")
-    reasons = [f["message_en"] if english else f["message_fr"] for f in failures]
+    with translation.override("en" if english else "fr"):  # the timeline's words are stored
+        reasons = [failure_text(failure) for failure in failures]
     decision = EligibilityDecision.objects.create(
         application=application,
         outcome=outcome,

@@ -831,11 +831,7 @@ def simulate(selection: SelectionInput) -> Allocation:
 
 def ranking_refusal(error: RankingError) -> AllocationError:
     """The ranking's refusal as the allocation's, with the same code and parameters."""
-    code = getattr(error, "code", None)
-    if isinstance(code, str):
-        return AllocationError(code, getattr(error, "params", None), ids=error.ids)
-    # Until selection.ranking's refusals carry a code (issue 14): their text as given.
-    return AllocationError("allocation.error.ranking", {"reason": str(error)}, ids=error.ids)
+    return AllocationError(error.code, error.params, ids=error.ids)
 
 
 def _field(record: Mapping[str, Any], name: str, kind: type | tuple[type, ...], where: str) -> Any:

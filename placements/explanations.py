@@ -184,7 +184,6 @@ ALLOCATION: dict[str, Word] = {
         "The waitlist size must be a whole number of 0 or more, got %(value)s."
     ),
     # Until selection.ranking's refusals carry a code: their text as the ranking gave it.
-    "allocation.error.ranking": lambda params: str(params.get("reason", "")),
     "allocation.error.missing": _("%(where)s: “%(name)s” is missing."),
     "allocation.error.type": _("%(where)s: “%(name)s” has the wrong type (%(value)s)."),
     "allocation.error.choice": _(

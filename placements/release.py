@@ -45,6 +45,7 @@ import logging
 import math
 from collections import Counter
 from dataclasses import dataclass, field
+from typing import Any
 
 from django.conf import settings
 from django.db import transaction
@@ -53,6 +54,7 @@ from django.utils import timezone, translation
 from django.utils.translation import gettext as _
 
 from candidates.choices import ApplicationStatus
+from candidates.explanations import failure_text
 from candidates.models import Application, EligibilityDecision
 from candidates.services import application_record_result
 from placements.choices import RankDecision, ReleaseKind, ReleaseOutcome, ReleaseStatus, RoundStatus
@@ -378,11 +380,12 @@ class _Loaded:
     kind: str
     entry: RankEntry | None = None
     placement: Placement | None = None
-    reasons: tuple[list[str], list[str]] = field(default_factory=lambda: ([], []))
+    # The latest eligibility decision's failures: {"rule", "code", "params"} or a justification.
+    reasons: list[dict[str, Any]] = field(default_factory=list)
 
 
 def _load(selection_round: SelectionRound, chunk: list) -> list[_Loaded]:
-    """The chunk's dossiers, their rank entries, placements and eligibility reasons (EN, FR),
+    """The chunk's dossiers, their rank entries, placements and eligibility reasons,
     in a fixed number of queries; a dossier deleted since the start is left out."""
     ids = [application_id for application_id, _kind in chunk]
     applications = Application.objects.select_related("candidate", "campaign").in_bulk(ids)
@@ -396,33 +399,22 @@ def _load(selection_round: SelectionRound, chunk: list) -> list[_Loaded]:
             round=selection_round, application_id__in=ids
         ).select_related("academie")
     }
-    reasons: dict[int, tuple[list[str], list[str]]] = {}
+    reasons: dict[int, list[dict[str, Any]]] = {}
     for decision in EligibilityDecision.objects.filter(application_id__in=ids).order_by(
         "application_id", "decided_at", "id"
     ):  # the latest decision counts: later rows overwrite earlier ones
-        reasons[decision.application_id] = (
-            [failure["message_en"] for failure in decision.failures],
-            [failure["message_fr"] for failure in decision.failures],
-        )
+        reasons[decision.application_id] = list(decision.failures)
     return [
         _Loaded(
             application=applications[application_id],
             kind=kind,
             entry=entries.get(application_id),
             placement=placements.get(application_id),
-            reasons=reasons.get(application_id, ([], [])),
+            reasons=reasons.get(application_id, []),
         )
         for application_id, kind in chunk
         if application_id in applications
     ]
-
-
-def _worded(placement: Placement | None, language: str) -> str:
-    """The placement's explanation worded in `language` ('' without a placement)."""
-    if placement is None:
-        return ""
-    with translation.override(language):
-        return explain_all(placement.explanation)
 
 
 @dataclass(frozen=True)
@@ -451,10 +443,7 @@ def _tell(selection_round: SelectionRound, loaded: _Loaded, *, actor: User | Non
                     academie=placement.academie if placement is not None else None,
                     level=placement.level if placement is not None else "",
                     waitlist_position=entry.waitlist_position,
-                    # TODO(issue 14): the placement's messages as they are, once the dossier
-                    # keeps messages (`Application.result_explanation`).
-                    explanation_en=_worded(placement, "en"),
-                    explanation_fr=_worded(placement, "fr"),
+                    explanation=placement.explanation if placement is not None else [],
                     actor=actor,
                 )
                 if application.result_academie_id is not None:  # placed: the offer, to answer
@@ -470,16 +459,17 @@ def _tell(selection_round: SelectionRound, loaded: _Loaded, *, actor: User | Non
         )
     candidate = loaded.application.candidate
     french = (candidate.preferred_language or "fr").startswith("fr")
+    with translation.override("fr" if french else "en"):
+        explanation = explain_all(application.result_explanation)
+        reasons = [failure_text(failure) for failure in loaded.reasons]
     message = mail_user(
         user=candidate,
         template_prefix=TEMPLATES[outcome],
         context={
             "application": application,
             "campaign": application.campaign,
-            "explanation": (
-                application.result_explanation_fr if french else application.result_explanation_en
-            ),
-            "reasons": loaded.reasons[1] if french else loaded.reasons[0],
+            "explanation": explanation,
+            "reasons": reasons,
             "offer": offer,
         },
         dedup_key=f"{dedup_prefix(selection_round)}{application.pk}",

@@ -11,3 +11,8 @@ class SelectionConfig(AppConfig):
         from selection.services import on_eligibility_decided
 
         eligibility_decided.connect(on_eligibility_decided, dispatch_uid="selection-reviewed")
+
+        from selection.explanations import SELECTION_WORDS
+        from tapif.core.messages import messages_register
+
+        messages_register(SELECTION_WORDS)

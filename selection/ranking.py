@@ -22,9 +22,9 @@ The rules:
   apart from the candidate ranked just above when both have the same score (`tie_break`:
   "french_level", "criterion:<code>" or "hash"; None when its score is lower), so a
   candidate's explanation can say why a tie went one way.
-- Refused, with a `RankingError` in English and French: a repeated id, a score that is not a
-  finite Decimal (or int), a French level that is not a CEFR level, criteria points that are not
-  whole numbers, a criterion code repeated in `criteria_order`.
+- Refused, with a `RankingError` (a `ranking.*` code and its parameters): a repeated id, a
+  score that is not a finite Decimal (or int), a French level that is not a CEFR level, criteria
+  points that are not whole numbers, a criterion code repeated in `criteria_order`.
 """
 
 from __future__ import annotations
@@ -33,6 +33,7 @@ import hashlib
 from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass
 from decimal import Decimal
+from typing import Any
 
 from selection.scoring import CEFR_POINTS, DEFAULT_CRITERIA
 
@@ -44,14 +45,25 @@ _NO_POINTS = -1  # below 0 points
 class RankingError(ValueError):
     """An input the ranking cannot use; `ids` names the candidates at fault, if any."""
 
-    def __init__(self, message_en: str, message_fr: str, *, ids: Iterable[str] = ()) -> None:
-        self.message_en = message_en
-        self.message_fr = message_fr
+    def __init__(
+        self, code: str, params: Mapping[str, Any] | None = None, *, ids: Iterable[str] = ()
+    ) -> None:
+        self.code = code
+        self.params = dict(params or {})
         self.ids = tuple(ids)
-        super().__init__(message_en)
+        super().__init__(code, self.params)
+
+    @property
+    def message(self) -> dict[str, Any]:
+        """The refusal as a message (`selection.explanations` words its code)."""
+        return {"code": self.code, "params": self.params}
 
     def __str__(self) -> str:
-        return self.message_en
+        return f"{self.code} {self.params}"
+
+
+def _error(code: str, *, ids: Iterable[str] = (), **params: Any) -> RankingError:
+    return RankingError(f"ranking.{code}", params, ids=ids)
 
 
 @dataclass(frozen=True)
@@ -94,10 +106,8 @@ def _level_points(candidate: RankInput) -> int:
     code = level.strip().upper() if isinstance(level, str) else None
     if code not in CEFR_POINTS:
         levels = ", ".join(CEFR_POINTS)
-        raise RankingError(
-            f"Candidate {candidate.id}: “{level}” is not a CEFR level ({levels}).",
-            f"Candidat {candidate.id} : « {level} » n’est pas un niveau du CECRL ({levels}).",
-            ids=[candidate.id],
+        raise _error(
+            "level_unknown", ids=[candidate.id], id=candidate.id, level=str(level), levels=levels
         )
     return CEFR_POINTS[code]
 
@@ -107,11 +117,12 @@ def _points(candidate: RankInput, code: str) -> int:
     if value is None:
         return _NO_POINTS
     if isinstance(value, bool) or not isinstance(value, int):
-        raise RankingError(
-            f"Candidate {candidate.id}: the criterion “{code}” needs whole points, got {value!r}.",
-            f"Candidat {candidate.id} : le critère « {code} » demande des points entiers, "
-            f"reçu {value!r}.",
+        raise _error(
+            "points_not_whole",
             ids=[candidate.id],
+            id=candidate.id,
+            criterion=code,
+            value=repr(value),
         )
     return value
 
@@ -123,12 +134,7 @@ def _check_score(candidate: RankInput) -> Decimal:
         or not isinstance(score, Decimal | int)
         or not Decimal(score).is_finite()
     ):
-        raise RankingError(
-            f"Candidate {candidate.id}: the merit score must be a decimal number, got {score!r}.",
-            f"Candidat {candidate.id} : le score de mérite doit être un nombre décimal, "
-            f"reçu {score!r}.",
-            ids=[candidate.id],
-        )
+        raise _error("score_not_number", ids=[candidate.id], id=candidate.id, value=repr(score))
     return Decimal(score)
 
 
@@ -139,11 +145,7 @@ def _check_ids(candidates: Sequence[RankInput]) -> None:
         (repeated if candidate.id in seen else seen).add(candidate.id)
     if repeated:
         names = ", ".join(sorted(repeated))
-        raise RankingError(
-            f"Candidates listed more than once: {names}.",
-            f"Candidats présents plusieurs fois : {names}.",
-            ids=sorted(repeated),
-        )
+        raise _error("repeated_ids", ids=sorted(repeated), names=names)
 
 
 def _check_order(criteria_order: Sequence[str]) -> tuple[str, ...]:
@@ -152,10 +154,7 @@ def _check_order(criteria_order: Sequence[str]) -> tuple[str, ...]:
     order = tuple(criteria_order)
     repeated = sorted({code for code in order if order.count(code) > 1})
     if repeated:
-        raise RankingError(
-            f"Tie-break criteria listed more than once: {', '.join(repeated)}.",
-            f"Critères de départage présents plusieurs fois : {', '.join(repeated)}.",
-        )
+        raise _error("repeated_tie_break", criteria=", ".join(repeated))
     return order
 
 

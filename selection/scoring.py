@@ -28,8 +28,8 @@ The rules:
 - A French level from an evaluation becomes rubric points (`french_level_points`): A1 0, A2 1,
   B1 2, B2 3, C1 4, C2 5, whatever the case and surrounding spaces; None or an empty text gives
   None (no level known yet, the reviewer decides); anything else is an error.
-- Every refusal is a `ScoringError` with an English and a French message and the criterion codes
-  at fault, if any.
+- Every refusal is a `ScoringError` carrying a message (a `scoring.*` code and its parameters,
+  worded by `selection.explanations`) and the criterion codes at fault, if any.
 
 Points and weights are read exactly (Fraction inside): no binary float ever touches a score.
 """
@@ -42,7 +42,7 @@ from dataclasses import dataclass
 from decimal import Decimal
 from enum import StrEnum
 from fractions import Fraction
-from typing import NamedTuple
+from typing import Any, NamedTuple
 
 MIN_POINTS = 0
 MAX_POINTS = 5
@@ -57,14 +57,25 @@ class ScoringError(ValueError):
     """A criterion, a score sheet or a setting the scoring cannot use; `criteria` names the
     criterion codes at fault (empty when the fault is not one criterion's)."""
 
-    def __init__(self, message_en: str, message_fr: str, *, criteria: Iterable[str] = ()) -> None:
-        self.message_en = message_en
-        self.message_fr = message_fr
+    def __init__(
+        self, code: str, params: Mapping[str, Any] | None = None, *, criteria: Iterable[str] = ()
+    ) -> None:
+        self.code = code
+        self.params = dict(params or {})
         self.criteria = tuple(criteria)
-        super().__init__(message_en)
+        super().__init__(code, self.params)
+
+    @property
+    def message(self) -> dict[str, Any]:
+        """The refusal as a message (`selection.explanations` words its code)."""
+        return {"code": self.code, "params": self.params}
 
     def __str__(self) -> str:
-        return self.message_en
+        return f"{self.code} {self.params}"
+
+
+def _error(code: str, *, criteria: Iterable[str] = (), **params: Any) -> ScoringError:
+    return ScoringError(f"scoring.{code}", params, criteria=criteria)
 
 
 class Aggregation(StrEnum):
@@ -126,24 +137,20 @@ class Criterion:
     def __post_init__(self) -> None:
         # A bad criterion would misjudge every dossier of the campaign: fail when it is built.
         if not isinstance(self.code, str) or not self.code.strip():
-            raise ScoringError(
-                f"A criterion needs a code, got {self.code!r}.",
-                f"Un critère a besoin d’un code, reçu {self.code!r}.",
-            )
+            raise _error("criterion_code", value=repr(self.code))
         if not _is_number(self.weight) or not Decimal(self.weight).is_finite():
-            raise ScoringError(
-                f"The weight of the criterion “{self.code}” must be a decimal number, "
-                f"got {self.weight!r}.",
-                f"Le poids du critère « {self.code} » doit être un nombre décimal, "
-                f"reçu {self.weight!r}.",
+            raise _error(
+                "weight_not_number",
                 criteria=[self.code],
+                criterion=self.code,
+                value=repr(self.weight),
             )
         if self.weight <= 0:
-            raise ScoringError(
-                f"The weight of the criterion “{self.code}” must be greater than 0, "
-                f"got {self.weight}.",
-                f"Le poids du critère « {self.code} » doit être supérieur à 0, reçu {self.weight}.",
+            raise _error(
+                "weight_not_positive",
                 criteria=[self.code],
+                criterion=self.code,
+                value=str(self.weight),
             )
         object.__setattr__(self, "weight", Decimal(self.weight))
 
@@ -155,59 +162,42 @@ def default_criteria() -> tuple[Criterion, ...]:
 
 def _check_criteria(criteria: Sequence[Criterion]) -> None:
     if not criteria:
-        raise ScoringError(
-            "The campaign has no scoring criteria.",
-            "La campagne n’a aucun critère de notation.",
-        )
+        raise _error("no_criteria")
     codes = [criterion.code for criterion in criteria]
     repeated = sorted({code for code in codes if codes.count(code) > 1})
     if repeated:
-        raise ScoringError(
-            f"Criteria listed more than once: {', '.join(repeated)}.",
-            f"Critères présents plusieurs fois : {', '.join(repeated)}.",
-            criteria=repeated,
-        )
+        raise _error("repeated_criteria", criteria=repeated, names=", ".join(repeated))
 
 
 def _check_sheet(points: Mapping[str, int], criteria: Sequence[Criterion]) -> None:
     if not isinstance(points, Mapping):
-        raise ScoringError(
-            f"A score sheet maps criterion codes to points, got {type(points).__name__}.",
-            "Une grille de notation associe des points aux codes des critères, "
-            f"reçu {type(points).__name__}.",
-        )
+        raise _error("sheet_not_mapping", type=type(points).__name__)
     known = {criterion.code for criterion in criteria}
     # An unknown code first: a typo would otherwise also show as a missing criterion.
     unknown = sorted(str(code) for code in points if code not in known)
     if unknown:
-        raise ScoringError(
-            f"Unknown criteria: {', '.join(unknown)}.",
-            f"Critères inconnus : {', '.join(unknown)}.",
-            criteria=unknown,
-        )
+        raise _error("unknown_criteria", criteria=unknown, names=", ".join(unknown))
     missing = [criterion.code for criterion in criteria if criterion.code not in points]
     if missing:
-        raise ScoringError(
-            f"Criteria not scored: {', '.join(missing)}.",
-            f"Critères non notés : {', '.join(missing)}.",
-            criteria=missing,
-        )
+        raise _error("criteria_not_scored", criteria=missing, names=", ".join(missing))
     for criterion in criteria:
         value = points[criterion.code]
         # bool is an int subclass: True must not count as 1 point.
         if isinstance(value, bool) or not isinstance(value, int):
-            raise ScoringError(
-                f"The criterion “{criterion.code}” needs whole points, got {value!r}.",
-                f"Le critère « {criterion.code} » demande des points entiers, reçu {value!r}.",
+            raise _error(
+                "points_not_whole",
                 criteria=[criterion.code],
+                criterion=criterion.code,
+                value=repr(value),
             )
         if not MIN_POINTS <= value <= MAX_POINTS:
-            raise ScoringError(
-                f"The criterion “{criterion.code}” is scored from {MIN_POINTS} to {MAX_POINTS}, "
-                f"got {value}.",
-                f"Le critère « {criterion.code} » est noté de {MIN_POINTS} à {MAX_POINTS}, "
-                f"reçu {value}.",
+            raise _error(
+                "points_out_of_range",
                 criteria=[criterion.code],
+                criterion=criterion.code,
+                value=value,
+                min=MIN_POINTS,
+                max=MAX_POINTS,
             )
 
 
@@ -239,10 +229,7 @@ def _exact_scores(
 ) -> list[Fraction]:
     # A single sheet passed by mistake would otherwise be read as a sequence of its codes.
     if isinstance(sheets, Mapping | str) or not isinstance(sheets, Sequence):
-        raise ScoringError(
-            f"Expected a list of score sheets, got {type(sheets).__name__}.",
-            f"Une liste de grilles de notation est attendue, reçu {type(sheets).__name__}.",
-        )
+        raise _error("sheets_not_list", type=type(sheets).__name__)
     _check_criteria(criteria)  # even with no sheet: a bad setting shows before the first review
     return [_exact_reviewer_score(sheet, criteria) for sheet in sheets]
 
@@ -252,10 +239,7 @@ def _aggregation(method: Aggregation | str) -> Aggregation:
         return Aggregation(method)
     except ValueError:
         choices = ", ".join(Aggregation)
-        raise ScoringError(
-            f"Unknown aggregation {method!r}: expected one of {choices}.",
-            f"Agrégation inconnue {method!r} : attendu l’une de {choices}.",
-        ) from None
+        raise _error("unknown_aggregation", value=repr(method), choices=choices) from None
 
 
 def _merit(scores: list[Fraction], method: Aggregation) -> Decimal | None:
@@ -291,10 +275,7 @@ def disagreement(sheets: Sequence[Mapping[str, int]], criteria: Sequence[Criteri
 def _check_threshold(threshold: Decimal) -> Decimal:
     # A negative threshold would flag every dossier, even one with a single review.
     if not _is_number(threshold) or not Decimal(threshold).is_finite() or threshold < 0:
-        raise ScoringError(
-            f"The disagreement threshold must be a number of 0 or more, got {threshold!r}.",
-            f"Le seuil de désaccord doit être un nombre positif ou nul, reçu {threshold!r}.",
-        )
+        raise _error("threshold", value=repr(threshold))
     return Decimal(threshold)
 
 
@@ -342,19 +323,11 @@ def french_level_points(level: str | None) -> int | None:
     if level is None:
         return None
     if not isinstance(level, str):
-        raise ScoringError(
-            f"A French level is a CEFR level such as B2, got {level!r}.",
-            f"Un niveau de français est un niveau du CECRL comme B2, reçu {level!r}.",
-            criteria=["french_level"],
-        )
+        raise _error("level_not_text", criteria=["french_level"], value=repr(level))
     code = level.strip().upper()
     if not code:
         return None
     if code not in CEFR_POINTS:
         levels = ", ".join(CEFR_POINTS)
-        raise ScoringError(
-            f"“{level}” is not a CEFR level: expected one of {levels}.",
-            f"« {level} » n’est pas un niveau du CECRL : attendu l’un de {levels}.",
-            criteria=["french_level"],
-        )
+        raise _error("level_unknown", criteria=["french_level"], level=level, levels=levels)
     return CEFR_POINTS[code]

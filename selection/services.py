@@ -11,7 +11,7 @@ from collections.abc import Iterable, Mapping, Sequence
 from typing import NamedTuple
 
 from django.db import transaction
-from django.utils import timezone, translation
+from django.utils import timezone
 from django.utils.translation import gettext as _
 
 from candidates.choices import ApplicationStatus
@@ -32,12 +32,12 @@ from selection.models import (
 from selection.selectors import SCORE_PERMISSION, criteria_of, is_reviewable
 from tapif.core.audit import audit_record
 from tapif.core.exceptions import DomainError
+from tapif.core.messages import explain_message
 from tapif.core.models import Campaign, User
 
 
 def _scoring_message(error: scoring.ScoringError) -> str:
-    english = (translation.get_language() or "fr").startswith("en")
-    return error.message_en if english else error.message_fr
+    return explain_message(error.message)
 
 
 @transaction.atomic

@@ -47,6 +47,7 @@ from selection import selectors, services
 from selection.forms import SUBMIT, ConflictForm, DocumentRejectForm, ReviewForm
 from selection.staff import render, staff_view
 from tapif.core.exceptions import DomainError
+from tapif.core.messages import explain_message
 from tapif.core.selectors import campaign_current
 
 SCORE_PERMISSION = services.SCORE_PERMISSION
@@ -230,7 +231,6 @@ def _page(
     documents, documents_missing, may_check = _documents(
         request, dossier, status.required_documents, reject_forms or {}
     )
-    english = (request.LANGUAGE_CODE or "fr").startswith("en")
     own_scores = []
     if submitted:
         by_criterion = {s.criterion_id: s for s in review.scores.all()}
@@ -250,7 +250,7 @@ def _page(
                     "label": ELIGIBILITY_RULE_LABELS.get(rule.rule, rule.rule),
                     "status": rule.status,
                     "status_label": _rule_status_label(rule.status),
-                    "message": rule.message_en if english else rule.message_fr,
+                    "message": explain_message(rule.message),
                 }
                 for rule in status.verdict.rules
             ],

@@ -16,6 +16,7 @@ from candidates.selectors import (
     dossier_load,
     dossier_status,
 )
+from tapif.core.messages import explain_all
 from tapif.core.selectors import campaign_current
 
 
@@ -51,13 +52,12 @@ def released_result(request) -> dict | None:
     dossier = request.dossier
     if dossier.result_released_at is None:
         return None
-    english = request.LANGUAGE_CODE == "en"
     return {
         "decision": dossier.result_decision,
         "academie": dossier.result_academie,
         "level": dossier.get_result_level_display() if dossier.result_level else "",
         "waitlist_position": dossier.result_waitlist_position,
-        "explanation": dossier.result_explanation_en if english else dossier.result_explanation_fr,
+        "explanation": explain_all(dossier.result_explanation),
         "released_at": dossier.result_released_at,
     }
 

@@ -35,6 +35,7 @@ from candidates.permissions import can_view_document
 from candidates.selectors import dossier_status
 from candidates.views.common import dossier_context, dossier_view
 from tapif.core.exceptions import DomainError
+from tapif.core.messages import explain_message
 from tapif.core.middleware import staff_needs_two_factor
 
 #: Documents a candidate may add although the dossier does not require them yet.
@@ -131,7 +132,7 @@ def _passport_note(request, status, campaign, document: Document | None) -> str:
     ):
         return ""
     result = next(r for r in status.verdict.rules if r.rule == "passport")
-    return result.message_en if request.LANGUAGE_CODE == "en" else result.message_fr
+    return explain_message(result.message)
 
 
 def _slots(request, context: dict, failed: DocumentUploadForm | None) -> list[DocumentSlot]:

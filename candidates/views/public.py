@@ -25,6 +25,5 @@ def eligibility_check(request):
             "form": form,
             "verdict": verdict,
             "campaign": campaign,
-            "english": request.LANGUAGE_CODE == "en",
         },
     )

@@ -32,6 +32,7 @@ from candidates.selectors import (
 )
 from candidates.views.common import candidate_application, dossier_context, dossier_view
 from tapif.core.exceptions import DomainError
+from tapif.core.messages import explain_message
 from tapif.core.selectors import campaign_current, cutoffs_of_previous_campaign
 from tapif.core.services import institution_request, user_set_language
 
@@ -53,12 +54,11 @@ RULE_FIELDS = {
 
 def _rule_notes(request, status, section: str) -> dict[str, str]:
     """Failing rules' messages keyed by the field they concern, in the page's language."""
-    english = request.LANGUAGE_CODE == "en"
     notes = {}
     for result in status.verdict.rules:
         field = RULE_FIELDS.get(section, {}).get(result.rule)
         if field and result.status == Status.FAIL:
-            notes[field] = result.message_en if english else result.message_fr
+            notes[field] = explain_message(result.message)
     return notes
 
 
@@ -73,7 +73,6 @@ def dossier(request):
         request,
         couple=couple_for(request.dossier),
         couple_invitations=couple_invitations_for(request.dossier),
-        english=request.LANGUAGE_CODE == "en",
     )
     return render(request, "candidates/dossier.html", context)
 

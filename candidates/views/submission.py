@@ -34,7 +34,6 @@ def _summary_context(request) -> dict:
     context.update(
         couple=couple_for(application),
         documents=sorted(application.current_documents, key=lambda d: d.kind),
-        english=request.LANGUAGE_CODE == "en",
     )
     return context
 

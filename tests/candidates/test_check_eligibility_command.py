@@ -122,7 +122,7 @@ def test_reads_stdin_for_a_dash(campaign, monkeypatch):
     verdicts = check("-")
 
     assert [v["eligible"] for v in verdicts] == [False, None]
-    assert verdicts[0]["rules"][0]["message_en"] == (
+    assert verdicts[0]["rules"][0]["text"]["en"] == (
         "You must be 20 to 35 years old on 1 October 2026; you will be 19."
     )
     assert verdicts[1]["rules"][6]["status"] == "pass"
@@ -140,13 +140,13 @@ def test_campaign_key_chooses_the_campaign_and_its_dates(campaign, tmp_path):
     later, current = check(path)
 
     assert later["rules"][0]["status"] == "pass"
-    assert later["rules"][0]["message_en"] == (
+    assert later["rules"][0]["text"]["en"] == (
         "You will be 20 on 1 October 2027, within the 20 to 35 age limits."
     )
-    assert later["rules"][6]["message_fr"].startswith(
+    assert later["rules"][6]["text"]["fr"].startswith(
         "Votre passeport doit être valide au moins jusqu’au 30 octobre 2028 ;"
     )
-    assert current["rules"][0]["message_en"] == (
+    assert current["rules"][0]["text"]["en"] == (
         "You must be 20 to 35 years old on 1 October 2026; you will be 19."
     )
     assert current["rules"][6]["status"] == "pass"

@@ -11,6 +11,7 @@ import json
 from datetime import date
 
 import pytest
+from django.utils import translation
 from hypothesis import given
 from hypothesis import strategies as st
 
@@ -30,9 +31,9 @@ from candidates.eligibility import (
     age_on,
     evaluate,
     facts_from_mapping,
-    format_date_en,
-    format_date_fr,
 )
+from candidates.explanations import format_day
+from tapif.core.messages import explain_message
 
 PASS, FAIL, UNKNOWN = Status.PASS, Status.FAIL, Status.UNKNOWN
 
@@ -58,6 +59,28 @@ ELIGIBLE = Facts(
     previous_participations=0,
     available_from_contract_start=True,
 )
+
+
+def en(result: RuleResult) -> str:
+    """The rule's message as an English reader sees it."""
+    with translation.override("en"):
+        return explain_message(result.message)
+
+
+def fr(result: RuleResult) -> str:
+    """The rule's message as a French reader sees it."""
+    with translation.override("fr"):
+        return explain_message(result.message)
+
+
+def format_date_en(day: date) -> str:
+    with translation.override("en"):
+        return format_day(day)
+
+
+def format_date_fr(day: date) -> str:
+    with translation.override("fr"):
+        return format_day(day)
 
 
 def judge(rule: str, rules: CampaignRules = RULES, **changes: object) -> RuleResult:
@@ -211,36 +234,32 @@ def test_age_around_the_first_of_october(born, status):
 
 def test_age_too_young_message_names_bounds_date_and_age():
     result = judge("age", date_of_birth=date(2006, 10, 2))
-    assert result.message_en == "You must be 20 to 35 years old on 1 October 2026; you will be 19."
-    assert result.message_fr == (
+    assert en(result) == "You must be 20 to 35 years old on 1 October 2026; you will be 19."
+    assert fr(result) == (
         "Vous devez avoir entre 20 et 35 ans au 1er octobre 2026 ; vous aurez 19 ans."
     )
 
 
 def test_age_too_old_message_says_the_age_reached():
     result = judge("age", date_of_birth=date(1990, 10, 1))
-    assert result.message_en == "You must be 20 to 35 years old on 1 October 2026; you will be 36."
-    assert result.message_fr == (
+    assert en(result) == "You must be 20 to 35 years old on 1 October 2026; you will be 36."
+    assert fr(result) == (
         "Vous devez avoir entre 20 et 35 ans au 1er octobre 2026 ; vous aurez 36 ans."
     )
 
 
 def test_age_pass_message_gives_the_age_on_the_contract_start():
     result = judge("age", date_of_birth=date(2006, 10, 1))
-    assert result.message_en == (
-        "You will be 20 on 1 October 2026, within the 20 to 35 age limits."
-    )
-    assert result.message_fr == (
-        "Vous aurez 20 ans au 1er octobre 2026, dans les limites de 20 à 35 ans."
-    )
+    assert en(result) == ("You will be 20 on 1 October 2026, within the 20 to 35 age limits.")
+    assert fr(result) == ("Vous aurez 20 ans au 1er octobre 2026, dans les limites de 20 à 35 ans.")
 
 
 def test_age_unknown_without_date_of_birth_says_what_to_enter():
     result = judge("age", date_of_birth=None)
-    assert result.message_en == (
+    assert en(result) == (
         "Enter your date of birth: you must be 20 to 35 years old on 1 October 2026."
     )
-    assert result.message_fr == (
+    assert fr(result) == (
         "Indiquez votre date de naissance : vous devez avoir entre 20 et 35 ans au "
         "1er octobre 2026."
     )
@@ -249,11 +268,8 @@ def test_age_unknown_without_date_of_birth_says_what_to_enter():
 def test_age_fails_for_a_birth_after_the_contract_start():
     result = judge("age", date_of_birth=date(2026, 10, 2))
     assert result.status == FAIL
-    assert (
-        result.message_en
-        == "Your date of birth, 2 October 2026, is after 1 October 2026: check it."
-    )
-    assert result.message_fr == (
+    assert en(result) == "Your date of birth, 2 October 2026, is after 1 October 2026: check it."
+    assert fr(result) == (
         "Votre date de naissance, le 2 octobre 2026, est après le 1er octobre 2026 : vérifiez-la."
     )
 
@@ -294,7 +310,7 @@ def test_age_on_a_leap_day_contract_start():
 def test_age_message_in_french_keeps_singular_below_two():
     rules = dataclasses.replace(RULES, min_age=0, max_age=0)
     result = judge("age", rules, date_of_birth=date(2025, 9, 1))
-    assert result.message_fr == (
+    assert fr(result) == (
         "Vous devez avoir entre 0 et 0 ans au 1er octobre 2026 ; vous aurez 1 an."
     )
 
@@ -324,11 +340,11 @@ def test_citizenship_by_status_and_country(citizenship, country, status):
 
 def test_citizenship_of_a_non_participating_country_names_the_code():
     result = judge("citizenship", citizenship="permanent_resident", country_of_citizenship="FR")
-    assert result.message_en == (
+    assert en(result) == (
         "Permanent residents of Canada must be citizens of a country taking part in the "
         "programme; FR is not one of them."
     )
-    assert result.message_fr == (
+    assert fr(result) == (
         "Les résidents permanents du Canada doivent être citoyens d’un pays participant au "
         "programme ; FR n’en fait pas partie."
     )
@@ -336,12 +352,12 @@ def test_citizenship_of_a_non_participating_country_names_the_code():
 
 def test_citizenship_pass_for_a_permanent_resident_asks_for_both_documents():
     result = judge("citizenship", citizenship="permanent_resident", country_of_citizenship="DE")
-    assert "DE" in result.message_en
-    assert "permanent resident card" in result.message_en
-    assert "passport" in result.message_en
-    assert "DE" in result.message_fr
-    assert "carte de résident permanent" in result.message_fr
-    assert "passeport" in result.message_fr
+    assert "DE" in en(result)
+    assert "permanent resident card" in en(result)
+    assert "passport" in en(result)
+    assert "DE" in fr(result)
+    assert "carte de résident permanent" in fr(result)
+    assert "passeport" in fr(result)
 
 
 def test_citizenship_is_unknown_while_the_campaign_has_no_country_list():
@@ -350,17 +366,17 @@ def test_citizenship_is_unknown_while_the_campaign_has_no_country_list():
         "citizenship", rules, citizenship="permanent_resident", country_of_citizenship="DE"
     )
     assert result.status == UNKNOWN
-    assert "DE" in result.message_en
-    assert "DE" in result.message_fr
+    assert "DE" in en(result)
+    assert "DE" in fr(result)
     assert judge("citizenship", rules, citizenship="canadian").status == PASS
 
 
 def test_citizenship_other_fails_with_what_is_required():
     result = judge("citizenship", citizenship="other")
-    assert "Canadian citizen" in result.message_en
-    assert "permanent resident of Canada" in result.message_en
-    assert "citoyen canadien" in result.message_fr
-    assert "résident permanent du Canada" in result.message_fr
+    assert "Canadian citizen" in en(result)
+    assert "permanent resident of Canada" in en(result)
+    assert "citoyen canadien" in fr(result)
+    assert "résident permanent du Canada" in fr(result)
 
 
 # --- residence ---------------------------------------------------------------------------------
@@ -387,11 +403,11 @@ def test_residence_in_canada_or_on_exchange(resides, exchange, status):
 
 def test_residence_fail_message_names_the_exchange_exception():
     result = judge("residence", resides_in_canada=False, exchange_student_abroad=False)
-    assert result.message_en == (
+    assert en(result) == (
         "You must reside in Canada when you apply, unless you are a student on an exchange "
         "programme abroad."
     )
-    assert result.message_fr == (
+    assert fr(result) == (
         "Vous devez résider au Canada au moment de la candidature, sauf si vous participez à un "
         "programme d’échange étudiant à l’étranger."
     )
@@ -438,11 +454,11 @@ def test_education_below_the_minimum_years_says_how_many():
     rules = dataclasses.replace(RULES, min_university_years=2)
     result = judge("education", rules, university_years_completed=1)
     assert result.status == FAIL
-    assert result.message_en == (
+    assert en(result) == (
         "You must have completed and validated at least 2 years of university when you submit; "
         "you have completed 1."
     )
-    assert result.message_fr == (
+    assert fr(result) == (
         "Vous devez avoir terminé et validé au moins 2 années d’études universitaires à la "
         "soumission de votre dossier ; vous en avez terminé 1."
     )
@@ -450,10 +466,10 @@ def test_education_below_the_minimum_years_says_how_many():
 
 def test_education_not_enrolled_pass_requires_a_former_professors_evaluation():
     result = judge("education", enrolment_status="graduated", has_teaching_experience=True)
-    assert "former professor" in result.message_en
-    assert "teaching experience" in result.message_en
-    assert "ancien professeur" in result.message_fr
-    assert "expérience d’enseignement" in result.message_fr
+    assert "former professor" in en(result)
+    assert "teaching experience" in en(result)
+    assert "ancien professeur" in fr(result)
+    assert "expérience d’enseignement" in fr(result)
 
 
 def test_education_not_enrolled_pass_through_the_degree_says_so():
@@ -463,9 +479,9 @@ def test_education_not_enrolled_pass_through_the_degree_says_so():
         has_teaching_experience=False,
         has_education_degree=True,
     )
-    assert "education degree" in result.message_en
-    assert "diplôme en éducation" in result.message_fr
-    assert "former professor" in result.message_en
+    assert "education degree" in en(result)
+    assert "diplôme en éducation" in fr(result)
+    assert "former professor" in en(result)
 
 
 def test_education_not_enrolled_fail_explains_the_three_conditions():
@@ -475,11 +491,11 @@ def test_education_not_enrolled_fail_explains_the_three_conditions():
         has_teaching_experience=False,
         has_education_degree=False,
     )
-    assert result.message_en == (
+    assert en(result) == (
         "You have stopped your studies: you then need teaching experience or an education "
         "degree, and an evaluation from a former professor."
     )
-    assert result.message_fr == (
+    assert fr(result) == (
         "Vous avez arrêté vos études : il vous faut alors une expérience d’enseignement ou un "
         "diplôme en éducation, ainsi que l’évaluation d’un ancien professeur."
     )
@@ -493,13 +509,13 @@ def test_education_reports_every_failing_condition_and_only_those():
         has_teaching_experience=False,
         has_education_degree=False,
     )
-    assert result.message_en.startswith("You must have completed and validated at least 1 year")
-    assert "You have graduated: you then need" in result.message_en
-    assert result.message_fr.startswith("Vous devez avoir terminé et validé au moins 1 année")
-    assert "Vous avez obtenu votre diplôme : il vous faut alors" in result.message_fr
+    assert en(result).startswith("You must have completed and validated at least 1 year")
+    assert "You have graduated: you then need" in en(result)
+    assert fr(result).startswith("Vous devez avoir terminé et validé au moins 1 année")
+    assert "Vous avez obtenu votre diplôme : il vous faut alors" in fr(result)
 
     only_years = judge("education", university_years_completed=0, enrolment_status=None)
-    assert "enrolled" not in only_years.message_en
+    assert "enrolled" not in en(only_years)
 
 
 # --- studies in Canada, French, passport, participations, availability --------------------------
@@ -530,20 +546,18 @@ def test_french_level_minimum_comes_from_the_campaign():
     rules = dataclasses.replace(RULES, min_french_level="B2")
     result = judge("french_level", rules, french_level="B1")
     assert result.status == FAIL
-    assert result.message_en == "You need at least B2 in French (CEFR); your level is B1."
-    assert result.message_fr == (
-        "Il faut au moins le niveau B2 en français (CECR) ; votre niveau est B1."
-    )
+    assert en(result) == "You need at least B2 in French (CEFR); your level is B1."
+    assert fr(result) == ("Il faut au moins le niveau B2 en français (CECR) ; votre niveau est B1.")
     assert judge("french_level", rules, french_level="B2").status == PASS
 
 
 def test_french_level_unknown_names_the_ways_to_prove_it():
     result = judge("french_level", french_level=None)
-    assert "B1" in result.message_en
-    assert "professor" in result.message_en
-    assert "TCF, TEF, DELF, DALF" in result.message_en
-    assert "B1" in result.message_fr
-    assert "TCF, TEF, DELF, DALF" in result.message_fr
+    assert "B1" in en(result)
+    assert "professor" in en(result)
+    assert "TCF, TEF, DELF, DALF" in en(result)
+    assert "B1" in fr(result)
+    assert "TCF, TEF, DELF, DALF" in fr(result)
 
 
 @pytest.mark.parametrize(
@@ -564,12 +578,12 @@ def test_passport_valid_until_30_october_after_the_contract(expiry, status):
 
 def test_passport_one_day_early_message_gives_both_dates():
     result = judge("passport", passport_expiry=date(2027, 10, 29))
-    assert result.message_en == (
+    assert en(result) == (
         "Your passport must be valid until at least 30 October 2027; it expires on "
         "29 October 2027. Start its renewal now: applications without a valid passport are not "
         "considered."
     )
-    assert result.message_fr == (
+    assert fr(result) == (
         "Votre passeport doit être valide au moins jusqu’au 30 octobre 2027 ; il expire le "
         "29 octobre 2027. Demandez son renouvellement dès maintenant : les candidatures sans "
         "passeport valide ne sont pas prises en considération."
@@ -595,11 +609,11 @@ def test_participations_fewer_than_three_before(previous, status):
 
 def test_participations_fail_message_counts_them():
     result = judge("participations", previous_participations=3)
-    assert result.message_en == (
+    assert en(result) == (
         "The programme allows at most 3 participations in a lifetime; you have already taken "
         "part 3 times."
     )
-    assert result.message_fr == (
+    assert fr(result) == (
         "Le programme autorise au plus 3 participations au cours d’une vie ; vous avez déjà "
         "participé 3 fois."
     )
@@ -607,25 +621,25 @@ def test_participations_fail_message_counts_them():
 
 def test_participations_of_a_former_assistant_mention_the_waitlist():
     result = judge("participations", previous_participations=1)
-    assert result.message_en.startswith("You have taken part once before")
-    assert "waitlist" in result.message_en
-    assert "liste d’attente" in result.message_fr
+    assert en(result).startswith("You have taken part once before")
+    assert "waitlist" in en(result)
+    assert "liste d’attente" in fr(result)
 
 
 def test_participations_maximum_of_one_is_singular():
     rules = dataclasses.replace(RULES, max_participations=1)
     result = judge("participations", rules, previous_participations=1)
     assert result.status == FAIL
-    assert "at most 1 participation in a lifetime" in result.message_en
-    assert "au plus 1 participation au cours d’une vie" in result.message_fr
+    assert "at most 1 participation in a lifetime" in en(result)
+    assert "au plus 1 participation au cours d’une vie" in fr(result)
 
 
 @pytest.mark.parametrize(("available", "status"), [(True, PASS), (False, FAIL), (None, UNKNOWN)])
 def test_availability_from_the_contract_start(available, status):
     result = judge("availability", available_from_contract_start=available)
     assert result.status == status
-    assert "1 October 2026" in result.message_en
-    assert "1er octobre 2026" in result.message_fr
+    assert "1 October 2026" in en(result)
+    assert "1er octobre 2026" in fr(result)
 
 
 # --- the verdict -------------------------------------------------------------------------------
@@ -674,11 +688,16 @@ def test_verdict_as_dict_is_plain_json():
     assert data["rules"][-1] == {
         "rule": "availability",
         "status": "fail",
-        "message_en": "You must be available from 1 October 2026: the contract start date "
-        "cannot be changed.",
-        "message_fr": "Vous devez être disponible dès le 1er octobre 2026 : la date de début du "
-        "contrat n’est pas négociable.",
+        "code": "eligibility.availability.unavailable",
+        "params": {"start": "2026-10-01"},
     }
+    assert en(verdict.rules[-1]) == (
+        "You must be available from 1 October 2026: the contract start date cannot be changed."
+    )
+    assert fr(verdict.rules[-1]) == (
+        "Vous devez être disponible dès le 1er octobre 2026 : la date de début du contrat "
+        "n’est pas négociable."
+    )
     assert all(type(rule["status"]) is str for rule in data["rules"])
     assert json.loads(json.dumps(data)) == data
 
@@ -694,7 +713,7 @@ def test_messages_use_another_campaigns_own_values():
         min_french_level="B2",
         min_university_years=2,
     )
-    messages = {r.rule: (r.message_en, r.message_fr) for r in evaluate(Facts(), rules).rules}
+    messages = {r.rule: (en(r), fr(r)) for r in evaluate(Facts(), rules).rules}
     assert "21 to 30 years old on 1 October 2030" in messages["age"][0]
     assert "entre 21 et 30 ans au 1er octobre 2030" in messages["age"][1]
     assert "at least 2" in messages["education"][0]
@@ -899,9 +918,9 @@ def test_evaluate_never_raises_and_answers_every_rule_in_order(facts, rules):
     assert [result.rule for result in verdict.rules] == list(RULE_CODES)
     for result in verdict.rules:
         assert result.status in set(Status)
-        assert result.message_en.strip()
-        assert result.message_fr.strip()
-        assert result.message_en != result.message_fr
+        assert en(result).strip()
+        assert fr(result).strip()
+        assert en(result) != fr(result)
 
 
 @given(facts=facts_strategy, rules=rules_strategy())
@@ -975,8 +994,9 @@ def test_rule_table_follows_rule_codes():
 
 
 def test_verdict_of_hand_built_results():
-    results = tuple(RuleResult(code, PASS, "ok", "ok") for code in RULE_CODES)
+    results = tuple(RuleResult(code, PASS, "eligibility.ok") for code in RULE_CODES)
     assert Verdict(results).eligible is True
-    unknown = (RuleResult("age", UNKNOWN, "?", "?"), *results[1:])
+    unknown = (RuleResult("age", UNKNOWN, "eligibility.age.unknown"), *results[1:])
     assert Verdict(unknown).eligible is None
-    assert Verdict((RuleResult("age", FAIL, "x", "x"), *unknown[1:])).eligible is False
+    failed = RuleResult("age", FAIL, "eligibility.age.outside", {"age": 19})
+    assert Verdict((failed, *unknown[1:])).eligible is False

@@ -13,6 +13,7 @@ from django.utils import translation
 
 from candidates import services
 from candidates.choices import ApplicationStatus, DossierEventKind, PaymentStatus
+from candidates.explanations import failure_text
 from candidates.models import Application, Document, EligibilityDecision, StatusChange
 from candidates.selectors import eligibility_decision_latest
 from selection.selectors import reviewable_applications
@@ -170,8 +171,15 @@ def test_an_ineligible_dossier_gets_its_reasons_on_the_timeline_and_by_mail(
 
     assert decision.outcome == "ineligible"
     assert decision.failures == [
-        {"rule": "french_level", "message_en": LOW_FRENCH_EN, "message_fr": LOW_FRENCH_FR}
+        {
+            "rule": "french_level",
+            "code": "eligibility.french_level.below",
+            "params": {"minimum": "B1", "level": "A2"},
+        }
     ]
+    for words, text in (("en", LOW_FRENCH_EN), ("fr", LOW_FRENCH_FR)):
+        with translation.override(words):
+            assert [failure_text(failure) for failure in decision.failures] == [text]
     assert status_of(application) == ApplicationStatus.INELIGIBLE
     change = last_change(application)
     assert (change.to_status, change.actor, change.reason) == (
@@ -293,12 +301,9 @@ def test_a_rule_overruled_to_not_met_gives_the_justification_as_the_reason(manag
 
     assert decision.outcome == "ineligible"
     assert decision.failures == [
-        {
-            "rule": "passport",
-            "message_en": "The passport shown is reported stolen.",
-            "message_fr": "The passport shown is reported stolen.",
-        }
+        {"rule": "passport", "justification": "The passport shown is reported stolen."}
     ]
+    assert failure_text(decision.failures[0]) == "The passport shown is reported stolen."
     assert last_change(application).reason == "The passport shown is reported stolen."
 
 

@@ -4,17 +4,29 @@
 from __future__ import annotations
 
 import pytest
+from django.utils import translation
 
 from candidates.choices import ApplicationStatus, DossierEventKind
 from candidates.models import Application, DossierEvent, StatusChange
 from candidates.services import application_record_result, application_transition
 from tapif.core.exceptions import DomainError
+from tapif.core.messages import message, messages_register
 from tapif.core.models import Academie, AuditEntry
 from tests.selection.review_dossiers import reviewable
 
 pytestmark = pytest.mark.usefixtures("campaign_open")
 
-EXPLAINED = {"explanation_en": "Rank 3. Placed in your first choice.", "explanation_fr": "Rang 3."}
+EXPLAINED_EN, EXPLAINED_FR = "Rank 3. Placed in your first choice.", "Rang 3."
+
+
+def _rank_words(params) -> str:
+    # A stand-in for the committee's words (placements declares the real ones).
+    english = (translation.get_language() or "fr").startswith("en")
+    return EXPLAINED_EN if english else EXPLAINED_FR
+
+
+messages_register({"tests.result.rank": _rank_words})
+EXPLAINED = [message("tests.result.rank", rank=3)]
 
 
 def reviewed(campaign) -> Application:
@@ -34,7 +46,7 @@ def placed(application, actor=None, **overrides) -> Application:
         "academie": academie(),
         "level": "secondary",
         "waitlist_position": None,
-        **EXPLAINED,
+        "explanation": EXPLAINED,
     } | overrides
     return application_record_result(application=application, actor=actor, **values)
 
@@ -64,9 +76,8 @@ def test_accepted_with_an_academie_is_placed_and_the_result_stored(reference_cam
         application.result_academie,
         application.result_level,
         application.result_waitlist_position,
-        application.result_explanation_en,
-        application.result_explanation_fr,
-    ) == ("accepted", academie(), "secondary", None, *EXPLAINED.values())
+        application.result_explanation,
+    ) == ("accepted", academie(), "secondary", None, EXPLAINED)
     assert DossierEvent.objects.filter(
         application=application, kind=DossierEventKind.RESULT_RELEASED
     ).exists()
@@ -177,12 +188,12 @@ def test_result_card_after_release_in_the_pages_language(candidate_client):
     assert "You are accepted, and placed in an académie." in html
     assert f"<dd>{academie().name}</dd>" in html
     assert "<dd>Secondary</dd>" in html
-    assert EXPLAINED["explanation_en"] in html
+    assert EXPLAINED_EN in html
     assert "Results reach every candidate in April" not in html
 
     html = candidate_client.get("/fr/dossier/").content.decode()
-    assert EXPLAINED["explanation_fr"] in html
-    assert EXPLAINED["explanation_en"] not in html
+    assert EXPLAINED_FR in html
+    assert EXPLAINED_EN not in html
 
     timeline = candidate_client.get("/en/dossier/timeline/").content.decode()
     assert "Selection result released" in timeline

@@ -15,13 +15,13 @@ from pathlib import Path
 import pytest
 from django.core import mail
 from django.core.files.uploadedfile import SimpleUploadedFile
-from django.utils import timezone
+from django.utils import timezone, translation
 from playwright.sync_api import Page, expect
 
 from candidates import services
 from candidates.choices import ApplicationStatus, DocumentKind
 from candidates.completeness import count_words
-from candidates.eligibility import format_date_en, format_date_fr
+from candidates.explanations import format_day
 from candidates.models import Application, Assets, Document, Experience
 from evaluations.models import EvaluationRequest
 from payments.models import Payment
@@ -44,6 +44,16 @@ UNIVERSITY = "University of Ottawa / Université d'Ottawa — Ottawa"
 PROFESSOR_EMAIL = "helene.gagnon@uottawa.example.ca"
 # A Windows program (its "MZ" header) renamed to look like a PDF.
 EXE_BYTES = b"MZ\x90\x00\x03\x00\x00\x00\x04\x00\x00\x00\xff\xff\x00\x00" + b"\x00" * 200
+
+
+def format_date_en(day) -> str:
+    with translation.override("en"):
+        return format_day(day)
+
+
+def format_date_fr(day) -> str:
+    with translation.override("fr"):
+        return format_day(day)
 
 
 @pytest.fixture

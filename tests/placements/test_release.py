@@ -108,8 +108,8 @@ def ineligible_dossier(campaign, number: str, *, language: str = "fr") -> Applic
         failures=[
             {
                 "rule": "age",
-                "message_en": "You will be 36 on 1 October 2026; the limit is 35.",
-                "message_fr": "Vous aurez 36 ans au 1er octobre 2026 ; la limite est 35 ans.",
+                "code": "eligibility.age.outside",
+                "params": {"age": 36, "min_age": 20, "max_age": 35, "start": "2026-10-01"},
             }
         ],
     )
@@ -558,9 +558,9 @@ def test_each_result_e_mail_says_what_the_candidate_got(
 
     subject, body, html = _only_mail(mailoutbox, ineligible)
     reason = (
-        "Vous aurez 36 ans au 1er octobre 2026 ; la limite est 35 ans."
+        "Vous devez avoir entre 20 et 35 ans au 1er octobre 2026 ; vous aurez 36 ans."
         if french
-        else "You will be 36 on 1 October 2026; the limit is 35."
+        else "You must be 20 to 35 years old on 1 October 2026; you will be 36."
     )
     assert f"- {reason}" in body
     assert f"<li>{reason}</li>" in html

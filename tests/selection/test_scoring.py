@@ -10,6 +10,7 @@ from collections.abc import Mapping
 from decimal import ROUND_HALF_UP, Decimal, localcontext
 
 import pytest
+from django.utils import translation
 from hypothesis import given
 from hypothesis import strategies as st
 
@@ -29,12 +30,25 @@ from selection.scoring import (
     reviewer_score,
     summarise,
 )
+from tapif.core.messages import explain_message
 
 MEAN, MEDIAN = Aggregation.MEAN, Aggregation.MEDIAN
 # Three criteria weighing 3, 2 and 1: a sheet earns 3a + 2b + c of 30 possible weighted points.
 ABC = (Criterion("a", Decimal(3)), Criterion("b", Decimal(2)), Criterion("c", Decimal(1)))
 # Weights 0.01 and 39.99 (total 40): one point on `light` scores exactly 20 * 0.01 / 40 = 0.005.
 HALF_CENT = (Criterion("light", Decimal("0.01")), Criterion("heavy", Decimal("39.99")))
+
+
+def en(error) -> str:
+    """The refusal as an English reader sees it."""
+    with translation.override("en"):
+        return explain_message(error.message)
+
+
+def fr(error) -> str:
+    """The refusal as a French reader sees it."""
+    with translation.override("fr"):
+        return explain_message(error.message)
 
 
 def abc(a: int, b: int, c: int) -> dict[str, int]:
@@ -240,9 +254,9 @@ def refusal(points: Mapping[str, object], criteria=ABC) -> ScoringError:
 def test_reviewer_score_refuses_a_missing_criterion():
     error = refusal({"a": 4, "c": 5})
     assert error.criteria == ("b",)
-    assert error.message_en == "Criteria not scored: b."
-    assert error.message_fr == "Critères non notés : b."
-    assert str(error) == error.message_en
+    assert en(error) == "Criteria not scored: b."
+    assert fr(error) == "Critères non notés : b."
+    assert error.message == {"code": "scoring.criteria_not_scored", "params": {"names": "b"}}
 
 
 def test_reviewer_score_names_every_missing_criterion():
@@ -252,24 +266,24 @@ def test_reviewer_score_names_every_missing_criterion():
 def test_reviewer_score_refuses_an_unknown_code():
     error = refusal({**abc(4, 3, 5), "charisma": 5})
     assert error.criteria == ("charisma",)
-    assert error.message_en == "Unknown criteria: charisma."
-    assert error.message_fr == "Critères inconnus : charisma."
+    assert en(error) == "Unknown criteria: charisma."
+    assert fr(error) == "Critères inconnus : charisma."
 
 
 @pytest.mark.parametrize("value", [6, -1, 100])
 def test_reviewer_score_refuses_points_off_the_rubric(value):
     error = refusal(abc(4, value, 5))
     assert error.criteria == ("b",)
-    assert error.message_en == f"The criterion “b” is scored from 0 to 5, got {value}."
-    assert error.message_fr == f"Le critère « b » est noté de 0 à 5, reçu {value}."
+    assert en(error) == f"The criterion “b” is scored from 0 to 5, got {value}."
+    assert fr(error) == f"Le critère « b » est noté de 0 à 5, reçu {value}."
 
 
 @pytest.mark.parametrize("value", [True, False, 3.0, Decimal(3), "3", None])
 def test_reviewer_score_refuses_points_that_are_not_whole_numbers(value):
     error = refusal({"a": 4, "b": value, "c": 5})
     assert error.criteria == ("b",)
-    assert "whole points" in error.message_en
-    assert "points entiers" in error.message_fr
+    assert "whole points" in en(error)
+    assert "points entiers" in fr(error)
 
 
 def test_reviewer_score_refuses_a_sheet_that_is_not_a_mapping():
@@ -283,8 +297,8 @@ def test_criterion_refuses_a_weight_that_is_not_positive(weight):
     with pytest.raises(ScoringError) as caught:
         Criterion("motivation", weight)
     assert caught.value.criteria == ("motivation",)
-    assert "greater than 0" in caught.value.message_en
-    assert "supérieur à 0" in caught.value.message_fr
+    assert "greater than 0" in en(caught.value)
+    assert "supérieur à 0" in fr(caught.value)
 
 
 @pytest.mark.parametrize("weight", [1.5, True, "2", Decimal("NaN"), Decimal("Infinity"), None])
@@ -303,7 +317,7 @@ def test_criterion_refuses_an_empty_code(code):
 def test_reviewer_score_refuses_no_criteria():
     with pytest.raises(ScoringError) as caught:
         reviewer_score({}, [])
-    assert caught.value.message_en == "The campaign has no scoring criteria."
+    assert en(caught.value) == "The campaign has no scoring criteria."
 
 
 def test_reviewer_score_refuses_a_criterion_listed_twice():
@@ -325,7 +339,7 @@ def test_merit_score_refuses_a_single_sheet_given_instead_of_a_list():
 def test_merit_score_refuses_an_unknown_aggregation():
     with pytest.raises(ScoringError) as caught:
         merit_score(THREE, ABC, "mode")  # type: ignore[arg-type]
-    assert caught.value.message_en == "Unknown aggregation 'mode': expected one of mean, median."
+    assert en(caught.value) == "Unknown aggregation 'mode': expected one of mean, median."
 
 
 @pytest.mark.parametrize("threshold", [Decimal("-0.01"), Decimal("NaN"), 5.0, True])
@@ -367,10 +381,10 @@ def test_french_level_points_refuses_what_is_not_a_cefr_level(level):
     with pytest.raises(ScoringError) as caught:
         french_level_points(level)
     assert caught.value.criteria == ("french_level",)
-    assert caught.value.message_en == (
+    assert en(caught.value) == (
         f"“{level}” is not a CEFR level: expected one of A1, A2, B1, B2, C1, C2."
     )
-    assert "CECRL" in caught.value.message_fr
+    assert "CECRL" in fr(caught.value)
 
 
 def test_french_level_points_refuses_a_number():

@@ -12,6 +12,7 @@ from pathlib import Path
 from typing import Any
 
 from django.core.management.base import BaseCommand, CommandError, CommandParser
+from django.utils import translation
 
 from candidates.eligibility import (
     COMMAND_HELP,
@@ -19,14 +20,17 @@ from candidates.eligibility import (
     CampaignRules,
     Facts,
     FactsError,
+    Verdict,
     evaluate,
     facts_from_mapping,
 )
 from candidates.selectors import campaign_rules
+from tapif.core.messages import explain
 from tapif.core.models import Campaign
 from tapif.core.selectors import campaign_current
 
 CAMPAIGN_KEY = "campaign"
+LANGUAGES = ("en", "fr")
 
 
 class Command(BaseCommand):
@@ -39,8 +43,20 @@ class Command(BaseCommand):
         items = _read_list(file)
         requests = [_parse_item(index, item) for index, item in enumerate(items)]
         rules = _rules_by_school_year(requests)
-        verdicts = [evaluate(facts, rules[year]).as_dict() for year, facts in requests]
+        verdicts = [_worded(evaluate(facts, rules[year])) for year, facts in requests]
         self.stdout.write(json.dumps(verdicts, ensure_ascii=False, indent=2))
+
+
+def _worded(verdict: Verdict) -> dict[str, Any]:
+    """The verdict as JSON: each rule's code and parameters, and its words in both languages."""
+    data = verdict.as_dict()
+    for rule in data["rules"]:
+        text = {}
+        for language in LANGUAGES:
+            with translation.override(language):
+                text[language] = explain(rule["code"], rule["params"])
+        rule["text"] = text
+    return data
 
 
 def _read_list(file: str) -> list[Any]:

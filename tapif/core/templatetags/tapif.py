@@ -1,5 +1,7 @@
 from django import template
 
+from tapif.core.messages import explain_message
+
 register = template.Library()
 
 
@@ -24,3 +26,9 @@ def described_widget(field, note=None):
         ids.append(f"{field.auto_id}_rule")
     attrs = {"aria-describedby": " ".join(ids)} if ids else None
     return field.as_widget(attrs=attrs)
+
+
+@register.filter
+def explain(item):
+    """`{{ result.message|explain }}`: a message (code and parameters) in the active language."""
+    return explain_message(item)
