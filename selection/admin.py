@@ -152,19 +152,23 @@ class CriterionLevelInline(admin.TabularInline):
     model = CriterionLevel
     extra = 0
     max_num = 6
-    fields = ["points", "descriptor_en", "descriptor_fr"]
+    fields = ["points", "typed_descriptor"]
 
 
 @admin.register(Criterion)
 class CriterionAdmin(AuditedAdmin):
-    list_display = ["label_en", "label_fr", "code", "weight", "position", "campaign"]
-    list_display_links = ["label_en"]
+    list_display = ["label_display", "code", "weight", "position", "campaign"]
+    list_display_links = ["label_display"]
     list_filter = ["campaign"]
-    search_fields = ["code", "label_en", "label_fr"]
+    search_fields = ["code", "typed_label"]
     list_select_related = ["campaign"]
     ordering = ["campaign", "position", "id"]
     inlines = [CriterionLevelInline]
     change_list_template = "admin/selection/criterion/change_list.html"
+
+    @admin.display(description=_("label"), ordering="code")
+    def label_display(self, obj: Criterion) -> str:
+        return obj.label
 
     def get_urls(self):
         defaults = path(

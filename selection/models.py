@@ -9,15 +9,15 @@ submitted reviews each time one is submitted.
 from __future__ import annotations
 
 from django.conf import settings
+from django.core.exceptions import ValidationError
 from django.core.validators import MaxValueValidator, MinValueValidator
 from django.db import models
 from django.db.models import Q
 from django.utils import timezone
-from django.utils.translation import get_language
 from django.utils.translation import gettext_lazy as _
 
 from candidates.models import Application
-from selection.choices import ReviewStatus
+from selection.choices import CRITERION_LABELS, ReviewStatus, rubric_for
 from selection.scoring import MAX_POINTS, MIN_POINTS
 
 POINTS_VALIDATORS = [MinValueValidator(MIN_POINTS), MaxValueValidator(MAX_POINTS)]
@@ -28,8 +28,15 @@ class Criterion(models.Model):
         "core.Campaign", verbose_name=_("campaign"), on_delete=models.CASCADE, related_name="+"
     )
     code = models.SlugField(_("code"), max_length=40)
-    label_en = models.CharField(_("label (English)"), max_length=200)
-    label_fr = models.CharField(_("label (French)"), max_length=200)
+    typed_label = models.CharField(
+        _("label"),
+        max_length=200,
+        blank=True,
+        help_text=_(
+            "Required for a criterion you add, shown as typed in both languages. Leave it "
+            "empty for the programme's criteria: they are named in each language."
+        ),
+    )
     weight = models.DecimalField(_("weight"), max_digits=5, decimal_places=2)
     position = models.PositiveSmallIntegerField(_("order"), default=0)
 
@@ -49,7 +56,15 @@ class Criterion(models.Model):
 
     @property
     def label(self) -> str:
-        return self.label_en if (get_language() or "fr").startswith("en") else self.label_fr
+        if self.typed_label:
+            return self.typed_label
+        return str(CRITERION_LABELS.get(self.code, self.code))
+
+    def clean(self) -> None:
+        if not self.typed_label and self.code not in CRITERION_LABELS:
+            raise ValidationError(
+                {"typed_label": _("A criterion you add needs a label (candidates never see it).")}
+            )
 
 
 class CriterionLevel(models.Model):
@@ -57,8 +72,15 @@ class CriterionLevel(models.Model):
 
     criterion = models.ForeignKey(Criterion, on_delete=models.CASCADE, related_name="levels")
     points = models.PositiveSmallIntegerField(_("points"), validators=POINTS_VALIDATORS)
-    descriptor_en = models.CharField(_("descriptor (English)"), max_length=300)
-    descriptor_fr = models.CharField(_("descriptor (French)"), max_length=300)
+    typed_descriptor = models.CharField(
+        _("descriptor"),
+        max_length=300,
+        blank=True,
+        help_text=_(
+            "What this number of points means, shown as typed. Leave it empty for the "
+            "programme's own wording in each language."
+        ),
+    )
 
     class Meta:
         verbose_name = _("rubric level")
@@ -79,8 +101,9 @@ class CriterionLevel(models.Model):
 
     @property
     def descriptor(self) -> str:
-        english = (get_language() or "fr").startswith("en")
-        return self.descriptor_en if english else self.descriptor_fr
+        if self.typed_descriptor:
+            return self.typed_descriptor
+        return str(rubric_for(self.criterion.code).get(self.points, ""))
 
 
 class ReviewAssignment(models.Model):

@@ -88,37 +88,17 @@ class Aggregation(StrEnum):
 class CriterionDefault(NamedTuple):
     code: str
     weight: Decimal
-    label_en: str
-    label_fr: str
 
 
+# The programme's seven criteria and their default weights (their words: selection.choices).
 DEFAULT_CRITERIA: tuple[CriterionDefault, ...] = (
-    CriterionDefault("french_level", Decimal(3), "French level", "Niveau de français"),
-    CriterionDefault(
-        "teaching_experience", Decimal(2), "Teaching experience", "Expérience d’enseignement"
-    ),
-    CriterionDefault(
-        "children_experience",
-        Decimal(2),
-        "Experience with children or young adults",
-        "Expérience auprès d’enfants ou de jeunes adultes",
-    ),
-    CriterionDefault(
-        "abroad_experience", Decimal(1), "Experience abroad", "Expérience à l’étranger"
-    ),
-    CriterionDefault(
-        "academic_record",
-        Decimal(2),
-        "Academic level and results",
-        "Niveau et résultats universitaires",
-    ),
-    CriterionDefault("motivation", Decimal(2), "Motivation", "Motivation"),
-    CriterionDefault(
-        "professional_project",
-        Decimal(1),
-        "Coherent professional project",
-        "Projet professionnel cohérent",
-    ),
+    CriterionDefault("french_level", Decimal(3)),
+    CriterionDefault("teaching_experience", Decimal(2)),
+    CriterionDefault("children_experience", Decimal(2)),
+    CriterionDefault("abroad_experience", Decimal(1)),
+    CriterionDefault("academic_record", Decimal(2)),
+    CriterionDefault("motivation", Decimal(2)),
+    CriterionDefault("professional_project", Decimal(1)),
 )
 
 

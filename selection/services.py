@@ -19,7 +19,7 @@ from candidates.models import Application
 from candidates.services import application_transition
 from selection import scoring
 from selection.assignment import balanced_assignment
-from selection.choices import FRENCH_LEVEL_CODE, FRENCH_LEVEL_RUBRIC, GENERIC_RUBRIC, ReviewStatus
+from selection.choices import FRENCH_LEVEL_CODE, ReviewStatus, rubric_for
 from selection.models import (
     ConflictOfInterest,
     Criterion,
@@ -50,15 +50,12 @@ def criteria_ensure(campaign: Campaign) -> list[Criterion]:
         criterion = Criterion.objects.create(
             campaign=campaign,
             code=default.code,
-            label_en=default.label_en,
-            label_fr=default.label_fr,
             weight=default.weight,
             position=position,
         )
-        rubric = FRENCH_LEVEL_RUBRIC if default.code == FRENCH_LEVEL_CODE else GENERIC_RUBRIC
         CriterionLevel.objects.bulk_create(
-            CriterionLevel(criterion=criterion, points=points, descriptor_en=en, descriptor_fr=fr)
-            for points, (en, fr) in rubric.items()
+            CriterionLevel(criterion=criterion, points=points)
+            for points in rubric_for(default.code)
         )
     return criteria_of(campaign)
 

@@ -414,8 +414,7 @@ def test_criterion_admin_adds_a_criterion_with_its_rubric(
     data = {
         "campaign": reference_campaign.pk,
         "code": "leadership",
-        "label_en": "Leadership",
-        "label_fr": "Leadership",
+        "typed_label": "Leadership",
         "weight": "1.5",
         "position": "8",
         "levels-TOTAL_FORMS": "2",
@@ -423,11 +422,9 @@ def test_criterion_admin_adds_a_criterion_with_its_rubric(
         "levels-MIN_NUM_FORMS": "0",
         "levels-MAX_NUM_FORMS": "6",
         "levels-0-points": "0",
-        "levels-0-descriptor_en": "None shown",
-        "levels-0-descriptor_fr": "Aucun",
+        "levels-0-typed_descriptor": "Aucun",
         "levels-1-points": "5",
-        "levels-1-descriptor_en": "Led a team",
-        "levels-1-descriptor_fr": "A dirigé une équipe",
+        "levels-1-typed_descriptor": "A dirigé une équipe",
     }
 
     response = log_in(client, programme_manager).post(f"{CRITERIA}add/", data)
@@ -435,7 +432,8 @@ def test_criterion_admin_adds_a_criterion_with_its_rubric(
     assert response.status_code == 302
     criterion = Criterion.objects.get(code="leadership")
     assert criterion.weight == Decimal("1.5")
-    assert list(criterion.levels.values_list("points", "descriptor_fr")) == [
+    assert criterion.label == "Leadership"
+    assert [(level.points, level.descriptor) for level in criterion.levels.all()] == [
         (0, "Aucun"),
         (5, "A dirigé une équipe"),
     ]

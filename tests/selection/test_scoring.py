@@ -14,6 +14,7 @@ from django.utils import translation
 from hypothesis import given
 from hypothesis import strategies as st
 
+from selection.choices import CRITERION_LABELS
 from selection.scoring import (
     CEFR_POINTS,
     DEFAULT_CRITERIA,
@@ -81,7 +82,13 @@ def test_default_criteria_are_the_programmes_seven_with_their_weights():
 
 
 def test_default_criteria_have_english_and_french_labels():
-    labels = {default.code: (default.label_en, default.label_fr) for default in DEFAULT_CRITERIA}
+    def worded(code):
+        with translation.override("en"):
+            english = str(CRITERION_LABELS[code])
+        with translation.override("fr"):
+            return english, str(CRITERION_LABELS[code])
+
+    labels = {default.code: worded(default.code) for default in DEFAULT_CRITERIA}
     assert labels["children_experience"] == (
         "Experience with children or young adults",
         "Expérience auprès d’enfants ou de jeunes adultes",
