@@ -35,7 +35,7 @@ from django.core.exceptions import PermissionDenied
 from django.db.models import Count, Q
 from django.http import Http404, HttpResponseRedirect
 from django.template.response import TemplateResponse
-from django.urls import NoReverseMatch, path, reverse
+from django.urls import path, reverse
 from django.utils import formats
 from django.utils.html import format_html
 from django.utils.http import urlencode
@@ -548,10 +548,7 @@ def _outbox_url(request, selection_round: SelectionRound) -> str | None:
     """The outbox's list of this round's result e-mails, for staff who may read it."""
     if not request.user.has_perm("core.view_outboundmessage"):
         return None
-    try:
-        changelist = reverse("admin:core_outboundmessage_changelist")
-    except NoReverseMatch:
-        return None
+    changelist = reverse("admin:core_outboundmessage_changelist")
     return f"{changelist}?{urlencode({'q': dedup_prefix(selection_round)})}"
 
 
