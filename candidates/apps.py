@@ -8,6 +8,8 @@ class CandidatesConfig(AppConfig):
 
     def ready(self) -> None:
         from candidates.explanations import ELIGIBILITY_WORDS
+        from candidates.messages import AUDIT_ACTIONS
         from tapif.core.messages import messages_register
 
         messages_register(ELIGIBILITY_WORDS)
+        messages_register(AUDIT_ACTIONS)  # the words of this app's audit actions

@@ -9,3 +9,7 @@ class EvaluationsConfig(AppConfig):
     def ready(self) -> None:
         # The outbox reports deliveries; the requests record their invitations' fate.
         from evaluations import signals  # noqa: F401 (connects the receivers)
+        from evaluations.messages import AUDIT_ACTIONS
+        from tapif.core.messages import messages_register
+
+        messages_register(AUDIT_ACTIONS)  # the words of this app's audit actions

@@ -8,5 +8,8 @@ class PaymentsConfig(AppConfig):
 
     def ready(self) -> None:
         from payments import explanations
+        from payments.messages import AUDIT_ACTIONS
+        from tapif.core.messages import messages_register
 
         explanations.register()
+        messages_register(AUDIT_ACTIONS)  # the words of this app's audit actions

@@ -8,5 +8,8 @@ class PlacementsConfig(AppConfig):
 
     def ready(self) -> None:
         from placements import explanations
+        from placements.messages import AUDIT_ACTIONS
+        from tapif.core.messages import messages_register
 
         explanations.register()
+        messages_register(AUDIT_ACTIONS)  # the words of this app's audit actions

@@ -5,8 +5,23 @@ from __future__ import annotations
 from typing import Any
 
 from django.db import models
+from django.utils.translation import gettext_lazy as _
 
 from tapif.core.models import AuditEntry, User
+
+#: Words of core's own audit actions (each app declares its own in its `messages.py`),
+#: registered in `CoreConfig.ready()` and read through `tapif.core.messages.explain`.
+AUDIT_ACTIONS = {
+    "admin.add": _("Record added in the admin"),
+    "admin.change": _("Record changed in the admin"),
+    "campaign.make_current": _("Campaign made current"),
+    "campaign.cutoffs_record": _("Académie cut-offs recorded"),
+    "institution.request": _("Institution requested"),
+    "institution.status": _("Institution status changed"),
+    "letter.issue": _("Letter issued"),
+    "letter.staff_download": _("Letter read by staff"),
+    "outbound_message.resend": _("E-mail sent again"),
+}
 
 
 def dossier_number_of(target: models.Model) -> str:
