@@ -44,6 +44,7 @@ from candidates.eligibility import RULE_FACTS, Facts, Status, Verdict
 from candidates.explanations import failure_text
 from candidates.models import Application, Couple, Document, EligibilityDecision, FrenchProfile
 from candidates.selectors import (
+    HistoryItem,
     application_facts,
     country_name,
     couple_for,
@@ -52,7 +53,6 @@ from candidates.selectors import (
     dossier_history,
     dossier_load,
     dossier_status,
-    dossier_timeline,
     eligibility_decision_latest,
 )
 from candidates.services import (
@@ -124,33 +124,6 @@ OVERRIDE_LABELS = {
 }
 
 OUTCOME_LABELS = dict(EligibilityDecision._meta.get_field("outcome").choices)
-
-# What staff read for the audit actions of the dossier's own records (others show their code).
-AUDIT_ACTION_LABELS = {
-    "application.reopen": _("Dossier reopened"),
-    "application.eligibility": _("Eligibility decided"),
-    "application.french_level": _("French level recorded"),
-    "french_test.verify": _("Official French test verified"),
-    "document.upload": _("Document uploaded"),
-    "document.accept": _("Document accepted"),
-    "document.reject": _("Document rejected"),
-    "document.staff_download": _("Document read by staff"),
-    "couple.propose": _("Couple application proposed"),
-    "couple.confirm": _("Couple application confirmed"),
-    "couple.dissolve": _("Couple application dissolved"),
-    # Recorded by the apps above (their codes, read here as text: no import).
-    "payment.declare": _("Fee payment declared"),
-    "payment.correct": _("Fee declaration corrected"),
-    "payment.verify": _("Fee payment verified"),
-    "payment.reject": _("Fee payment rejected"),
-    "payment.refund": _("Fee payment refunded"),
-    "payments.assign_line": _("Bank line assigned to the dossier"),
-    "review.save": _("Review saved as a draft"),
-    "review.submit": _("Review submitted"),
-    "review.assign": _("Reviewers assigned"),
-    "review.conflict": _("Conflict of interest declared"),
-    "application.result_release": _("Result released"),
-}
 
 
 def _fact_value(dossier: Application, name: str, value: Any) -> Any:
@@ -270,11 +243,11 @@ def _audit_value(value: Any) -> str:
     return str(value)
 
 
-def _audit_details(entry: Any) -> str:
-    """An audit entry's data, readably: "before → after" first, overruled rules, then the rest."""
-    data = dict(entry.data or {})
+def _audit_details(item: HistoryItem) -> str:
+    """An audit row's details, readably: "before → after" first, overruled rules, then the rest."""
+    data = dict(item.details)
     statuses = (
-        dict(ApplicationStatus.choices) if entry.target_type == "candidates.application" else {}
+        dict(ApplicationStatus.choices) if item.target_type == "candidates.application" else {}
     )
 
     def value(item: Any) -> str:
@@ -496,6 +469,12 @@ class ApplicationAdmin(ReadOnlyAdmin):
 
     # --- change page ----------------------------------------------------------------------------
 
+    def get_object(self, request, object_id, from_field=None):
+        obj = super().get_object(request, object_id, from_field)
+        if obj is not None:
+            obj._admin_viewer = request.user  # whose view of the history the page shows
+        return obj
+
     def _dossier(self, obj: Application) -> Application:
         """The fully loaded dossier, once per request (the change page reads it many times)."""
         if not hasattr(obj, "_admin_dossier"):
@@ -604,6 +583,16 @@ class ApplicationAdmin(ReadOnlyAdmin):
             html_table([_("rule"), _("status"), _("message")], rows, empty=""),
         )
 
+    def _history(self, obj: Application):
+        """The dossier's history as the request's user may read it (`dossier_history`), once
+        per request: the timeline and the history sections both read it."""
+        if not hasattr(obj, "_admin_history"):
+            viewer = getattr(obj, "_admin_viewer", None)  # set by get_object
+            obj._admin_history = (
+                dossier_history(application=obj, viewer=viewer) if viewer is not None else []
+            )
+        return obj._admin_history
+
     @admin.display(description=_("status changes and events"))
     def timeline_display(self, obj: Application) -> str:
         """Status changes (staff labels, from and to) and recorded events (the fee…), in order."""
@@ -615,7 +604,8 @@ class ApplicationAdmin(ReadOnlyAdmin):
                 item.actor.email if item.actor else "—",
                 linebreaksbr(item.reason) if item.reason else "—",
             )
-            for item in dossier_timeline(self._dossier(obj), labels=dict(ApplicationStatus.choices))
+            for item in self._history(obj)
+            if not item.is_audit
         ]
         return html_table(
             [_("when"), _("from"), _("to, or event"), _("by"), _("reason or note")],
@@ -674,13 +664,14 @@ class ApplicationAdmin(ReadOnlyAdmin):
     def history_display(self, obj: Application) -> str:
         rows = [
             (
-                short_date(entry.created_at),
-                entry.actor.email if entry.actor else "—",
-                AUDIT_ACTION_LABELS.get(entry.action, entry.action),
-                entry.target_repr or f"{entry.target_type} #{entry.target_id}",
-                _audit_details(entry),
+                short_date(item.created_at),
+                item.actor.email if item.actor else "—",
+                item.label,
+                item.record or "—",
+                _audit_details(item),
             )
-            for entry in dossier_history(obj)
+            for item in reversed(self._history(obj))
+            if item.is_audit
         ]
         return html_table(
             [_("when"), _("who"), _("action"), _("record"), _("details")],

@@ -221,8 +221,9 @@ PAYMENT_CANDIDATE_LABELS = {
 
 
 class DossierEventKind(models.TextChoices):
-    """Timeline entries that are not status changes: facts higher apps record on the dossier."""
+    """What a dossier event records: a status change, or a fact higher apps record on it."""
 
+    STATUS_CHANGED = "status_changed", _("Status changed")
     PAYMENT_DECLARED = "payment_declared", _("Application fee declared")
     PAYMENT_MATCHED = "payment_matched", _("Application fee received by the embassy")
     PAYMENT_VERIFIED = "payment_verified", _("Application fee verified")

@@ -2,7 +2,8 @@
 
 Each section is its own row (saved by its own form, so two tabs on two sections never overwrite
 each other); repeatable parts (experience, French courses, previous participations) are rows
-too. Every status change is a StatusChange row written by `services.application_transition`.
+too. The dossier's history is one table, DossierEvent: a status change (written by
+`services.application_transition`) is one kind of event, beside the facts higher apps record.
 """
 
 from __future__ import annotations
@@ -592,45 +593,29 @@ class Document(models.Model):
         )
 
 
-class StatusChange(models.Model):
-    """The timeline: who moved the dossier from which status to which, when and why."""
-
-    application = models.ForeignKey(
-        Application, on_delete=models.CASCADE, related_name="status_changes"
-    )
-    from_status = models.CharField(
-        _("from"), max_length=20, choices=ApplicationStatus.choices, blank=True
-    )
-    to_status = models.CharField(_("to"), max_length=20, choices=ApplicationStatus.choices)
-    actor = models.ForeignKey(
-        settings.AUTH_USER_MODEL,
-        verbose_name=_("by"),
-        null=True,
-        blank=True,
-        on_delete=models.SET_NULL,
-        related_name="+",
-    )
-    reason = models.TextField(_("reason"), blank=True)
-    created_at = models.DateTimeField(_("when"), default=timezone.now)
-
-    class Meta:
-        verbose_name = _("status change")
-        verbose_name_plural = _("timeline")
-        ordering = ["created_at", "id"]
-
-    def __str__(self) -> str:
-        return f"{self.application}: {self.from_status or '∅'} → {self.to_status}"
+class DossierEventQuerySet(models.QuerySet):
+    def status_changes(self) -> DossierEventQuerySet:
+        return self.filter(kind=DossierEventKind.STATUS_CHANGED)
 
 
 class DossierEvent(models.Model):
-    """A timeline entry that is not a status change (the fee declared, matched, verified…).
+    """One entry of the dossier's history: who did what, when and why.
 
-    Higher apps record them through `candidates.services.dossier_event_record`; the candidate
-    reads them beside the status changes, `note` included (a rejection's reason, say).
+    A status change (kind `status_changed`, written by `services.application_transition`)
+    carries the status left and the status reached; the other kinds are facts that higher apps
+    record through `services.dossier_event_record` (the fee declared, matched, verified…).
+    `note` is the reason or note shown with it (a rejection's reason, say). Read through
+    `selectors.dossier_history`, which words each entry for its viewer.
     """
 
     application = models.ForeignKey(Application, on_delete=models.CASCADE, related_name="events")
     kind = models.CharField(_("event"), max_length=30, choices=DossierEventKind.choices)
+    from_status = models.CharField(
+        _("from"), max_length=20, choices=ApplicationStatus.choices, blank=True
+    )
+    to_status = models.CharField(
+        _("to"), max_length=20, choices=ApplicationStatus.choices, blank=True
+    )
     actor = models.ForeignKey(
         settings.AUTH_USER_MODEL,
         verbose_name=_("by"),
@@ -642,12 +627,27 @@ class DossierEvent(models.Model):
     note = models.TextField(_("note"), blank=True)
     created_at = models.DateTimeField(_("when"), default=timezone.now)
 
+    objects = DossierEventQuerySet.as_manager()
+
     class Meta:
         verbose_name = _("dossier event")
         verbose_name_plural = _("dossier events")
         ordering = ["created_at", "id"]
+        constraints = [
+            # A status change, and only a status change, names the status reached.
+            models.CheckConstraint(
+                condition=(models.Q(kind=DossierEventKind.STATUS_CHANGED) & ~models.Q(to_status=""))
+                | (
+                    ~models.Q(kind=DossierEventKind.STATUS_CHANGED)
+                    & models.Q(from_status="", to_status="")
+                ),
+                name="candidates_dossierevent_status_change_names_statuses",
+            ),
+        ]
 
     def __str__(self) -> str:
+        if self.kind == DossierEventKind.STATUS_CHANGED:
+            return f"{self.application}: {self.from_status or '∅'} → {self.to_status}"
         return f"{self.application}: {self.kind}"
 
 

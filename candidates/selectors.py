@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import datetime as dt
 from collections.abc import Mapping
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from typing import Any
 
 from django.db.models import Prefetch, Q, QuerySet
@@ -33,13 +33,14 @@ from candidates.models import (
     Assets,
     Couple,
     Document,
+    DossierEvent,
     EligibilityDecision,
     Experience,
     FrenchCourse,
     FrenchProfile,
     PreviousParticipation,
 )
-from tapif.core.messages import explain_message
+from tapif.core.messages import explain, explain_message
 from tapif.core.models import Academie, AuditEntry, Campaign, User
 
 
@@ -76,8 +77,6 @@ def dossier_load(application_id: int) -> Application:
                 queryset=Document.objects.filter(is_current=True),
                 to_attr="current_documents",
             ),
-            "status_changes__actor",
-            "events__actor",
         )
         .get(pk=application_id)
     )
@@ -426,38 +425,6 @@ def document_versions(application: Application) -> QuerySet[Document]:
     return application.documents.select_related("uploaded_by").order_by("kind", "-uploaded_at")
 
 
-@dataclass(frozen=True)
-class TimelineItem:
-    """One line of the candidate's history: a status change or a recorded fact."""
-
-    created_at: object
-    label: str
-    actor: User | None
-    reason: str
-    before: str = ""  # the status left (status changes only)
-
-
-def dossier_timeline(
-    application: Application, labels: Mapping[str, Any] = CANDIDATE_LABELS
-) -> list[TimelineItem]:
-    """Status changes (named by `labels`: the candidate's words unless staff read it) and events
-    of a loaded dossier, oldest first."""
-    items = [
-        TimelineItem(
-            c.created_at,
-            labels.get(c.to_status, c.to_status),
-            c.actor,
-            c.reason,
-            labels.get(c.from_status, "—") if c.from_status else "",
-        )
-        for c in application.status_changes.all()
-    ] + [
-        TimelineItem(e.created_at, DossierEventKind(e.kind).label, e.actor, e.note)
-        for e in application.events.all()
-    ]
-    return sorted(items, key=lambda item: item.created_at)
-
-
 def eligibility_decision_latest(application: Application) -> EligibilityDecision | None:
     """The decision that counts: the latest one, with who took it."""
     return (
@@ -468,12 +435,71 @@ def eligibility_decision_latest(application: Application) -> EligibilityDecision
     )
 
 
-def dossier_history(application: Application) -> QuerySet[AuditEntry]:
-    """Every audit entry about the dossier or its records (documents, payments…), newest first."""
-    return (
-        AuditEntry.objects.filter(dossier=application.number)
-        .select_related("actor")
-        .order_by("-created_at", "-id")
+# --- the dossier's history ----------------------------------------------------------------------
+#
+# One history, read by every screen that shows it (the candidate's timeline, the admin's dossier
+# page): the dossier's events (status changes and recorded facts) and, for staff, the audit
+# trail of every action on the dossier and its records. What a viewer may read is decided here.
+
+#: Who reads a dossier's history as staff (the admin's dossier page needs the same permission).
+VIEW_DOSSIER_PERMISSION = "candidates.view_application"
+#: The blind-review rule reads permissions of the selection app by their codes (no import of a
+#: higher app): who may read reviews at all, who scores dossiers, and who assigns them (and so
+#: is never anchored by another's points).
+VIEW_REVIEWS_PERMISSION = "selection.view_review"
+SCORE_PERMISSION = "selection.score_dossier"
+ASSIGN_PERMISSION = "selection.assign_reviewers"
+#: Audit actions that carry a reviewer's points (recorded by selection).
+REVIEW_DETAIL_ACTIONS = frozenset({"review.save", "review.submit"})
+#: A submitted review is final: once its audit row exists, its reviewer may read the others'.
+REVIEW_SUBMITTED_ACTION = "review.submit"
+#: Audit rows whose fact the dossier's events already tell (shown once, as the event).
+EVENT_MIRROR_ACTIONS = frozenset({"application.transition"})
+
+
+@dataclass(frozen=True)
+class HistoryItem:
+    """One line of a dossier's history, as one viewer may read it.
+
+    An event (a status change or a recorded fact) has a `label` in the viewer's words, the
+    `reason` or note shown with it and, for a status change, the status left (`before`). An
+    audit row (staff only) has its `action` code, worded in `label` by `explain`, the record
+    it is about and its `details` (empty when the viewer may not read them).
+    """
+
+    created_at: dt.datetime
+    label: str
+    actor: User | None
+    reason: str = ""
+    before: str = ""  # the status left (status changes only)
+    action: str = ""  # the audit action's code (audit rows only)
+    record: str = ""  # the audited record, as named when it was recorded
+    target_type: str = ""
+    details: Mapping[str, Any] = field(default_factory=dict)
+
+    @property
+    def is_audit(self) -> bool:
+        return bool(self.action)
+
+
+def _staff_status_label(status: str) -> str:
+    return str(ApplicationStatus(status).label) if status in ApplicationStatus else status
+
+
+def _event_item(event: DossierEvent, status_label) -> HistoryItem:
+    if event.kind == DossierEventKind.STATUS_CHANGED:
+        return HistoryItem(
+            created_at=event.created_at,
+            label=str(status_label(event.to_status)),
+            actor=event.actor,
+            reason=event.note,
+            before=str(status_label(event.from_status)) if event.from_status else "",
+        )
+    return HistoryItem(
+        created_at=event.created_at,
+        label=str(DossierEventKind(event.kind).label),
+        actor=event.actor,
+        reason=event.note,
     )
 
 
@@ -622,3 +648,80 @@ def candidate_situation(
         offer_nav_label=offer_nav_label,
         offer_link=_offer_link(status) if offer_pages else None,
     )
+
+
+def review_details_visible(*, application: Application, viewer: User) -> bool:
+    """The blind-review rule: may the viewer read other reviewers' points on this dossier?
+
+    A reviewer who scores dossiers (and does not assign them) may only once their own review
+    of the dossier is submitted, so the first score does not anchor the others; staff who
+    read reviews otherwise (programme managers, the committee, auditors) always may; anyone
+    else never.
+    """
+    if not viewer.has_perm(VIEW_REVIEWS_PERMISSION):
+        return False
+    if viewer.has_perm(SCORE_PERMISSION) and not viewer.has_perm(ASSIGN_PERMISSION):
+        return AuditEntry.objects.filter(
+            dossier=application.number, actor=viewer, action=REVIEW_SUBMITTED_ACTION
+        ).exists()
+    return True
+
+
+def _audit_item(entry: AuditEntry, *, review_details: bool, viewer: User) -> HistoryItem:
+    hidden = (
+        entry.action in REVIEW_DETAIL_ACTIONS and entry.actor_id != viewer.pk and not review_details
+    )
+    if hidden:  # that a review exists, at most: not who wrote it, nor its points
+        return HistoryItem(
+            created_at=entry.created_at,
+            label=explain(entry.action),
+            actor=None,
+            action=entry.action,
+            target_type=entry.target_type,
+        )
+    return HistoryItem(
+        created_at=entry.created_at,
+        label=explain(entry.action),
+        actor=entry.actor,
+        action=entry.action,
+        record=entry.target_repr or f"{entry.target_type} #{entry.target_id}",
+        target_type=entry.target_type,
+        details=dict(entry.data or {}),
+    )
+
+
+def dossier_history(*, application: Application, viewer: User) -> list[HistoryItem]:
+    """The dossier's history as `viewer` may read it, oldest first.
+
+    The candidate reads the dossier's events in their own words (`candidate_label`),
+    never the audit trail. Staff who may view dossiers read the events in staff words and the
+    audit trail of the dossier and its records (documents, payments, reviews…), under the
+    blind-review rule (`review_details_visible`): another reviewer's saved or submitted review
+    shows only that it exists. Anyone else reads nothing. Two or three queries.
+    """
+    is_candidate = viewer.pk is not None and viewer.pk == application.candidate_id
+    if not is_candidate and not (viewer.is_staff and viewer.has_perm(VIEW_DOSSIER_PERMISSION)):
+        return []
+    events = DossierEvent.objects.filter(application=application).select_related("actor")
+    if is_candidate:
+        return [_event_item(event, candidate_label) for event in events]
+    review_details = review_details_visible(application=application, viewer=viewer)
+    entries = (
+        AuditEntry.objects.filter(dossier=application.number)
+        .exclude(action__in=EVENT_MIRROR_ACTIONS)
+        .select_related("actor")
+        .order_by("created_at", "id")
+    )
+    # Events before audit rows of the same instant, each in the order it was written.
+    rows = [
+        ((event.created_at, 0, event.pk), _event_item(event, _staff_status_label))
+        for event in events
+    ]
+    rows += [
+        (
+            (entry.created_at, 1, entry.pk),
+            _audit_item(entry, review_details=review_details, viewer=viewer),
+        )
+        for entry in entries
+    ]
+    return [item for _key, item in sorted(rows, key=lambda row: row[0])]

@@ -41,7 +41,6 @@ from candidates.models import (
     FrenchProfile,
     Identity,
     NumberSequence,
-    StatusChange,
     Studies,
 )
 from candidates.selectors import application_facts, campaign_rules, dossier_load, dossier_status
@@ -67,10 +66,11 @@ def _lock(application: Application) -> Application:
 def application_transition(
     *, application: Application, to_status: str, actor: User | None, reason: str = ""
 ) -> Application:
-    """Move the dossier to `to_status` if the table allows it, and record it on the timeline.
+    """Move the dossier to `to_status` if the table allows it, and record it in its history.
 
-    Locks the row; raises DomainError for a move the table does not allow. Returns early (no
-    timeline row) when the dossier is already in that status.
+    Locks the row; raises DomainError for a move the table does not allow. Writes a
+    `status_changed` dossier event (from, to, actor, reason). Returns early (no row) when the
+    dossier is already in that status.
     """
     application = _lock(application)
     current = application.status
@@ -91,12 +91,13 @@ def application_transition(
         application.submitted_at = timezone.now()
         fields.append("submitted_at")
     application.save(update_fields=fields)
-    StatusChange.objects.create(
+    DossierEvent.objects.create(
         application=application,
+        kind=DossierEventKind.STATUS_CHANGED,
         from_status=current,
         to_status=to_status,
         actor=actor,
-        reason=reason,
+        note=reason,
     )
     return application
 
@@ -131,9 +132,9 @@ def application_create(*, candidate: User, campaign: Campaign) -> Application:
             )
     except IntegrityError:  # a second tab created it at the same moment
         return Application.objects.get(candidate=candidate, campaign=campaign)
-    StatusChange.objects.create(
+    DossierEvent.objects.create(
         application=application,
-        from_status="",
+        kind=DossierEventKind.STATUS_CHANGED,
         to_status=ApplicationStatus.DRAFT,
         actor=candidate,
     )
@@ -381,7 +382,12 @@ def application_record_evaluator_status(
 def dossier_event_record(
     *, application: Application, kind: DossierEventKind, actor: User | None, note: str = ""
 ) -> DossierEvent:
-    """Add a fact to the dossier's timeline (call inside the change's own transaction)."""
+    """Add a fact to the dossier's history (call inside the change's own transaction).
+
+    A status change is not a fact to record by hand: it goes through `application_transition`.
+    """
+    if kind == DossierEventKind.STATUS_CHANGED:
+        raise ValueError("status changes are recorded by application_transition")
     return DossierEvent.objects.create(
         application=application, kind=kind, actor=actor, note=note.strip()
     )

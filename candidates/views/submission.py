@@ -10,7 +10,7 @@ from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
 
 from candidates import services
-from candidates.selectors import couple_for, dossier_timeline
+from candidates.selectors import couple_for, dossier_history
 from candidates.views.common import dossier_context, dossier_view
 from tapif.core.exceptions import DomainError
 from tapif.core.letters import letter_filename, letter_issue, letter_language, letter_response
@@ -118,5 +118,7 @@ def summary_pdf(request):
 @dossier_view
 def timeline(request):
     application = request.dossier
-    context = dossier_context(request, changes=dossier_timeline(application))
+    context = dossier_context(
+        request, changes=dossier_history(application=application, viewer=request.user)
+    )
     return render(request, "candidates/timeline.html", context)

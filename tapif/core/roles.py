@@ -41,7 +41,6 @@ _MODELS = {
         "previousparticipation",
         "couple",
         "document",
-        "statuschange",
         "dossierevent",
         "eligibilitydecision",
     ],

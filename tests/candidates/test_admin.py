@@ -20,12 +20,12 @@ from candidates.models import (
     Assets,
     Couple,
     Document,
+    DossierEvent,
     Experience,
     FrenchCourse,
     FrenchProfile,
     Identity,
     PreviousParticipation,
-    StatusChange,
     Studies,
 )
 from candidates.selectors import dossier_load, dossier_status
@@ -399,7 +399,7 @@ def test_change_page_has_no_editable_field_and_ignores_a_post(admin_client, full
     application, _old, _new = full_dossier
     url = f"{CHANGELIST}{application.pk}/change/"
     number = application.number
-    before = StatusChange.objects.filter(application=application).count()
+    before = DossierEvent.objects.status_changes().filter(application=application).count()
 
     page = admin_client.get(url)
     response = admin_client.post(
@@ -417,7 +417,7 @@ def test_change_page_has_no_editable_field_and_ignores_a_post(admin_client, full
         "",
     )
     assert not Application.objects.filter(number="HACKED").exists()
-    assert StatusChange.objects.filter(application=application).count() == before
+    assert DossierEvent.objects.status_changes().filter(application=application).count() == before
 
 
 def test_add_and_delete_are_refused_even_to_a_superuser(client, full_dossier):
@@ -467,8 +467,8 @@ def test_reopen_asks_for_a_reason_then_gives_the_dossier_back_as_a_draft(
     assert response.status_code == 302
     application.refresh_from_db()
     assert application.status == ApplicationStatus.DRAFT
-    change = StatusChange.objects.filter(application=application).latest("id")
-    assert (change.from_status, change.to_status, change.actor, change.reason) == (
+    change = DossierEvent.objects.status_changes().filter(application=application).latest("id")
+    assert (change.from_status, change.to_status, change.actor, change.note) == (
         ApplicationStatus.SUBMITTED,
         ApplicationStatus.DRAFT,
         staff,
@@ -482,7 +482,7 @@ def test_reopen_with_an_empty_reason_shows_the_form_again_and_changes_nothing(
     admin_client, reference_campaign
 ):
     application = submitted(reference_campaign)
-    before = StatusChange.objects.count()
+    before = DossierEvent.objects.status_changes().count()
 
     response = run_reopen(admin_client, [application.pk], "   ")
 
@@ -491,7 +491,7 @@ def test_reopen_with_an_empty_reason_shows_the_form_again_and_changes_nothing(
     assert "This field is required." in response.content.decode()
     application.refresh_from_db()
     assert application.status == ApplicationStatus.SUBMITTED
-    assert StatusChange.objects.count() == before
+    assert DossierEvent.objects.status_changes().count() == before
 
 
 def test_reopen_reports_the_dossiers_it_refused_and_why(admin_client, reference_campaign):
@@ -499,7 +499,7 @@ def test_reopen_reports_the_dossiers_it_refused_and_why(admin_client, reference_
     draft = dossier(reference_campaign)
     withdrawn = dossier(reference_campaign)
     application_transition(application=withdrawn, to_status="withdrawn", actor=None)
-    changes_before = {a.pk: a.status_changes.count() for a in (draft, withdrawn)}
+    changes_before = {a.pk: a.events.status_changes().count() for a in (draft, withdrawn)}
 
     response = run_reopen(admin_client, [sent.pk, draft.pk, withdrawn.pk], "Wrong transcripts")
 
@@ -512,7 +512,7 @@ def test_reopen_reports_the_dossiers_it_refused_and_why(admin_client, reference_
     assert statuses[sent.pk] == ApplicationStatus.DRAFT
     assert statuses[draft.pk] == ApplicationStatus.DRAFT
     assert statuses[withdrawn.pk] == ApplicationStatus.WITHDRAWN
-    assert {a.pk: a.status_changes.count() for a in (draft, withdrawn)} == changes_before
+    assert {a.pk: a.events.status_changes().count() for a in (draft, withdrawn)} == changes_before
 
 
 def test_reopen_from_the_change_page_returns_to_it(admin_client, reference_campaign):
@@ -563,7 +563,7 @@ def test_staff_without_the_reopen_permission_neither_sees_nor_runs_the_action(
     assert messages_of(second) == []
     application.refresh_from_db()
     assert application.status == ApplicationStatus.SUBMITTED
-    assert list(application.status_changes.values_list("to_status", flat=True)) == [
+    assert list(application.events.status_changes().values_list("to_status", flat=True)) == [
         ApplicationStatus.DRAFT,
         ApplicationStatus.SUBMITTED,
     ]

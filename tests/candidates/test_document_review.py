@@ -23,7 +23,7 @@ from candidates.choices import (
     DocumentReview,
     DossierEventKind,
 )
-from candidates.models import Application, Document, DossierEvent, StatusChange
+from candidates.models import Application, Document, DossierEvent
 from candidates.selectors import dossier_load, dossier_status
 from tapif.core.exceptions import DomainError
 from tapif.core.models import AuditEntry, Campaign
@@ -126,14 +126,16 @@ def test_the_dossier_becomes_complete_once_every_required_document_is_accepted(d
     for kind in kinds[:-1]:
         services.document_accept(document=current(dossier, kind), actor=staff)
         assert status_of(dossier) == ApplicationStatus.SUBMITTED
-    assert not StatusChange.objects.filter(
-        application=dossier, to_status=ApplicationStatus.COMPLETE
-    ).exists()
+    assert (
+        not DossierEvent.objects.status_changes()
+        .filter(application=dossier, to_status=ApplicationStatus.COMPLETE)
+        .exists()
+    )
 
     services.document_accept(document=current(dossier, kinds[-1]), actor=staff)
 
     assert status_of(dossier) == ApplicationStatus.COMPLETE
-    change = StatusChange.objects.filter(application=dossier).latest("id")
+    change = DossierEvent.objects.status_changes().filter(application=dossier).latest("id")
     assert (change.from_status, change.to_status, change.actor) == (
         ApplicationStatus.SUBMITTED,
         ApplicationStatus.COMPLETE,
@@ -143,9 +145,9 @@ def test_the_dossier_becomes_complete_once_every_required_document_is_accepted(d
     services.document_accept(document=current(dossier, kinds[0]), actor=staff)
     assert AuditEntry.objects.filter(action="document.accept").count() == len(kinds)
     assert (
-        StatusChange.objects.filter(
-            application=dossier, to_status=ApplicationStatus.COMPLETE
-        ).count()
+        DossierEvent.objects.status_changes()
+        .filter(application=dossier, to_status=ApplicationStatus.COMPLETE)
+        .count()
         == 1
     )
 
@@ -203,8 +205,8 @@ def test_reject_opens_the_window_makes_the_dossier_incomplete_and_mails_the_cand
 
     label = f"{TRANSCRIPTS_EN}: Not stamped by the institution"
     assert status_of(dossier) == ApplicationStatus.INCOMPLETE
-    change = StatusChange.objects.filter(application=dossier).latest("id")
-    assert (change.from_status, change.to_status, change.actor, change.reason) == (
+    change = DossierEvent.objects.status_changes().filter(application=dossier).latest("id")
+    assert (change.from_status, change.to_status, change.actor, change.note) == (
         ApplicationStatus.SUBMITTED,
         ApplicationStatus.INCOMPLETE,
         staff,
@@ -246,7 +248,9 @@ def test_the_timeline_note_is_in_the_candidates_language(dossier, staff):
     label = f"{TRANSCRIPTS_FR}: Autre motif (voir la note)"
     event = DossierEvent.objects.get(application=dossier, kind=DossierEventKind.DOCUMENT_REJECTED)
     assert event.note == f"{label}. Le cachet manque."
-    assert StatusChange.objects.filter(application=dossier).latest("id").reason == label
+    assert (
+        DossierEvent.objects.status_changes().filter(application=dossier).latest("id").note == label
+    )
 
 
 def test_the_window_follows_the_campaigns_setting(dossier, staff):
@@ -277,7 +281,7 @@ def test_rejecting_a_document_of_a_complete_dossier_makes_it_incomplete(dossier,
     assert status_of(dossier) == ApplicationStatus.INCOMPLETE
     document = current(dossier, DocumentKind.BIRTH_CERTIFICATE)
     assert document.review_status == DocumentReview.REJECTED
-    change = StatusChange.objects.filter(application=dossier).latest("id")
+    change = DossierEvent.objects.status_changes().filter(application=dossier).latest("id")
     assert (change.from_status, change.to_status) == (
         ApplicationStatus.COMPLETE,
         ApplicationStatus.INCOMPLETE,
@@ -469,7 +473,8 @@ def test_accepting_the_replacement_makes_the_dossier_complete_again(
 
     assert status_of(dossier) == ApplicationStatus.COMPLETE
     assert list(
-        StatusChange.objects.filter(application=dossier)
+        DossierEvent.objects.status_changes()
+        .filter(application=dossier)
         .order_by("id")
         .values_list("to_status", flat=True)
     ) == [

@@ -15,7 +15,7 @@ from candidates.choices import (
     DocumentReview,
     DossierEventKind,
 )
-from candidates.models import Application, Document, DossierEvent, StatusChange
+from candidates.models import Application, Document, DossierEvent
 from tapif.core.models import AuditEntry
 from tests.candidates.dossier import complete_dossier
 from tests.candidates.factories import CAMPAIGN_OPEN_AT, ApplicationFactory
@@ -146,7 +146,7 @@ def test_accept_action_accepts_and_completes_the_dossier(reviewer_client, review
         assert document.reviewed_at == CAMPAIGN_OPEN_AT
     dossier.refresh_from_db()
     assert dossier.status == ApplicationStatus.COMPLETE
-    change = StatusChange.objects.filter(application=dossier).latest("id")
+    change = DossierEvent.objects.status_changes().filter(application=dossier).latest("id")
     assert (change.to_status, change.actor) == (ApplicationStatus.COMPLETE, reviewer)
 
 

@@ -7,7 +7,7 @@ from django.core import mail
 
 from candidates import services
 from candidates.choices import ApplicationStatus
-from candidates.models import Application, StatusChange
+from candidates.models import Application, DossierEvent
 from candidates.selectors import dossier_load, dossier_status
 from tapif.core.exceptions import DomainError
 from tests.candidates.dossier import complete_dossier, fill_sections
@@ -25,7 +25,7 @@ def test_numbers_follow_the_campaign_prefix_and_a_sequence():
 def test_a_number_is_never_reused_after_a_deletion():
     ApplicationFactory()
     second = ApplicationFactory()
-    StatusChange.objects.filter(application=second).delete()
+    DossierEvent.objects.status_changes().filter(application=second).delete()
     second.delete()
     assert ApplicationFactory().number == "CA27-00003"
 
@@ -39,7 +39,7 @@ def test_creating_twice_returns_the_same_dossier():
 
 def test_creation_records_the_first_timeline_row():
     application = ApplicationFactory()
-    change = StatusChange.objects.get(application=application)
+    change = DossierEvent.objects.status_changes().get(application=application)
     assert (change.from_status, change.to_status, change.actor) == (
         "",
         "draft",
@@ -113,7 +113,12 @@ def test_submission_locks_records_and_mails_once(django_capture_on_commit_callba
     application.refresh_from_db()
     assert application.status == ApplicationStatus.SUBMITTED
     assert application.submitted_at is not None
-    assert StatusChange.objects.filter(application=application, to_status="submitted").count() == 1
+    assert (
+        DossierEvent.objects.status_changes()
+        .filter(application=application, to_status="submitted")
+        .count()
+        == 1
+    )
     assert len(mail.outbox) == 1
     assert application.number in mail.outbox[0].subject
     assert mail.outbox[0].alternatives[0][1] == "text/html"
@@ -188,8 +193,8 @@ def test_staff_reopen_with_a_reason(django_capture_on_commit_callbacks):
 
     application.refresh_from_db()
     assert application.status == ApplicationStatus.DRAFT
-    change = StatusChange.objects.filter(application=application).last()
-    assert (change.from_status, change.to_status, change.actor, change.reason) == (
+    change = DossierEvent.objects.status_changes().filter(application=application).last()
+    assert (change.from_status, change.to_status, change.actor, change.note) == (
         "submitted",
         "draft",
         staff,
@@ -261,4 +266,4 @@ def test_reopening_a_draft_is_refused_and_sends_nothing(django_capture_on_commit
     ):
         services.application_reopen(application=application, actor=StaffFactory(), reason="Check")
     assert mail.outbox == []
-    assert StatusChange.objects.filter(application=application).count() == 1
+    assert DossierEvent.objects.status_changes().filter(application=application).count() == 1

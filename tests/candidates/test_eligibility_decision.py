@@ -14,7 +14,7 @@ from django.utils import translation
 from candidates import services
 from candidates.choices import ApplicationStatus, DossierEventKind, PaymentStatus
 from candidates.explanations import failure_text
-from candidates.models import Application, Document, EligibilityDecision, StatusChange
+from candidates.models import Application, Document, DossierEvent, EligibilityDecision
 from candidates.selectors import eligibility_decision_latest
 from selection.selectors import reviewable_applications
 from tapif.core.admin_display import short_date
@@ -86,8 +86,8 @@ def status_of(application: Application) -> str:
     return application.status
 
 
-def last_change(application: Application) -> StatusChange:
-    return StatusChange.objects.filter(application=application).latest("id")
+def last_change(application: Application) -> DossierEvent:
+    return DossierEvent.objects.status_changes().filter(application=application).latest("id")
 
 
 @pytest.fixture(autouse=True)
@@ -134,7 +134,7 @@ def test_confirming_an_eligible_dossier_moves_it_to_the_review_queue(
     assert (decision.decided_by, decision.decided_at) == (reviewer, CAMPAIGN_OPEN_AT)
     assert status_of(application) == ApplicationStatus.ELIGIBLE
     change = last_change(application)
-    assert (change.from_status, change.to_status, change.actor, change.reason) == (
+    assert (change.from_status, change.to_status, change.actor, change.note) == (
         ApplicationStatus.COMPLETE,
         ApplicationStatus.ELIGIBLE,
         reviewer,
@@ -182,7 +182,7 @@ def test_an_ineligible_dossier_gets_its_reasons_on_the_timeline_and_by_mail(
             assert [failure_text(failure) for failure in decision.failures] == [text]
     assert status_of(application) == ApplicationStatus.INELIGIBLE
     change = last_change(application)
-    assert (change.to_status, change.actor, change.reason) == (
+    assert (change.to_status, change.actor, change.note) == (
         ApplicationStatus.INELIGIBLE,
         reviewer,
         reason,
@@ -304,7 +304,7 @@ def test_a_rule_overruled_to_not_met_gives_the_justification_as_the_reason(manag
         {"rule": "passport", "justification": "The passport shown is reported stolen."}
     ]
     assert failure_text(decision.failures[0]) == "The passport shown is reported stolen."
-    assert last_change(application).reason == "The passport shown is reported stolen."
+    assert last_change(application).note == "The passport shown is reported stolen."
 
 
 def test_a_rule_not_known_yet_refuses_the_decision(reviewer):
@@ -591,7 +591,8 @@ def test_a_dossier_whose_reviews_are_all_in_is_reviewed_once_found_eligible(revi
     services.eligibility_decide(application=application, actor=reviewer)
 
     assert status_of(application) == ApplicationStatus.REVIEWED
-    assert [c.to_status for c in application.status_changes.order_by("created_at", "id")][-2:] == [
+    changes = application.events.status_changes().order_by("created_at", "id")
+    assert [c.to_status for c in changes][-2:] == [
         ApplicationStatus.ELIGIBLE,
         ApplicationStatus.REVIEWED,
     ]

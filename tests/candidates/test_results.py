@@ -7,7 +7,7 @@ import pytest
 from django.utils import translation
 
 from candidates.choices import ApplicationStatus, DossierEventKind
-from candidates.models import Application, DossierEvent, StatusChange
+from candidates.models import Application, DossierEvent
 from candidates.services import application_record_result, application_transition
 from tapif.core.exceptions import DomainError
 from tapif.core.messages import message, messages_register
@@ -53,7 +53,8 @@ def placed(application, actor=None, **overrides) -> Application:
 
 def history(application) -> list[str]:
     return list(
-        StatusChange.objects.filter(application=application)
+        DossierEvent.objects.status_changes()
+        .filter(application=application)
         .order_by("id")
         .values_list("to_status", flat=True)
     )
@@ -107,7 +108,7 @@ def test_the_same_result_twice_changes_nothing(reference_campaign):
     application = placed(reviewed(reference_campaign))
     released_at = application.result_released_at
     counts = (
-        StatusChange.objects.count(),
+        DossierEvent.objects.status_changes().count(),
         DossierEvent.objects.count(),
         AuditEntry.objects.count(),
     )
@@ -116,7 +117,7 @@ def test_the_same_result_twice_changes_nothing(reference_campaign):
 
     assert again.result_released_at == released_at
     assert (
-        StatusChange.objects.count(),
+        DossierEvent.objects.status_changes().count(),
         DossierEvent.objects.count(),
         AuditEntry.objects.count(),
     ) == counts

@@ -11,7 +11,7 @@ from django.core.management import call_command
 from django.core.management.base import CommandError
 
 from candidates.completeness import count_words
-from candidates.models import Application, Couple, Document, PreviousParticipation, StatusChange
+from candidates.models import Application, Couple, Document, DossierEvent, PreviousParticipation
 from candidates.selectors import dossier_load, dossier_status
 from demo.accounts import DEMO_ACCOUNTS
 from demo.campaign import demo_campaign_values
@@ -219,7 +219,7 @@ def _counts() -> dict[str, int]:
         Authenticator,
         EmailAddress,
         Application,
-        StatusChange,
+        DossierEvent,
         Document,
         Payment,
         BankLine,

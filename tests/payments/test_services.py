@@ -15,7 +15,7 @@ from django.utils import translation
 from candidates import services as dossier_services
 from candidates.choices import ApplicationStatus, DocumentKind, DossierEventKind
 from candidates.models import Document, DossierEvent
-from candidates.selectors import dossier_load, dossier_status, dossier_timeline
+from candidates.selectors import dossier_history, dossier_load, dossier_status
 from payments import services
 from payments.choices import PaymentStatus, RejectionReason
 from payments.models import Payment
@@ -49,6 +49,7 @@ def _english():
 def events(application) -> list[str]:
     return list(
         DossierEvent.objects.filter(application=application)
+        .exclude(kind=DossierEventKind.STATUS_CHANGED)
         .order_by("created_at", "id")
         .values_list("kind", flat=True)
     )
@@ -109,7 +110,7 @@ def test_declare_records_the_payment_its_receipt_and_the_timeline():
     assert application.payment_status == "declared"
     assert not application.payment_verified
     assert events(application) == [DossierEventKind.PAYMENT_DECLARED]
-    timeline = dossier_timeline(dossier_load(application.pk))
+    timeline = dossier_history(application=application, viewer=application.candidate)
     assert [item.label for item in timeline] == ["In preparation", "Application fee declared"]
     assert timeline[-1].actor == application.candidate
     assert fee_missing(application) == []

@@ -296,7 +296,7 @@ def test_accepting_stores_the_check_confirms_the_passport_and_tells_the_candidat
     assert document.file.name.startswith(f"dossiers/2026-2027/{first.number}/criminal_record/")
     assert (private_storage / document.file.name).read_bytes() == demo_pdf()
     assert first.status == ApplicationStatus.OFFER_ACCEPTED
-    assert first.status_changes.last().to_status == ApplicationStatus.OFFER_ACCEPTED
+    assert first.events.status_changes().last().to_status == ApplicationStatus.OFFER_ACCEPTED
     assert AuditEntry.objects.filter(action="offer.accept", target_id=str(offer.pk)).exists()
     assert len(mails(first, "offer_accepted")) == 1
     assert fresh(waiting)[0].status == ApplicationStatus.WAITLISTED  # nothing freed
@@ -401,7 +401,7 @@ def test_declining_gives_the_place_to_the_first_waitlisted_and_moves_the_list_up
         RELEASED_AT,
     )
     assert first.status == ApplicationStatus.OFFER_DECLINED
-    assert first.status_changes.last().reason == "Un emploi à Ottawa."
+    assert first.events.status_changes().last().note == "Un emploi à Ottawa."
     promoted = offer_for(waiting_1)
     assert (promoted.source, promoted.status, promoted.academie, promoted.level) == (
         OfferSource.PROMOTION,
@@ -660,7 +660,7 @@ def test_an_unanswered_offer_lapses_and_its_place_moves_on_once(
     first, waiting = fresh(first, waiting)
     assert offer.status == OfferStatus.LAPSED
     assert first.status == ApplicationStatus.OFFER_DECLINED
-    assert first.status_changes.last().actor is None
+    assert first.events.status_changes().last().actor is None
     promoted = offer_for(waiting)
     assert (promoted.source, promoted.respond_by) == (
         OfferSource.PROMOTION,
@@ -736,7 +736,7 @@ def test_a_withdrawal_after_appointment_frees_the_place_for_the_waitlist(campaig
     assert (offer.status, offer.reason) == (OfferStatus.WITHDRAWN, "Raisons de santé")
     assert offer.appointed_at is not None  # it was appointed, then withdrew
     assert withdrawn.status == ApplicationStatus.WITHDRAWN
-    assert withdrawn.status_changes.last().reason == "Raisons de santé"
+    assert withdrawn.events.status_changes().last().note == "Raisons de santé"
     assert offer_for(waiting).source == OfferSource.PROMOTION
     assert PromotionLog.objects.get().freed_because == OfferStatus.WITHDRAWN
     assert len(mails(first, "offer_withdrawn")) == 1
@@ -786,7 +786,7 @@ def test_withdrawing_twice_changes_nothing_and_others_cannot(campaign, release, 
 
     run(application_withdraw, application=first, actor=first.candidate)
     run(application_withdraw, application=first, actor=first.candidate)
-    assert fresh(first)[0].status_changes.filter(to_status="withdrawn").count() == 1
+    assert fresh(first)[0].events.status_changes().filter(to_status="withdrawn").count() == 1
     assert len(mails(first, "offer_withdrawn")) == 1
 
 

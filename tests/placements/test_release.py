@@ -14,7 +14,7 @@ import time_machine
 from django.contrib.auth.models import Group
 
 from candidates.choices import ApplicationStatus, DossierEventKind, EligibilityOutcome
-from candidates.models import Application, Assets, DossierEvent, EligibilityDecision, StatusChange
+from candidates.models import Application, Assets, DossierEvent, EligibilityDecision
 from candidates.services import application_transition
 from placements import release as release_module
 from placements.choices import ReleaseKind, ReleaseStatus
@@ -381,7 +381,7 @@ def test_running_the_release_again_writes_nothing_twice(
         clock.shift(10)
     before = (
         list(Application.objects.values_list("status", "result_released_at")),
-        StatusChange.objects.count(),
+        DossierEvent.objects.status_changes().count(),
         DossierEvent.objects.count(),
         OutboundMessage.objects.count(),
         len(mailoutbox),
@@ -397,7 +397,7 @@ def test_running_the_release_again_writes_nothing_twice(
 
     assert (
         list(Application.objects.values_list("status", "result_released_at")),
-        StatusChange.objects.count(),
+        DossierEvent.objects.status_changes().count(),
         DossierEvent.objects.count(),
         OutboundMessage.objects.count(),
         len(mailoutbox),

@@ -281,7 +281,7 @@ def test_merit_eligible_dossier_reviewed_once_enough_reviews(campaign):
     reviewed_by(application, sheet(2))
     application.refresh_from_db()
     assert application.status == ApplicationStatus.REVIEWED
-    assert application.status_changes.latest("created_at", "id").from_status == "eligible"
+    assert application.events.status_changes().latest("created_at", "id").from_status == "eligible"
 
 
 def test_merit_dossier_not_yet_eligible_stays_where_it_is(campaign):
