@@ -69,8 +69,9 @@ def application_transition(
     """Move the dossier to `to_status` if the table allows it, and record it in its history.
 
     Locks the row; raises DomainError for a move the table does not allow. Writes a
-    `status_changed` dossier event (from, to, actor, reason). Returns early (no row) when the
-    dossier is already in that status.
+    `status_changed` dossier event (from, to, actor, reason) and an audit row
+    ("application.transition") in the same transaction. Returns early (no row) when the dossier
+    is already in that status.
     """
     application = _lock(application)
     current = application.status
@@ -98,6 +99,12 @@ def application_transition(
         to_status=to_status,
         actor=actor,
         note=reason,
+    )
+    audit_record(
+        actor=actor,
+        action="application.transition",
+        target=application,
+        data={"from": current, "to": to_status, "reason": reason},
     )
     return application
 
