@@ -41,7 +41,7 @@ from candidates.choices import (
     EnrolmentStatus,
 )
 from candidates.eligibility import RULE_FACTS, Facts, Status, Verdict
-from candidates.explanations import failure_text
+from candidates.messages import failure_text
 from candidates.models import Application, Couple, Document, EligibilityDecision, FrenchProfile
 from candidates.selectors import (
     HistoryItem,

@@ -7,9 +7,6 @@ class CandidatesConfig(AppConfig):
     verbose_name = _("Applications")
 
     def ready(self) -> None:
-        from candidates.explanations import ELIGIBILITY_WORDS
-        from candidates.messages import AUDIT_ACTIONS
-        from tapif.core.messages import messages_register
+        from candidates import messages as candidates_messages
 
-        messages_register(ELIGIBILITY_WORDS)
-        messages_register(AUDIT_ACTIONS)  # the words of this app's audit actions
+        candidates_messages.register()  # the words of this app's codes

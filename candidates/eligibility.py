@@ -4,7 +4,7 @@ Pure Python on purpose (no Django import): the dossier, the admin and the `check
 command all call `evaluate`, and the rules are tested without a database. Each rule answers
 PASS, FAIL or UNKNOWN (a fact it needs is missing), with a message: a code and its parameters
 (the campaign's own dates and bounds), worded in the reader's language by
-`candidates.explanations`. A rule fails as soon as one known fact fails it, even if
+`candidates.messages`. A rule fails as soon as one known fact fails it, even if
 other facts are still missing: the candidate learns about a blocking problem at once.
 
 Conventions (the programme's page is the source; the campaign holds every number):
@@ -250,7 +250,7 @@ def _message(code: str, **params: Any) -> dict[str, Any]:
 @dataclass(frozen=True)
 class RuleResult:
     """A rule's answer: its status and a message (a code of `eligibility.*` and its parameters,
-    dates as ISO strings) that `candidates.explanations` words in the reader's language."""
+    dates as ISO strings) that `candidates.messages` words in the reader's language."""
 
     rule: str
     status: Status

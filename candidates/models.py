@@ -666,7 +666,7 @@ class EligibilityDecision(models.Model):
     overrides = models.JSONField(_("rules overruled"), default=list, blank=True)
     # Why the dossier is ineligible, one item per rule not met: the rule's message
     # [{"rule", "code", "params"}], or for a rule overruled to "not met" the staff's own words
-    # [{"rule", "justification"}] (`candidates.explanations.failure_text` words either).
+    # [{"rule", "justification"}] (`candidates.messages.failure_text` words either).
     failures = models.JSONField(_("rules not met"), default=list, blank=True)
     decided_by = models.ForeignKey(
         settings.AUTH_USER_MODEL,

@@ -30,7 +30,7 @@ from candidates.choices import (
 )
 from candidates.documents import DocumentRejected, inspect_upload
 from candidates.eligibility import RULE_CODES, Status, evaluate
-from candidates.explanations import failure_text
+from candidates.messages import failure_text
 from candidates.models import (
     Application,
     Assets,

@@ -7,9 +7,9 @@ class EvaluationsConfig(AppConfig):
     verbose_name = _("Language evaluations")
 
     def ready(self) -> None:
+        from evaluations import messages as evaluations_messages
+
         # The outbox reports deliveries; the requests record their invitations' fate.
         from evaluations import signals  # noqa: F401 (connects the receivers)
-        from evaluations.messages import AUDIT_ACTIONS
-        from tapif.core.messages import messages_register
 
-        messages_register(AUDIT_ACTIONS)  # the words of this app's audit actions
+        evaluations_messages.register()  # the words of this app's codes

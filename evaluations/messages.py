@@ -8,6 +8,8 @@ from __future__ import annotations
 
 from django.utils.translation import gettext_lazy as _
 
+from tapif.core.messages import messages_register
+
 AUDIT_ACTIONS = {
     "evaluation_request.create": _("Evaluation requested"),
     "evaluation_request.resend": _("Evaluation request sent again"),
@@ -23,3 +25,8 @@ AUDIT_ACTIONS = {
     "professor.active": _("Professor reactivated"),
     "professor.inactive": _("Professor deactivated"),
 }
+
+
+def register() -> None:
+    """Declare this app's words (`AppConfig.ready()`)."""
+    messages_register(AUDIT_ACTIONS)

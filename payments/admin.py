@@ -31,7 +31,7 @@ from django.utils.translation import gettext_lazy as _
 from candidates.models import Application
 from payments import matching
 from payments.choices import LineOutcome, PaymentStatus, RejectionReason
-from payments.explanations import column_names
+from payments.messages import column_names
 from payments.models import BankLine, Payment, StatementImport
 from payments.services import (
     bank_line_assign,

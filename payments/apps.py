@@ -7,9 +7,6 @@ class PaymentsConfig(AppConfig):
     verbose_name = _("Application fees")
 
     def ready(self) -> None:
-        from payments import explanations
-        from payments.messages import AUDIT_ACTIONS
-        from tapif.core.messages import messages_register
+        from payments import messages as payments_messages
 
-        explanations.register()
-        messages_register(AUDIT_ACTIONS)  # the words of this app's audit actions
+        payments_messages.register()  # the words of this app's codes

@@ -18,7 +18,7 @@ The CSV export (documented for staff):
 - `date`, `amount`, `currency` and `reference_number` must not be empty; the others may be.
 The first error stops the reading: `StatementError` names the physical line (the header is line
 1) and the column, and says what is wrong as a code and its parameters (worded by
-`payments.explanations`). Blank lines are skipped.
+`payments.messages`). Blank lines are skipped.
 
 Candidate numbers in a memo (`find_candidate_numbers`): the campaign prefix then the sequence,
 whatever the case, with spaces, dashes, dots or underscores anywhere between the prefix's
@@ -36,7 +36,7 @@ currency must be the fee's (`AMOUNT_MISMATCH`, still naming the dossier), a doss
 gives `DUPLICATE` (to refund), otherwise `MATCHED`. `match_statement` reads a file's lines in
 order and treats a dossier MATCHED by an earlier line as paid, so a second payment is DUPLICATE.
 Each result explains itself with a message (`{"code": "matching.…", "params": {…}}`), worded
-where it is shown (`payments.explanations`).
+where it is shown (`payments.messages`).
 """
 
 from __future__ import annotations

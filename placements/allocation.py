@@ -61,7 +61,7 @@ choice) or when that level was closed to i (`level_reserved`, above). Preference
 académies listed; an académie not listed is worse than any listed one.
 
 Explanations (rule 6), a list of messages (`{"code": "allocation.…", "params": {…}}`, one per
-sentence, worded in `placements.explanations`): the rank among the ranked, the decision, the
+sentence, worded in `placements.messages`): the rank among the ranked, the decision, the
 waitlist position, the académie and level, which preference it was and, for each better one,
 why it was not available ("Lyon: the 3 secondary places were taken by candidates ranked 4, 9 and
 12"; more than five ranks are summed up by their count and the last one).
@@ -91,7 +91,7 @@ Scores are read as Decimal (never a binary float). Output (`to_json`):
                           "any_choice_requests"}},
      "totals": {"places", "accepted", "placed", "waitlisted", "not_selected", "ineligible"}}
 Every refusal is an `AllocationError` with a code and its parameters (worded by
-`placements.explanations`).
+`placements.messages`).
 """
 
 from __future__ import annotations

@@ -7,9 +7,6 @@ class PlacementsConfig(AppConfig):
     verbose_name = _("Placements")
 
     def ready(self) -> None:
-        from placements import explanations
-        from placements.messages import AUDIT_ACTIONS
-        from tapif.core.messages import messages_register
+        from placements import messages as placements_messages
 
-        explanations.register()
-        messages_register(AUDIT_ACTIONS)  # the words of this app's audit actions
+        placements_messages.register()  # the words of this app's codes

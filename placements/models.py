@@ -246,7 +246,7 @@ class Placement(models.Model):
     preference_obtained = models.PositiveSmallIntegerField(
         _("preference obtained"), null=True, blank=True
     )
-    # The allocation's messages, one per sentence (`placements.explanations` words them).
+    # The allocation's messages, one per sentence (`placements.messages` words them).
     explanation = models.JSONField(_("explanation"), default=list, editable=False)
 
     class Meta:
@@ -594,7 +594,7 @@ class PromotionLog(models.Model):
     reason = models.CharField(
         _("reason"), max_length=20, choices=PromotionReason.choices, editable=False
     )
-    # The promotion's messages (`placements.explanations` words them).
+    # The promotion's messages (`placements.messages` words them).
     explanation = models.JSONField(_("explanation"), default=list, editable=False)
     offer = models.ForeignKey(
         Offer,

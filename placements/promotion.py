@@ -42,7 +42,7 @@ nobody can take the place, every candidate is logged with their reason and the p
 vacant (a later promotion in that académie may still use it for a couple).
 
 Each reason comes with a message for staff and for the log: a code and its parameters
-(`{"code": "promotion.…", "params": {…}}`), worded in `placements.explanations`.
+(`{"code": "promotion.…", "params": {…}}`), worded in `placements.messages`.
 """
 
 from __future__ import annotations

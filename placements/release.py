@@ -54,7 +54,7 @@ from django.utils import timezone, translation
 from django.utils.translation import gettext as _
 
 from candidates.choices import ApplicationStatus
-from candidates.explanations import failure_text
+from candidates.messages import failure_text
 from candidates.models import Application, EligibilityDecision
 from candidates.services import application_record_result
 from placements.choices import RankDecision, ReleaseKind, ReleaseOutcome, ReleaseStatus, RoundStatus

@@ -55,7 +55,7 @@ class RankingError(ValueError):
 
     @property
     def message(self) -> dict[str, Any]:
-        """The refusal as a message (`selection.explanations` words its code)."""
+        """The refusal as a message (`selection.messages` words its code)."""
         return {"code": self.code, "params": self.params}
 
     def __str__(self) -> str:

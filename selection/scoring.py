@@ -29,7 +29,7 @@ The rules:
   B1 2, B2 3, C1 4, C2 5, whatever the case and surrounding spaces; None or an empty text gives
   None (no level known yet, the reviewer decides); anything else is an error.
 - Every refusal is a `ScoringError` carrying a message (a `scoring.*` code and its parameters,
-  worded by `selection.explanations`) and the criterion codes at fault, if any.
+  worded by `selection.messages`) and the criterion codes at fault, if any.
 
 Points and weights are read exactly (Fraction inside): no binary float ever touches a score.
 """
@@ -67,7 +67,7 @@ class ScoringError(ValueError):
 
     @property
     def message(self) -> dict[str, Any]:
-        """The refusal as a message (`selection.explanations` words its code)."""
+        """The refusal as a message (`selection.messages` words its code)."""
         return {"code": self.code, "params": self.params}
 
     def __str__(self) -> str:

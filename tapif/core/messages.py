@@ -42,6 +42,20 @@ def messages_register(words: Mapping[str, Word]) -> None:
         _WORDS[code] = word
 
 
+def worded(text: Promise | str, **wording: Callable[[Any], str]) -> Word:
+    """A sentence some of whose parameters are worded first (`level=level_word`): the stored
+    parameter stays a code, its words follow the reader's language."""
+
+    def word(params: Mapping[str, Any]) -> str:
+        values = dict(params)
+        for name, make in wording.items():
+            if name in values:
+                values[name] = make(values[name])
+        return str(text) % values
+
+    return word
+
+
 def message(code: str, **params: Any) -> Message:
     """A message to store or return: the code and its (JSON-serialisable) parameters."""
     return {"code": code, "params": params}

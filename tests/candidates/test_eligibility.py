@@ -32,7 +32,7 @@ from candidates.eligibility import (
     evaluate,
     facts_from_mapping,
 )
-from candidates.explanations import format_day
+from candidates.messages import format_day
 from tapif.core.messages import explain_message
 
 PASS, FAIL, UNKNOWN = Status.PASS, Status.FAIL, Status.UNKNOWN

@@ -13,7 +13,7 @@ from django.utils import translation
 
 from candidates import services
 from candidates.choices import ApplicationStatus, DossierEventKind, PaymentStatus
-from candidates.explanations import failure_text
+from candidates.messages import failure_text
 from candidates.models import Application, Document, DossierEvent, EligibilityDecision
 from candidates.selectors import eligibility_decision_latest
 from selection.selectors import reviewable_applications

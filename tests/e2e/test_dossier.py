@@ -21,7 +21,7 @@ from playwright.sync_api import Page, expect
 from candidates import services
 from candidates.choices import ApplicationStatus, DocumentKind
 from candidates.completeness import count_words
-from candidates.explanations import format_day
+from candidates.messages import format_day
 from candidates.models import Application, Assets, Document, Experience
 from evaluations.models import EvaluationRequest
 from payments.models import Payment

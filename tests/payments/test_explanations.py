@@ -1,4 +1,4 @@
-"""The words of the payments app's codes (`payments.explanations`): every code bank matching
+"""The words of the payments app's codes (`payments.messages`): every code bank matching
 can produce is registered, and reads in English and in French."""
 
 from __future__ import annotations
@@ -8,7 +8,8 @@ from pathlib import Path
 
 import pytest
 
-from payments import explanations, matching
+from payments import matching
+from payments import messages as explanations
 from tapif.core.messages import is_known
 from tests.words import en, fr
 

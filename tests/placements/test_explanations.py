@@ -1,4 +1,4 @@
-"""The words of the placements app's codes (`placements.explanations`): every code the pure
+"""The words of the placements app's codes (`placements.messages`): every code the pure
 modules (allocation, promotion) can produce is registered, and reads in English and in French."""
 
 from __future__ import annotations
@@ -9,7 +9,8 @@ from pathlib import Path
 
 import pytest
 
-from placements import allocation, explanations, promotion
+from placements import allocation, promotion
+from placements import messages as explanations
 from tapif.core.messages import explain, is_known
 from tests.words import en, fr
 

@@ -8,7 +8,7 @@ import pytest
 from django.utils import translation
 
 from selection import ranking, scoring
-from selection.explanations import SELECTION_WORDS
+from selection.messages import SELECTION_WORDS
 from tapif.core.messages import explain_message
 
 ONE = (scoring.Criterion("a", Decimal(1)),)

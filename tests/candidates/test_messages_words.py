@@ -18,7 +18,7 @@ from candidates.eligibility import (
     RuleResult,
     evaluate,
 )
-from candidates.explanations import ELIGIBILITY_WORDS, failure_text, format_day
+from candidates.messages import ELIGIBILITY_WORDS, failure_text, format_day
 from tapif.core.messages import explain_message, is_known
 
 
