@@ -22,6 +22,7 @@ from tapif.core.letters import (
     letter_log_staff_download,
     letter_response,
 )
+from tapif.core.messages import explain
 from tapif.core.models import (
     Academie,
     AcademieCutoff,
@@ -265,21 +266,17 @@ class AcademieCutoffAdmin(ReadOnlyAdmin):
 
 
 @admin.register(AuditEntry)
-class AuditEntryAdmin(admin.ModelAdmin):
-    list_display = ["created_at", "actor", "action", "target_type", "target_repr"]
+class AuditEntryAdmin(ReadOnlyAdmin):
+    list_display = ["created_at", "actor", "action_display", "target_type", "target_repr"]
     list_filter = ["action", "target_type"]
-    search_fields = ["target_repr", "target_id", "actor__email", "action"]
+    search_fields = ["target_repr", "target_id", "actor__email", "action", "dossier"]
     list_select_related = ["actor"]
     date_hierarchy = "created_at"
 
-    def has_add_permission(self, request):
-        return False
-
-    def has_change_permission(self, request, obj=None):
-        return False
-
-    def has_delete_permission(self, request, obj=None):
-        return False
+    @admin.display(description=_("action"), ordering="action")
+    def action_display(self, obj: AuditEntry) -> str:
+        """The action in the reader's words (each app declares its own), its code beside."""
+        return format_html("{} <code>{}</code>", explain(obj.action), obj.action)
 
 
 def job_runs_table() -> str:

@@ -123,3 +123,15 @@ def test_a_status_change_reads_before_and_after(client):
         application.number,
         "Submitted → Complete<br>note: by hand",
     ]
+
+
+def test_the_audit_log_words_each_action_in_the_readers_language(client):
+    actor = StaffFactory()
+    audit_record(actor=actor, action="document.accept", target=actor)
+    actor.user_permissions.add(Permission.objects.get(codename="view_auditentry"))
+    client.force_login(actor)
+    client.defaults["HTTP_ACCEPT_LANGUAGE"] = "fr"
+
+    html = client.get("/admin/core/auditentry/").content.decode()
+
+    assert "Document accepté <code>document.accept</code>" in html
