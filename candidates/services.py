@@ -6,6 +6,8 @@ import datetime as dt
 from collections.abc import Mapping
 from typing import Any
 
+from django.conf import settings
+from django.core.files.base import ContentFile
 from django.core.files.uploadedfile import UploadedFile
 from django.db import IntegrityError, transaction
 from django.db.models import F, Q
@@ -28,7 +30,7 @@ from candidates.choices import (
     FrenchProofRoute,
     PaymentStatus,
 )
-from candidates.documents import DocumentRejected, inspect_upload
+from candidates.documents import DocumentRejected, clean_name, inspect_upload
 from candidates.eligibility import RULE_CODES, Status, evaluate
 from candidates.messages import failure_text
 from candidates.models import (
@@ -215,10 +217,51 @@ def item_delete(*, application: Application, instance: Any, actor: User) -> None
     application.save(update_fields=["updated_at"])
 
 
+def _megabytes(size: int) -> str:
+    return formats.number_format(size / (1024 * 1024), decimal_pos=0)
+
+
+# The words of each refusal of `candidates.documents.inspect_upload`, by its code.
 DOCUMENT_ERRORS = {
     "empty": lambda: _("The file is empty."),
-    "too_large": lambda: _("The file is larger than 10 MB. Scan it at a lower resolution."),
+    "too_large": lambda: (
+        _("The file is larger than %(limit)s MB. Scan it at a lower resolution.")
+        % {"limit": _megabytes(settings.UPLOAD_MAX_BYTES)}
+    ),
     "type": lambda: _("Only PDF, JPEG or PNG files are accepted (this file is none of them)."),
+    "pdf_broken": lambda: _(
+        "This PDF cannot be read: it is damaged or incomplete. Save or export it again as PDF."
+    ),
+    "pdf_encrypted": lambda: _(
+        "This PDF is protected by a password or encrypted. Save a copy without protection "
+        "(for example with “Print to PDF”)."
+    ),
+    "pdf_script": lambda: _(
+        "This PDF contains JavaScript or an interactive form, which we cannot accept. Save a "
+        "flat copy (for example with “Print to PDF”)."
+    ),
+    "pdf_launch": lambda: _(
+        "This PDF tries to open a program or another file, which we cannot accept. Save a flat "
+        "copy (for example with “Print to PDF”)."
+    ),
+    "pdf_attachment": lambda: _(
+        "This PDF carries attached files, which we cannot accept. Upload each document as its "
+        "own file."
+    ),
+    "polyglot": lambda: _(
+        "This file contains web page code besides the document, which we cannot accept. Save "
+        "or scan the document again."
+    ),
+    "image_broken": lambda: _(
+        "This image cannot be read: it is damaged or incomplete. Take the photo or scan again."
+    ),
+    "image_too_large": lambda: (
+        _(
+            "This image has too many pixels (more than %(limit)s million). Scan or photograph it "
+            "at a lower resolution."
+        )
+        % {"limit": formats.number_format(settings.UPLOAD_MAX_IMAGE_PIXELS // 1_000_000)}
+    ),
 }
 
 
@@ -234,14 +277,21 @@ def document_upload(
 ) -> Document:
     """Store a new version of a typed document; the previous one stays, for staff, as history.
 
-    The file's type is read from its first bytes; its stored name is generated. Raises
-    DomainError with the message for the form when the file or the dossier refuses it.
+    The file is opened by a real parser (`candidates.documents.inspect_upload`): a PDF with
+    active content or a broken image is refused, an image is stored re-encoded (no EXIF). Its
+    stored name is generated; the name shown is cleaned. Raises DomainError with the message
+    for the form when the file or the dossier refuses it; the current document then stays.
     """
     application = _lock(application)
     if not allow_after_submission:
         application_assert_editable(application)
     try:
-        facts = inspect_upload(upload, upload.size)
+        checked = inspect_upload(
+            upload,
+            upload.size,
+            max_bytes=settings.UPLOAD_MAX_BYTES,
+            max_pixels=settings.UPLOAD_MAX_IMAGE_PIXELS,
+        )
     except DocumentRejected as rejected:
         raise DomainError(DOCUMENT_ERRORS[rejected.code](), code=rejected.code) from rejected
     if kind in DOCUMENTS_WITH_EXPIRY and expires_on is None:
@@ -254,16 +304,18 @@ def document_upload(
     document = Document(
         application=application,
         kind=kind,
-        original_name=(upload.name or "")[-255:],
-        content_type=facts.content_type,
-        size=facts.size,
-        sha256=facts.sha256,
+        original_name=clean_name(upload.name or "", checked.content_type),
+        content_type=checked.content_type,
+        size=checked.size,
+        sha256=checked.sha256,
         expires_on=expires_on if kind in DOCUMENTS_WITH_EXPIRY else None,
         uploaded_by=actor,
     )
-    # Store the type read from the bytes, not the one the browser claimed (S3 serves it back).
-    upload.content_type = facts.content_type
-    document.file.save("upload", upload, save=False)
+    # Store the checked bytes with the type read from them, not the one the browser claimed
+    # (S3 serves it back).
+    stored = ContentFile(checked.content, name="upload")
+    stored.content_type = checked.content_type
+    document.file.save("upload", stored, save=False)
     try:
         document.save()
         application.save(update_fields=["updated_at"])

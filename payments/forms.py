@@ -11,13 +11,14 @@ from django import forms
 from django.utils import formats, timezone
 from django.utils.translation import gettext_lazy as _
 
+from candidates.documents import REFUSAL_CODES
 from candidates.forms.documents import ACCEPTED_FILES
 
 # Interac reference numbers are letters and digits (8 to 12 in practice); allow some slack.
 REFERENCE = re.compile(r"^[A-Za-z0-9]{6,20}$")
 
 # Which field a refusal from `services.payment_declare` belongs to, by its code.
-ERROR_FIELDS = {"empty": "receipt", "too_large": "receipt", "type": "receipt", "receipt": "receipt"}
+ERROR_FIELDS = dict.fromkeys(REFUSAL_CODES, "receipt") | {"receipt": "receipt"}
 
 
 class PaymentDeclarationForm(forms.Form):

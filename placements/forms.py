@@ -14,6 +14,8 @@ from django.utils import formats
 from django.utils.translation import gettext
 from django.utils.translation import gettext_lazy as _
 
+from candidates.documents import REFUSAL_CODES
+
 #: What the file picker offers: extensions for the desktop pickers, types for the phone ones
 #: (the same files as every other document of the dossier).
 ACCEPTED_FILES = ".pdf,.jpg,.jpeg,.png,application/pdf,image/jpeg,image/png"
@@ -23,10 +25,7 @@ REASON_MAX_LENGTH = 2000
 
 # Which field a refusal of `offer_accept` belongs to, by its code (the document upload's codes,
 # see candidates.documents); any other code (offer closed, dossier moved on) is about the form.
-ACCEPT_ERROR_FIELDS = {
-    "empty": "criminal_record",
-    "too_large": "criminal_record",
-    "type": "criminal_record",
+ACCEPT_ERROR_FIELDS = dict.fromkeys(REFUSAL_CODES, "criminal_record") | {
     "criminal_record": "criminal_record",
     "passport": "passport_confirmed",
     "passport_confirmed": "passport_confirmed",

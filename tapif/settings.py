@@ -183,6 +183,18 @@ WHITENOISE_AUTOREFRESH = DEBUG
 FILE_UPLOAD_MAX_MEMORY_SIZE = 2 * 1024 * 1024
 DATA_UPLOAD_MAX_MEMORY_SIZE = 12 * 1024 * 1024
 FILE_UPLOAD_PERMISSIONS = 0o600
+# The largest document a candidate may upload, and the most pixels an image may have (it is
+# decoded to be re-encoded). The reverse proxy's body limit sits just above the first
+# (docs/production.md: nginx `client_max_body_size 12m`).
+UPLOAD_MAX_BYTES = 10 * 1024 * 1024
+UPLOAD_MAX_IMAGE_PIXELS = 40_000_000
+# The size limit's handler comes first: past UPLOAD_MAX_BYTES, nothing more of a file is kept
+# in memory or written to disk.
+FILE_UPLOAD_HANDLERS = [
+    "tapif.core.uploads.SizeLimitUploadHandler",
+    "django.core.files.uploadhandler.MemoryFileUploadHandler",
+    "django.core.files.uploadhandler.TemporaryFileUploadHandler",
+]
 
 # --- E-mail ------------------------------------------------------------------------------------
 # Django 6.1's MAILERS: the console on a laptop, SMTP (or any backend) from the environment.

@@ -143,3 +143,30 @@ def s3_bucket(settings, monkeypatch):
             },
         }
         yield client
+
+
+# --- Figures printed at the end of the run ------------------------------------------------------
+# A test records a figure with `record_property("figure", (NAME, {"tried": n, "stored": 0}))`;
+# the counts of every test recording NAME are added up and printed after the run, as
+# "NAME: n tried, 0 stored", so CI (.ci/run) shows them even when everything passes. Recorded
+# properties travel from pytest-xdist's workers to the controller with each test's report.
+_FIGURES: dict[str, dict[str, int]] = {}
+
+
+def pytest_runtest_logreport(report) -> None:
+    if report.when != "call":
+        return
+    for key, value in report.user_properties:
+        if key == "figure":
+            name, counts = value
+            totals = _FIGURES.setdefault(name, {})
+            for label, count in counts.items():
+                totals[label] = totals.get(label, 0) + count
+
+
+def pytest_terminal_summary(terminalreporter) -> None:
+    if hasattr(terminalreporter.config, "workerinput"):
+        return  # an xdist worker: the controller prints
+    for name, counts in sorted(_FIGURES.items()):
+        words = ", ".join(f"{count} {label}" for label, count in counts.items())
+        terminalreporter.write_line(f"{name}: {words}")

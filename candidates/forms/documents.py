@@ -12,13 +12,14 @@ from django.utils.translation import gettext
 from django.utils.translation import gettext_lazy as _
 
 from candidates.choices import DOCUMENTS_WITH_EXPIRY, DocumentKind
+from candidates.documents import REFUSAL_CODES
 
 #: What the file picker offers: extensions for the desktop pickers, types for the phone ones.
 ACCEPTED_FILES = ".pdf,.jpg,.jpeg,.png,application/pdf,image/jpeg,image/png"
 
 # Which form field a refusal from `services.document_upload` belongs to, by its code; a code
 # not listed (dossier closed or submitted) is about the whole form.
-ERROR_FIELDS = {"empty": "file", "too_large": "file", "type": "file", "expiry": "expires_on"}
+ERROR_FIELDS = dict.fromkeys(REFUSAL_CODES, "file") | {"expiry": "expires_on"}
 
 
 class DocumentUploadForm(forms.Form):
