@@ -2,6 +2,7 @@
 
 import datetime as dt
 import io
+import re
 
 import pytest
 from django.core import mail
@@ -257,18 +258,48 @@ def test_dossier_page_queries_do_not_grow_with_entries(candidate_client, django_
 
 
 def test_public_eligibility_check_needs_no_account(client):
-    response = client.get(
+    response = client.post(
         "/fr/eligibility/", {"date_of_birth": "2008-03-01", "citizenship": "canadian"}
     )
     html = response.content.decode()
     assert "Vous devez avoir entre 20 et 35 ans au 1er octobre 2026 ; vous aurez 18 ans." in html
     assert "rule rule-pass" in html  # citizenship
+    assert "no-store" in response["Cache-Control"]
 
 
 def test_public_eligibility_check_in_english(client):
-    html = client.get("/en/eligibility/", {"passport_expiry": "2027-10-29"}).content.decode()
+    html = client.post("/en/eligibility/", {"passport_expiry": "2027-10-29"}).content.decode()
     assert "rule rule-fail" in html
     assert "30 October 2027" in html
+
+
+def test_the_eligibility_check_never_puts_the_date_of_birth_in_an_address(client):
+    """The form posts (with its CSRF token); answers in a query string are not read, so no
+    link, history entry or access log carries a date of birth."""
+    page = client.get("/en/eligibility/").content.decode()
+    assert re.search(
+        r'<form method="post"[^>]*>\s*<input type="hidden" name="csrfmiddlewaretoken"', page
+    )
+    assert 'method="get"' not in page
+
+    from_query = client.get("/en/eligibility/", {"date_of_birth": "2008-03-01"}).content.decode()
+    assert "Result" not in from_query
+    assert "you will be 18" not in from_query
+    assert 'value="2008-03-01"' not in from_query
+
+    posted = client.post("/en/eligibility/", {"date_of_birth": "2008-03-01"}, follow=True)
+    assert "you will be 18" in posted.content.decode()
+    assert posted.redirect_chain == []  # answered in place: no redirect to an address with it
+
+
+def test_the_eligibility_check_refuses_a_post_without_its_csrf_token():
+    from django.test import Client
+
+    response = Client(enforce_csrf_checks=True).post(
+        "/en/eligibility/", {"date_of_birth": "2008-03-01"}
+    )
+    assert response.status_code == 403
+    assert "you will be 18" not in response.content.decode()
 
 
 def test_a_missing_university_is_requested_and_chosen(candidate_client):
