@@ -107,7 +107,9 @@ DJANGO_SECRET_KEY=$("$PY" -c 'import secrets; print(secrets.token_urlsafe(48))')
 export DJANGO_SECRET_KEY
 export DJANGO_ALLOWED_HOSTS=127.0.0.1,localhost
 export DJANGO_CSRF_TRUSTED_ORIGINS=$BASE
-export SITE_URL=$BASE
+# The address the TLS-terminating proxy publishes (settings refuse anything but https:// with
+# DJANGO_DEBUG=0); the checks below reach gunicorn directly with X-Forwarded-Proto: https.
+export SITE_URL=https://localhost:$WEB_PORT
 export DJANGO_SECURE_SSL_REDIRECT=0
 export DJANGO_LOG_LEVEL=INFO
 export DATABASE_URL=postgres://postgres@127.0.0.1:5432/$DB_NAME

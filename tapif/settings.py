@@ -7,6 +7,7 @@ requires DJANGO_SECRET_KEY and DJANGO_ALLOWED_HOSTS and turns on every HTTPS pro
 
 import os
 from pathlib import Path
+from urllib.parse import urlsplit
 
 from celery.schedules import crontab
 from django.core.exceptions import ImproperlyConfigured
@@ -39,8 +40,15 @@ if not DEBUG and not ALLOWED_HOSTS:
     raise ImproperlyConfigured("DJANGO_ALLOWED_HOSTS is required when DJANGO_DEBUG=0.")
 CSRF_TRUSTED_ORIGINS = env_list(ENV, "DJANGO_CSRF_TRUSTED_ORIGINS")
 
-# The site's public address, used in e-mails and letters sent outside a request.
-SITE_URL = ENV.get("SITE_URL", "http://127.0.0.1:8000").rstrip("/")
+# The site's public address, used in e-mails and letters sent outside a request (and printed,
+# with a QR code, on every letter): in production an https address, or nothing starts.
+SITE_URL = ENV.get("SITE_URL", "http://127.0.0.1:8000" if DEBUG else "").rstrip("/")
+_site = urlsplit(SITE_URL)
+if not DEBUG and (_site.scheme != "https" or not _site.hostname):
+    raise ImproperlyConfigured(
+        "SITE_URL must be the site's https:// address when DJANGO_DEBUG=0 "
+        f"(links in e-mails and letters use it); got {SITE_URL!r}."
+    )
 
 INSTALLED_APPS = [
     "tapif.core.apps.TapifAdminConfig",

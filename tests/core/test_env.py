@@ -105,7 +105,11 @@ def test_env_bool_rejects_nonsense():
 
 
 def _run_django(code: str, **env: str) -> subprocess.CompletedProcess:
-    clean = {k: v for k, v in os.environ.items() if not k.startswith(("DJANGO_", "DATABASE_"))}
+    clean = {
+        k: v
+        for k, v in os.environ.items()
+        if not k.startswith(("DJANGO_", "DATABASE_")) and k != "SITE_URL"
+    }
     clean.update(env, DJANGO_SETTINGS_MODULE="tapif.settings")
     return subprocess.run(  # noqa: S603 (our own interpreter and code)
         [sys.executable, "-c", f"import django; django.setup(); {code}"],
@@ -146,9 +150,42 @@ def test_production_mode_passes_the_deployment_checklist():
         DJANGO_DEBUG="0",
         DJANGO_SECRET_KEY=secrets.token_urlsafe(50),
         DJANGO_ALLOWED_HOSTS="tapif.example.org",
+        SITE_URL="https://tapif.example.org",
     )
     assert result.returncode == 0, result.stderr
     assert "no issues" in result.stdout + result.stderr
+
+
+PRODUCTION = {"DJANGO_DEBUG": "0", "DJANGO_ALLOWED_HOSTS": "tapif.example.org"}
+
+
+@pytest.mark.parametrize("site_url", [None, "http://127.0.0.1:8000", "https://"])
+def test_production_mode_refuses_to_start_without_an_https_site_url(site_url):
+    """Links in e-mails and the address printed on letters come from SITE_URL: in production
+    it must be the site's https address, never the laptop default."""
+    env = {**PRODUCTION, "DJANGO_SECRET_KEY": secrets.token_urlsafe(50)}
+    if site_url is not None:
+        env["SITE_URL"] = site_url
+    refused = _run_django("", **env)
+    assert refused.returncode != 0
+    assert "SITE_URL must be the site's https:// address when DJANGO_DEBUG=0" in refused.stderr
+
+
+def test_production_mode_starts_with_an_https_site_url():
+    started = _run_django(
+        "from django.conf import settings; print(settings.SITE_URL)",
+        **PRODUCTION,
+        DJANGO_SECRET_KEY=secrets.token_urlsafe(50),
+        SITE_URL="https://tapif.example.org/",
+    )
+    assert started.returncode == 0, started.stderr
+    assert started.stdout.strip() == "https://tapif.example.org"
+
+
+def test_a_laptop_keeps_its_local_site_url():
+    result = _run_django("from django.conf import settings; print(settings.SITE_URL)")
+    assert result.returncode == 0, result.stderr
+    assert result.stdout.strip() == "http://127.0.0.1:8000"
 
 
 @pytest.mark.django_db
