@@ -206,9 +206,13 @@ done <<<"$french"
     || warn "/fr/ shows no translated text yet (French catalogue still empty?)"
 
 header() { grep -i "^$1:" "$WORK/fr.headers" | head -n 1 | tr -d '\r'; }
+PERMISSIONS_POLICY=$(manage shell -v 0 -c '
+from tapif.core.middleware import PERMISSIONS_POLICY
+print(PERMISSIONS_POLICY)
+')
 for expected in 'Strict-Transport-Security: max-age=31536000; includeSubDomains; preload' \
     'X-Frame-Options: DENY' 'X-Content-Type-Options: nosniff' \
-    'Referrer-Policy: same-origin'; do
+    'Referrer-Policy: same-origin' "Permissions-Policy: $PERMISSIONS_POLICY"; do
     got=$(header "${expected%%:*}")
     [[ ${got,,} == "${expected,,}" ]] && check "header $expected" \
         || fail "header ${expected%%:*}: expected '${expected#*: }', got '${got#*: }'"
