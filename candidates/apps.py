@@ -8,5 +8,13 @@ class CandidatesConfig(AppConfig):
 
     def ready(self) -> None:
         from candidates import messages as candidates_messages
+        from candidates.letters import summary_letter_standing, summary_letter_words
+        from tapif.core.letters import letter_kind_register
+        from tapif.core.models import IssuedLetter
 
         candidates_messages.register()  # the words of this app's codes
+        letter_kind_register(
+            IssuedLetter.Kind.DOSSIER_SUMMARY,
+            standing=summary_letter_standing,
+            facts=summary_letter_words,
+        )

@@ -13,6 +13,17 @@ Downloads (`placements/letter_urls.py`, under /<lang>/letters/):
 - `offers/<id>/acceptance.pdf`, `offers/<id>/attestation.pdf`: that offer's letter, for its
   candidate or for staff holding `placements.view_offer` (the admin's download).
 Anyone else gets a 404 (staff without the permission a 403); nothing is issued for them.
+
+Checking a letter (`tapif.core.letters.letter_verification`, registered in
+`PlacementsConfig.ready()`): an offer letter is **withdrawn** as soon as its offer is no longer
+accepted (withdrawn, declined, lapsed) or the dossier is withdrawn; **replaced** when a newer
+letter of its kind stating other terms was issued to the candidate and this one no longer
+states the offer as it is; **valid** otherwise. Its public facts are the name, the position,
+the académie, the school level, the contract's dates and the gross monthly salary (with the
+overseas supplement): what a student-loan office compares. The candidate number, the date of
+acceptance, the town and the schools are for staff. The committee's ranked list is
+**replaced** once its round is frozen, superseded or frozen again since; publicly it shows only
+its school year (the list itself names candidates).
 """
 
 from __future__ import annotations
@@ -27,16 +38,23 @@ from django.http import Http404, HttpRequest, HttpResponse
 from django.shortcuts import redirect
 from django.utils import formats, translation
 from django.utils.translation import gettext as _
+from django.utils.translation import ngettext
 from django.views.decorators.http import require_GET
 
-from placements.choices import OfferStatus
-from placements.models import Offer
+from candidates.choices import ApplicationStatus
+from placements.choices import OfferStatus, RoundStatus
+from placements.models import Offer, SelectionRound
+from tapif.core.choices import LetterStanding
 from tapif.core.letters import (
+    LetterFact,
+    date_words,
     letter_filename,
     letter_issue,
     letter_language,
     letter_log_staff_download,
+    letter_newer_differs,
     letter_response,
+    letter_standing_default,
 )
 from tapif.core.middleware import staff_needs_two_factor
 from tapif.core.models import IssuedLetter, User
@@ -213,6 +231,103 @@ def offer_letter_issue(
         facts=offer_facts(offer),
         actor=actor,
     )
+
+
+# --- checking a letter -------------------------------------------------------------------------
+
+
+def offer_letter_standing(letter: IssuedLetter) -> str:
+    """Withdrawn, replaced or valid, from the offer as it is now (module docstring)."""
+    if "offer" not in letter.facts:  # not issued by `offer_letter_issue`
+        return letter_standing_default(letter)
+    offer = _offers().filter(pk=letter.facts.get("offer")).first()
+    if (
+        offer is None
+        or offer.status != OfferStatus.ACCEPTED
+        or offer.application.status == ApplicationStatus.WITHDRAWN
+    ):
+        return LetterStanding.WITHDRAWN
+    if letter_newer_differs(letter) and offer_facts(offer) != letter.facts:
+        return LetterStanding.REPLACED
+    return LetterStanding.VALID
+
+
+def offer_letter_words(letter: IssuedLetter) -> list[LetterFact]:
+    """The facts an offer letter states, in the active language (public ones first)."""
+    facts = letter.facts
+    contract = ""
+    if facts.get("contract_start"):
+        months = int(facts.get("contract_months") or 0)
+        contract = ngettext(
+            "From %(start)s to %(end)s (%(months)s month)",
+            "From %(start)s to %(end)s (%(months)s months)",
+            months,
+        ) % {
+            "start": date_words(facts["contract_start"]),
+            "end": date_words(facts.get("contract_end")),
+            "months": months,
+        }
+    salary = ""
+    if facts.get("monthly_gross_salary"):
+        salary = money(Decimal(facts["monthly_gross_salary"]), facts.get("salary_currency", "EUR"))
+    words = [
+        LetterFact(_("Name"), facts.get("name", ""), public=True),
+        LetterFact(_("Position"), _("English-language assistant in French public schools"), True),
+        LetterFact(_("Académie"), facts.get("academie", ""), public=True),
+        LetterFact(_("School level"), level_label(facts.get("level", "")), public=True),
+        LetterFact(_("Contract"), contract, public=True),
+        LetterFact(_("Gross monthly salary"), salary, public=True),
+    ]
+    if facts.get("overseas_supplement"):
+        words.append(LetterFact(_("Overseas supplement"), facts["overseas_supplement"], True))
+    hours = facts.get("weekly_hours")
+    words += [
+        LetterFact(_("Candidate number"), facts.get("number", "")),
+        LetterFact(
+            _("Teaching time"),
+            _("%(hours)s h a week") % {"hours": hours} if hours else "—",
+        ),
+        LetterFact(_("Offer accepted"), date_words(facts.get("accepted_at")) or "—"),
+        LetterFact(_("Town"), facts.get("town") or "—"),
+        LetterFact(_("Schools"), "; ".join(facts.get("schools", [])) or "—"),
+    ]
+    return [fact for fact in words if fact.text or not fact.public]
+
+
+def ranked_list_standing(letter: IssuedLetter) -> str:
+    """Replaced once its round is no longer what the list states (frozen, superseded or frozen
+    again since); valid otherwise."""
+    facts = letter.facts
+    selection_round = SelectionRound.objects.filter(
+        campaign__school_year=facts.get("campaign"), number=facts.get("round")
+    ).first()
+    if selection_round is None:
+        return LetterStanding.VALID
+    if (
+        selection_round.status == RoundStatus.SUPERSEDED
+        or selection_round.status != facts.get("round_status")
+        or (selection_round.snapshot_sha256 or "") != facts.get("snapshot_sha256", "")
+    ):
+        return LetterStanding.REPLACED
+    return LetterStanding.VALID
+
+
+def ranked_list_words(letter: IssuedLetter) -> list[LetterFact]:
+    facts = letter.facts
+    status = facts.get("round_status", "")
+    counts = facts.get("counts") or {}
+    filters = facts.get("filters") or {}
+    return [
+        LetterFact(_("School year"), facts.get("campaign", ""), public=True),
+        LetterFact(_("Selection round"), str(facts.get("round", ""))),
+        LetterFact(
+            _("Round status"), RoundStatus(status).label if status in RoundStatus.values else status
+        ),
+        LetterFact(_("Snapshot hash (SHA-256)"), facts.get("snapshot_sha256") or "—"),
+        LetterFact(_("Candidates listed"), str(facts.get("rows", ""))),
+        LetterFact(_("Decisions"), ", ".join(f"{k}: {v}" for k, v in counts.items()) or "—"),
+        LetterFact(_("Filters"), ", ".join(f"{k}: {v}" for k, v in filters.items()) or "—"),
+    ]
 
 
 # --- views -------------------------------------------------------------------------------------

@@ -162,6 +162,8 @@ ACCOUNT_RATE_LIMITS = {
     "change_email": "1/m/user",
     "change_password": "5/m/user",
     "reauthenticate": "10/m/user",
+    # The public letter verification page (tapif.core.views.letter_verify): lookups per address.
+    "letter_verify": "20/m/ip,200/d/ip",
 }
 MFA_SUPPORTED_TYPES = ["totp", "recovery_codes"]
 MFA_TOTP_ISSUER = "TAPIF Canada"

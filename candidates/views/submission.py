@@ -10,6 +10,7 @@ from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
 
 from candidates import services
+from candidates.letters import summary_letter_facts
 from candidates.selectors import couple_for, dossier_history
 from candidates.views.common import dossier_context, dossier_view
 from tapif.core.exceptions import DomainError
@@ -63,26 +64,6 @@ def summary(request):
     return render(request, "candidates/summary.html", _summary_context(request))
 
 
-def _summary_facts(application, documents) -> dict:
-    """What the summary states, kept with the issued letter for staff to check."""
-    return {
-        "number": application.number,
-        "name": application.candidate.get_full_name(),
-        "email": application.candidate.email,
-        "campaign": application.campaign.school_year,
-        "submitted_at": application.submitted_at.isoformat(),
-        "academies": [str(academie) for academie in application.assets.academie_choices],
-        "documents": [
-            {
-                "kind": document.kind,
-                "name": document.original_name,
-                "uploaded_at": document.uploaded_at.isoformat(),
-            }
-            for document in documents
-        ],
-    }
-
-
 @dossier_view
 def summary_pdf(request):
     """The dossier's summary as a PDF in the candidate's language (or `?lang=`).
@@ -109,7 +90,7 @@ def summary_pdf(request):
         language=language,
         owner=application.candidate,
         number=application.number,
-        facts=_summary_facts(application, context["documents"]),
+        facts=summary_letter_facts(application, context["documents"]),
         actor=request.user,
     )
     return letter_response(letter, filename=letter_filename(letter, "tapif"))

@@ -17,10 +17,10 @@ from tapif.core.letters import (
     code_display,
     code_normalize,
     letter_by_code,
-    letter_facts_display,
     letter_filename,
     letter_log_staff_download,
     letter_response,
+    letter_verification,
 )
 from tapif.core.messages import explain
 from tapif.core.models import (
@@ -477,8 +477,11 @@ class IssuedLetterAdmin(ReadOnlyAdmin):
 
     @admin.display(description=_("what it states"))
     def stated_facts(self, obj):
+        facts = letter_verification(obj, full=True).facts
         return html_table(
-            [_("Fact"), _("Value")], letter_facts_display(obj), empty=_("Nothing recorded.")
+            [_("Fact"), _("Value")],
+            [(fact.label, fact.text) for fact in facts],
+            empty=_("Nothing recorded."),
         )
 
     @admin.display(description=_("check"))
@@ -498,6 +501,7 @@ class IssuedLetterAdmin(ReadOnlyAdmin):
         if form.is_valid():
             searched = True
             letter = letter_by_code(form.cleaned_data["code"])
+        verification = letter_verification(letter, full=True) if letter else None
         context = {
             **self.admin_site.each_context(request),
             "title": _("Check a letter"),
@@ -505,7 +509,8 @@ class IssuedLetterAdmin(ReadOnlyAdmin):
             "form": form,
             "searched": searched,
             "letter": letter,
-            "facts": letter_facts_display(letter) if letter else [],
+            "verification": verification,
+            "facts": verification.facts if verification else [],
             "may_download": letter is not None and can_download_letter(request.user, letter)[0],
         }
         return TemplateResponse(request, "letters/check.html", context)

@@ -29,3 +29,12 @@ class SchoolLevel(models.TextChoices):
 
     PRIMARY = "primary", _("Primary")
     SECONDARY = "secondary", _("Secondary")
+
+
+class LetterStanding(models.TextChoices):
+    """What an issued letter is worth today, worked out when it is checked (never stored):
+    `tapif.core.letters.letter_verification`."""
+
+    VALID = "valid", pgettext_lazy("letter standing", "Valid")
+    WITHDRAWN = "withdrawn", pgettext_lazy("letter standing", "Withdrawn")
+    REPLACED = "replaced", pgettext_lazy("letter standing", "Replaced")

@@ -38,3 +38,13 @@ class SignupForm(AllauthSignupForm):
         kind = request.GET.get("kind") if request is not None else None
         if kind in {choice.value for choice in SELF_SERVICE_KINDS}:
             self.fields["kind"].initial = kind
+
+
+class LetterCodeForm(forms.Form):
+    """A verification code as someone typed it from a letter (any case, spaces, dashes)."""
+
+    code = forms.CharField(
+        label=_("Verification code"),
+        max_length=60,
+        help_text=_("As printed at the foot of the letter, for example ABCDE-FGHJK."),
+    )

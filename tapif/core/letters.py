@@ -1,25 +1,33 @@
 """Official letters: rendered once from a Django template, stored privately, checked by code.
 
-`letter_issue` renders the letter's HTML without its stamp (verification code, address, issue
-date) and hashes it: that hash is the letter's content. A letter of the same kind, owner and
-language with the same content is returned as it is (same file, same code: nothing is
+`letter_issue` renders the letter's HTML without its stamp (verification code, address, QR
+code, issue date) and hashes it: that hash is the letter's content. A letter of the same kind,
+owner and language with the same content is returned as it is (same file, same code: nothing is
 rendered again). Otherwise a fresh code is drawn, the stamp is added, WeasyPrint makes the PDF,
 and the file goes to the private storage (`letters/…`, never a public address) with an
 `IssuedLetter` row stating the letter's facts, in one audited transaction.
 
-Each letter prints its code and the address of the staff's "Check a letter" page
-(`admin:core_issuedletter_check`): a staff member who is shown a letter enters the code and sees
-what the letter stated, when and to whom it was issued. The files are served by
-`letter_response`, to the owner or to staff holding the permission of the letter's kind
-(`can_download_letter`).
+Each letter prints its code, the address of the public verification page (`core:letter_verify`,
+in the letter's language) and that address as a QR code. Whoever is shown a letter (a
+student-loan office, a bank, a landlord) opens it and reads what `letter_verification` says:
+the few facts the letter states, written for people, and its standing *today* (valid,
+withdrawn, replaced), worked out when it is read. Staff's "Check a letter" page reads the same
+selector with every recorded fact. The files are served by `letter_response`, to the owner or
+to staff holding the permission of the letter's kind (`can_download_letter`).
 
-Core imports no app: the kinds' permissions are named by their "app_label.codename" strings.
+Core imports no app. The app that issues a kind of letter registers, from its `ready()`, how to
+read it (`letter_kind_register`): its standing from the current state of what it states (an
+offer withdrawn after its acceptance letter, a dossier withdrawn) and its facts in words. The
+kinds' download permissions are named by their "app_label.codename" strings.
 """
 
 from __future__ import annotations
 
+import base64
+import datetime as dt
 import hashlib
 import secrets
+from collections.abc import Callable
 from dataclasses import dataclass
 from typing import Any
 
@@ -28,11 +36,12 @@ from django.core.files.base import ContentFile
 from django.db import IntegrityError, transaction
 from django.http import Http404, HttpRequest, HttpResponse, HttpResponseRedirect
 from django.urls import reverse
-from django.utils import timezone
+from django.utils import formats, timezone, translation
 from django.utils.http import content_disposition_header
 from django.utils.translation import gettext_lazy as _
 
 from tapif.core.audit import audit_record
+from tapif.core.choices import LetterStanding
 from tapif.core.models import IssuedLetter, User
 from tapif.core.pdf import html_to_pdf, render_html
 
@@ -70,6 +79,11 @@ class Stamp:
     def display_code(self) -> str:
         return code_display(self.code)
 
+    @property
+    def qr_data_uri(self) -> str:
+        """The verification address as a QR code (an SVG image inlined in the letter)."""
+        return qr_svg_data_uri(self.url)
+
 
 # --- codes -------------------------------------------------------------------------------------
 
@@ -91,10 +105,27 @@ def code_normalize(text: str) -> str:
     return code
 
 
-def check_url(code: str) -> str:
-    """The address of the staff page that checks this code (printed on the letter)."""
-    path = reverse("admin:core_issuedletter_check")
+def check_url(code: str, language: str = "fr") -> str:
+    """The address of the public page that checks this code, in `language` (printed on the
+    letter and in its QR code)."""
+    with translation.override(language):
+        path = reverse("core:letter_verify")
     return f"{settings.SITE_URL}{path}?code={code_display(code)}"
+
+
+def qr_svg_data_uri(text: str) -> str:
+    """`text` as a QR code: an SVG `data:` address, drawn here (no network, no image library)."""
+    import qrcode
+    import qrcode.image.svg
+
+    image = qrcode.make(
+        text,
+        image_factory=qrcode.image.svg.SvgPathImage,
+        error_correction=qrcode.constants.ERROR_CORRECT_M,
+        border=2,
+    )
+    svg = image.to_string(encoding="unicode")
+    return "data:image/svg+xml;base64," + base64.b64encode(svg.encode("utf-8")).decode("ascii")
 
 
 # --- issuing -----------------------------------------------------------------------------------
@@ -141,7 +172,7 @@ def letter_issue(
         if IssuedLetter.objects.filter(code=code).exists():
             continue
         issued_at = timezone.now()
-        stamp = Stamp(code=code, url=check_url(code), issued_at=issued_at)
+        stamp = Stamp(code=code, url=check_url(code, language), issued_at=issued_at)
         html = render_html(template, {**context, "stamp": stamp}, language=language)
         pdf = html_to_pdf(html, print_stylesheet=False)
         letter = IssuedLetter(
@@ -186,38 +217,114 @@ def letter_by_code(text: str) -> IssuedLetter | None:
     return IssuedLetter.objects.select_related("owner").filter(code=code).first()
 
 
-# --- what a letter states, as staff read it ---------------------------------------------------
+# --- what a letter states and what it is worth today --------------------------------------------
 
-#: Labels of the facts the letters record (other keys are shown as they are).
+
+@dataclass(frozen=True)
+class LetterFact:
+    """One fact a letter states, in words of the active language. `public`: shown on the public
+    verification page (the few facts a reader of the letter needs to compare); the others only
+    on staff's "Check a letter" page."""
+
+    label: str
+    text: str
+    public: bool = False
+
+
+StandingReader = Callable[[IssuedLetter], str]
+FactsReader = Callable[[IssuedLetter], list[LetterFact]]
+
+
+@dataclass(frozen=True)
+class KindReader:
+    standing: StandingReader
+    facts: FactsReader
+
+
+_READERS: dict[str, KindReader] = {}
+
+
+def letter_kind_register(kind: str, *, standing: StandingReader, facts: FactsReader) -> None:
+    """How to read the letters of `kind`, declared by the app that issues them (from its
+    `ready()`): `standing(letter)` returns a `LetterStanding` value worked out from the current
+    state, `facts(letter)` the letter's facts in words. A kind registered twice with other
+    readers is a programming error (two apps claiming one kind)."""
+    reader = KindReader(standing=standing, facts=facts)
+    known = _READERS.get(kind)
+    if known is not None and known != reader:
+        raise ValueError(f"letter kind {kind!r} is already registered")
+    _READERS[kind] = reader
+
+
+def letter_newer_differs(letter: IssuedLetter) -> bool:
+    """A letter of the same kind was issued to the same person after this one and states
+    something else (the same facts in the other language are not a replacement)."""
+    if letter.owner_id is None:
+        return False
+    newer = IssuedLetter.objects.filter(
+        kind=letter.kind, owner_id=letter.owner_id, issued_at__gt=letter.issued_at
+    ).values_list("facts", flat=True)
+    return any(facts != letter.facts for facts in newer)
+
+
+def letter_standing_default(letter: IssuedLetter) -> str:
+    """Replaced once a newer letter of its kind states something else; valid otherwise."""
+    return LetterStanding.REPLACED if letter_newer_differs(letter) else LetterStanding.VALID
+
+
+@dataclass(frozen=True)
+class Verification:
+    """What the verification pages show for one letter."""
+
+    letter: IssuedLetter
+    standing: str
+    facts: list[LetterFact]
+
+    @property
+    def standing_label(self) -> str:
+        return str(LetterStanding(self.standing).label)
+
+
+def letter_verification(letter: IssuedLetter, *, full: bool = False) -> Verification:
+    """The letter's standing today and its facts in the active language: the public ones only,
+    or (`full`, for staff) every recorded fact."""
+    reader = _READERS.get(letter.kind)
+    if reader is None:
+        standing = letter_standing_default(letter)
+        facts = letter_facts_display(letter)
+    else:
+        standing = reader.standing(letter)
+        facts = reader.facts(letter)
+    if not full:
+        facts = [fact for fact in facts if fact.public]
+    return Verification(letter=letter, standing=LetterStanding(standing), facts=facts)
+
+
+# --- facts in words ------------------------------------------------------------------------------
+
+
+def date_words(value: Any) -> str:
+    """A date (or an ISO date or timestamp as stored in `facts`) as the active language writes
+    it: "1 octobre 2026", "October 1, 2026"; '' for nothing. A timestamp is read in the site's
+    time zone."""
+    if value in (None, ""):
+        return ""
+    if isinstance(value, str):
+        parse = dt.datetime.fromisoformat if "T" in value else dt.date.fromisoformat
+        try:
+            value = parse(value)
+        except ValueError:
+            return value
+    if isinstance(value, dt.datetime):
+        value = timezone.localtime(value).date() if timezone.is_aware(value) else value.date()
+    return formats.date_format(value, "DATE_FORMAT")
+
+
+#: Labels of facts recorded by a kind nobody registered (other keys are shown as they are).
 FACT_LABELS = {
     "number": _("Candidate number"),
     "name": _("Name"),
-    "email": _("E-mail address"),
     "campaign": _("School year"),
-    "submitted_at": _("Submitted"),
-    "academies": _("Académies, in order"),
-    "documents": _("Documents"),
-    "position": _("Position"),
-    "academie": _("Académie"),
-    "level": _("School level"),
-    "contract_start": _("Contract start"),
-    "contract_end": _("Contract end"),
-    "contract_months": _("Contract length (months)"),
-    "weekly_hours": _("Teaching hours per week"),
-    "monthly_gross_salary": _("Gross monthly salary"),
-    "salary_currency": _("Salary currency"),
-    "overseas_supplement": _("Overseas supplement"),
-    "offer": _("Offer"),
-    "offer_status": _("Offer status"),
-    "accepted_at": _("Offer accepted"),
-    "town": _("Town"),
-    "schools": _("Schools"),
-    "round": _("Selection round"),
-    "round_status": _("Round status"),
-    "snapshot_sha256": _("Snapshot hash (SHA-256)"),
-    "counts": _("Decisions"),
-    "rows": _("Candidates listed"),
-    "filters": _("Filters"),
 }
 
 
@@ -231,10 +338,11 @@ def _fact_text(value: Any) -> str:
     return str(value)
 
 
-def letter_facts_display(letter: IssuedLetter) -> list[tuple[str, str]]:
-    """The letter's facts as (label, text) rows, in the order they were recorded."""
+def letter_facts_display(letter: IssuedLetter) -> list[LetterFact]:
+    """The recorded facts of a kind with no reader, as staff-only rows in recorded order."""
     return [
-        (str(FACT_LABELS.get(key, key)), _fact_text(value)) for key, value in letter.facts.items()
+        LetterFact(label=str(FACT_LABELS.get(key, key)), text=_fact_text(value))
+        for key, value in letter.facts.items()
     ]
 
 

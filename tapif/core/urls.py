@@ -7,4 +7,5 @@ app_name = "core"
 urlpatterns = [
     path("", views.landing, name="landing"),
     path("home/", views.home, name="home"),
+    path("verify/", views.letter_verify, name="letter_verify"),
 ]

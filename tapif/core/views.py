@@ -1,5 +1,6 @@
 from __future__ import annotations
 
+from allauth.core.internal import ratelimit
 from django.conf import settings
 from django.contrib.auth.decorators import login_required
 from django.db import connection
@@ -8,9 +9,12 @@ from django.shortcuts import redirect, render
 from django.urls import translate_url
 from django.utils import translation
 from django.utils.http import url_has_allowed_host_and_scheme
+from django.views.decorators.cache import never_cache
 from django.views.decorators.http import require_GET, require_POST
 
 from tapif.core.choices import UserKind
+from tapif.core.forms import LetterCodeForm
+from tapif.core.letters import letter_by_code, letter_verification
 from tapif.core.selectors import academie_list_active, campaign_current
 from tapif.core.services import user_set_language
 
@@ -74,6 +78,29 @@ def switch_language(request: HttpRequest) -> HttpResponse:
         httponly=True,
     )
     return response
+
+
+@require_GET
+@never_cache
+def letter_verify(request: HttpRequest) -> HttpResponse:
+    """The public page printed on every letter: a code → the letter's few facts and its
+    standing today. No account; each lookup counts against the visitor's address
+    (`ACCOUNT_RATE_LIMITS["letter_verify"]`); an unknown code and a malformed one read alike."""
+    form = LetterCodeForm(request.GET if "code" in request.GET else None)
+    context: dict = {"form": form, "searched": False, "verification": None}
+    if form.is_bound and form.is_valid():
+        # allauth's limiter (its client-address rules, its cache), with the rate in
+        # ACCOUNT_RATE_LIMITS; its public `consume` never limits a GET, and this page is one
+        # (the QR code opens it), hence the internal call, pinned by the tests.
+        if not ratelimit.consume(
+            request, app="allauth.account", action="letter_verify", limit_get=True
+        ):
+            context["limited"] = True
+            return render(request, "core/letter_verify.html", context, status=429)
+        letter = letter_by_code(form.cleaned_data["code"])
+        context["searched"] = True
+        context["verification"] = letter_verification(letter) if letter is not None else None
+    return render(request, "core/letter_verify.html", context)
 
 
 @require_GET

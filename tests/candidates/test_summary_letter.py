@@ -144,3 +144,35 @@ def test_each_candidate_gets_only_their_own_summary(client, submitted):
     assert submitted.candidate.email not in text
     assert other.candidate.email in text
     assert IssuedLetter.objects.get().owner == other.candidate
+
+
+# --- checked on the public page ----------------------------------------------------------------
+
+
+def _card(client, letter, lang: str) -> str:
+    client.logout()
+    html = client.get(f"/{lang}/verify/", {"code": letter.display_code}).content.decode()
+    return html[html.index('id="result"') : html.index("</section>")]
+
+
+def test_a_summary_on_the_public_page_states_few_facts_until_the_dossier_is_withdrawn(
+    client, submitted
+):
+    from placements.offers import application_withdraw
+
+    client.get(URL, {"lang": "fr"})
+    letter = IssuedLetter.objects.get()
+
+    french = _card(client, letter, "fr")
+    assert "Valide : le programme a émis cette lettre" in french
+    assert "Camille Tremblay" in french
+    assert "2026-2027" in french
+    assert "15 janvier 2026" in french  # the submission, as a date in words
+    english = _card(client, letter, "en")
+    assert "15 January 2026" in english
+    for private in (submitted.number, submitted.candidate.email, "passport.pdf", "T12:00"):
+        assert private not in english
+
+    application_withdraw(application=submitted, actor=submitted.candidate, reason="")
+
+    assert "Withdrawn: the programme issued this letter" in _card(client, letter, "en")

@@ -136,7 +136,13 @@ def test_a_letter_prints_the_header_number_code_and_accents_on_a4(
     assert "TAPIF" in text
     assert "2026-2027" in text
     assert letter.display_code in text
-    assert f"/admin/core/issuedletter/check/?code={letter.display_code}" in text.replace("\n", "")
+    # The public verification page, in the letter's language, and its address as a QR code.
+    assert f"/fr/verify/?code={letter.display_code}" in text.replace("\n", "")
+    assert "data:image/svg+xml;base64," in render_html(
+        sample_template,
+        {"campaign": reference_campaign, "stamp": letters.Stamp(letter.code, "x", None)},
+        language="fr",
+    )
     page = PdfReader(io.BytesIO(stored_bytes(letter))).pages[0]
     assert (float(page.mediabox.width), float(page.mediabox.height)) == pytest.approx(
         A4_POINTS, abs=0.5

@@ -395,9 +395,12 @@ def test_the_check_page_shows_an_acceptance_letters_facts(client, frozen):
     assert "Acceptance letter" in html
     assert "Hélène Côté" in html
     assert "La Réunion" in html
-    assert "1036.21" in html
+    assert "€1,036.21" in html  # money and dates written for people, never raw values
+    assert "1036.21" not in html
     assert "30–35 %" in html
-    assert "2026-10-01" in html
+    assert "From 1 October 2026 to 30 April 2027 (7 months)" in html
+    assert "2026-10-01" not in html
+    assert "Valid" in html
     assert f"/admin/core/issuedletter/{letter.pk}/download/" in html
 
 
