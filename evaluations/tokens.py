@@ -1,15 +1,6 @@
-"""Invitation links: a random token handed out once, of which only a hash is stored."""
+"""Invitation links: a random token handed out once, of which only a hash is stored (the one
+implementation lives in tapif.core.tokens, shared with staff set-up links)."""
 
-from __future__ import annotations
+from tapif.core.tokens import new_token, token_hash
 
-import hashlib
-import secrets
-
-
-def new_token() -> str:
-    """256 bits of randomness, URL-safe."""
-    return secrets.token_urlsafe(32)
-
-
-def token_hash(token: str) -> str:
-    return hashlib.sha256(token.encode()).hexdigest()
+__all__ = ["new_token", "token_hash"]
