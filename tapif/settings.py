@@ -165,12 +165,17 @@ ACCOUNT_RATE_LIMITS = {
     # The public letter verification page (tapif.core.views.letter_verify): lookups per address.
     "letter_verify": "20/m/ip,200/d/ip",
 }
+MFA_ADAPTER = "tapif.core.adapters.MFAAdapter"
 MFA_SUPPORTED_TYPES = ["totp", "recovery_codes"]
+# Recovery codes are shown once, when they are made (a stolen session cannot read them later).
+MFA_RECOVERY_CODES_SHOW_ONCE = True
 MFA_TOTP_ISSUER = "TAPIF Canada"
 # Development and browser tests only: allauth refuses this setting unless DEBUG is on.
 MFA_TOTP_INSECURE_BYPASS_CODE = ENV.get("MFA_TOTP_INSECURE_BYPASS_CODE") or None
 # Staff must have two-factor authentication before reaching the admin (see core.middleware).
 TAPIF_STAFF_REQUIRE_2FA = env_bool(ENV, "TAPIF_STAFF_REQUIRE_2FA", True)
+# Staff set their second factor only from an e-mailed, single-use link valid this many hours.
+TAPIF_STAFF_SETUP_LINK_HOURS = env_int(ENV, "TAPIF_STAFF_SETUP_LINK_HOURS", 72)
 
 # --- Languages ---------------------------------------------------------------------------------
 LANGUAGE_CODE = "fr"

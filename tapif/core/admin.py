@@ -1,6 +1,7 @@
 from django import forms
 from django.contrib import admin, messages
 from django.contrib.auth.admin import UserAdmin as DjangoUserAdmin
+from django.contrib.auth.forms import AdminUserCreationForm
 from django.core.exceptions import PermissionDenied
 from django.http import Http404
 from django.template.response import TemplateResponse
@@ -32,14 +33,60 @@ from tapif.core.models import (
     IssuedLetter,
     JobRun,
     OutboundMessage,
+    StaffInvitation,
     User,
 )
 from tapif.core.outbox import message_resend
-from tapif.core.services import campaign_make_current, institution_set_status
+from tapif.core.selectors import staff_without_second_factor, users_with_second_factor
+from tapif.core.services import (
+    campaign_make_current,
+    institution_set_status,
+    staff_enrol,
+    staff_invite,
+)
+
+
+class UserAddForm(AdminUserCreationForm):
+    """A staff account gets no password here: its owner chooses one from the e-mailed set-up
+    link (a password typed by whoever creates the account would be known to two people)."""
+
+    def validate_passwords(self, *args, **kwargs):
+        if self.cleaned_data.get("is_staff"):
+            self.cleaned_data["usable_password"] = "false"  # noqa: S105 (a choice, not a password)
+        super().validate_passwords(*args, **kwargs)
+
+
+class SecondFactorFilter(admin.SimpleListFilter):
+    title = _("second factor")
+    parameter_name = "second_factor"
+
+    def lookups(self, request, model_admin):
+        return [("yes", _("Yes")), ("no", _("No"))]
+
+    def queryset(self, request, queryset):
+        if self.value() in ("yes", "no"):
+            return queryset.filter(has_second_factor=self.value() == "yes")
+        return queryset
+
+
+class StaffInvitationInline(admin.TabularInline):
+    model = StaffInvitation
+    fk_name = "user"
+    extra = 0
+    can_delete = False
+    fields = readonly_fields = ["created_at", "created_by", "expires_at", "used_at", "revoked_at"]
+    verbose_name_plural = _("set-up links sent")
+
+    def has_add_permission(self, request, obj=None):
+        return False
+
+    def has_change_permission(self, request, obj=None):
+        return False
 
 
 @admin.register(User)
 class UserAdmin(DjangoUserAdmin):
+    add_form = UserAddForm
     ordering = ["email"]
     list_display = [
         "email",
@@ -48,12 +95,22 @@ class UserAdmin(DjangoUserAdmin):
         "kind",
         "preferred_language",
         "is_staff",
+        "second_factor",
         "is_active",
         "date_joined",
     ]
-    list_filter = ["kind", "is_staff", "is_active", "preferred_language", "groups"]
+    list_filter = [
+        "kind",
+        "is_staff",
+        SecondFactorFilter,
+        "is_active",
+        "preferred_language",
+        "groups",
+    ]
     search_fields = ["email", "first_name", "last_name"]
     readonly_fields = ["last_login", "date_joined"]
+    inlines = [StaffInvitationInline]
+    actions = ["send_setup_link"]
     fieldsets = (
         (None, {"fields": ("email", "password")}),
         (_("Person"), {"fields": ("first_name", "last_name", "kind", "preferred_language")}),
@@ -64,8 +121,93 @@ class UserAdmin(DjangoUserAdmin):
         (_("Dates"), {"fields": ("last_login", "date_joined")}),
     )
     add_fieldsets = (
-        (None, {"classes": ("wide",), "fields": ("email", "kind", "password1", "password2")}),
+        (
+            None,
+            {
+                "classes": ("wide",),
+                "fields": ("email", "first_name", "last_name", "kind", "preferred_language"),
+            },
+        ),
+        (
+            _("Staff"),
+            {
+                "classes": ("wide",),
+                "description": _(
+                    "A staff account is e-mailed a single-use link to choose its password and "
+                    "set up its second factor: leave the password empty."
+                ),
+                "fields": ("is_staff", "is_superuser", "groups"),
+            },
+        ),
+        (
+            _("Password"),
+            {"classes": ("wide",), "fields": ("usable_password", "password1", "password2")},
+        ),
     )
+
+    def get_queryset(self, request):
+        return users_with_second_factor(super().get_queryset(request))
+
+    @admin.display(description=_("second factor"), boolean=True, ordering="has_second_factor")
+    def second_factor(self, obj):
+        return obj.has_second_factor
+
+    def save_model(self, request, obj, form, change):
+        """Whoever makes an account staff sends it its set-up link (`staff_enrol`)."""
+        became_staff = obj.is_staff and (not change or "is_staff" in form.changed_data)
+        super().save_model(request, obj, form, change)
+        if became_staff:
+            invitation = staff_enrol(user=obj, actor=request.user)
+            self.message_user(
+                request,
+                _("A set-up link was e-mailed to %(email)s, valid until %(until)s.")
+                % {"email": obj.email, "until": short_date(invitation.expires_at)},
+                messages.SUCCESS,
+            )
+
+    def changelist_view(self, request, extra_context=None):
+        missing = staff_without_second_factor().count()
+        if missing and request.method == "GET":
+            self.message_user(
+                request,
+                ngettext(
+                    "%(count)d active staff account has no second factor yet: it cannot open "
+                    "the administration until its set-up link is used.",
+                    "%(count)d active staff accounts have no second factor yet: they cannot "
+                    "open the administration until their set-up link is used.",
+                    missing,
+                )
+                % {"count": missing},
+                messages.WARNING,
+            )
+        return super().changelist_view(request, extra_context)
+
+    def has_setup_link_permission(self, request):
+        return request.user.has_perm("core.change_user")
+
+    @admin.action(description=_("Send a new set-up link"), permissions=["setup_link"])
+    def send_setup_link(self, request, queryset):
+        """`staff_invite` for each staff account; the previous link of each stops working."""
+        return admin_action(
+            self,
+            request,
+            queryset.order_by("email"),
+            skip=lambda user: not user.is_staff,
+            call=lambda user: staff_invite(user=user, actor=request.user),
+            refused=_("%(email)s: %(reason)s"),
+            names=lambda user: {"email": user.email},
+            done=ngettext_lazy(
+                "%(count)d set-up link was e-mailed.",
+                "%(count)d set-up links were e-mailed.",
+                "count",
+            ),
+            skipped=ngettext_lazy(
+                "%(count)d account is not staff and was left as it is.",
+                "%(count)d accounts are not staff and were left as they are.",
+                "count",
+            ),
+            skipped_level=messages.WARNING,
+        )
 
 
 @admin.register(Campaign)

@@ -722,3 +722,52 @@ class IssuedLetter(models.Model):
     def display_code(self) -> str:
         """The code as printed: two groups of five (ABCDE-FGHJK)."""
         return f"{self.code[:5]}-{self.code[5:]}"
+
+
+class StaffInvitation(models.Model):
+    """A staff member's set-up link: set a password and the second factor, once.
+
+    Whoever makes an account staff sends one (`tapif.core.services.staff_invite`); the e-mail
+    carries a random token of which only the hash is kept. A link works once, until
+    `expires_at`; sending a new one revokes the previous (at most one open link per account,
+    which the database enforces).
+    """
+
+    user = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        verbose_name=_("account"),
+        on_delete=models.CASCADE,
+        related_name="staff_invitations",
+    )
+    token_hash = models.CharField(max_length=64, unique=True, editable=False)
+    created_at = models.DateTimeField(_("sent"), default=timezone.now)
+    created_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        verbose_name=_("sent by"),
+        null=True,
+        blank=True,
+        on_delete=models.SET_NULL,
+        related_name="+",
+    )
+    expires_at = models.DateTimeField(_("valid until"))
+    used_at = models.DateTimeField(_("used"), null=True, blank=True)
+    revoked_at = models.DateTimeField(_("replaced"), null=True, blank=True)
+
+    class Meta:
+        verbose_name = _("staff set-up link")
+        verbose_name_plural = _("staff set-up links")
+        ordering = ["-created_at", "-pk"]
+        constraints = [
+            models.UniqueConstraint(
+                fields=["user"],
+                condition=models.Q(used_at__isnull=True, revoked_at__isnull=True),
+                name="core_staffinvitation_one_open_per_user",
+            ),
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.user} ({self.created_at:%Y-%m-%d %H:%M})"
+
+    def is_usable(self, now: dt.datetime) -> bool:
+        """Neither used nor replaced, and not expired at `now`."""
+        return self.used_at is None and self.revoked_at is None and now < self.expires_at

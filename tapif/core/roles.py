@@ -28,6 +28,7 @@ _MODELS = {
         "outboundmessage",
         "jobrun",
         "issuedletter",
+        "staffinvitation",
     ],
     "candidates": [
         "numbersequence",

@@ -2,18 +2,29 @@
 
 from __future__ import annotations
 
+import datetime as dt
 from collections.abc import Iterable
 from dataclasses import dataclass
 
+from allauth.account.models import EmailAddress
+from allauth.mfa import signals as mfa_signals
+from allauth.mfa.models import Authenticator
+from allauth.mfa.recovery_codes.internal.auth import RecoveryCodes
+from allauth.mfa.totp.internal.auth import TOTP
 from django.conf import settings
+from django.contrib.auth.models import Group
 from django.db import transaction
-from django.utils import timezone
+from django.urls import reverse
+from django.utils import timezone, translation
 from django.utils.translation import gettext as _
 
 from tapif.core.audit import audit_record
-from tapif.core.choices import SchoolLevel
+from tapif.core.choices import SchoolLevel, UserKind
 from tapif.core.exceptions import DomainError
-from tapif.core.models import AcademieCutoff, Campaign, Institution, User
+from tapif.core.models import AcademieCutoff, Campaign, Institution, StaffInvitation, User
+from tapif.core.outbox import mail_user
+from tapif.core.selectors import staff_invitation_by_token
+from tapif.core.tokens import new_token, token_hash
 
 
 def rejection_note_clean(*, reasons: type, reason: str, note: str) -> str:
@@ -146,3 +157,211 @@ def cutoffs_record(
         actor=actor, action="campaign.cutoffs_record", target=campaign, data={"rows": len(created)}
     )
     return created
+
+
+# --- Staff accounts: created by invitation, second factor set up only from the link -----------
+
+STAFF_SETUP_TEMPLATE = "core/email/staff_setup"
+
+
+def staff_setup_link(invitation: StaffInvitation, token: str) -> str:
+    """The set-up page's address, in the language of the person's e-mails."""
+    with translation.override(invitation.user.preferred_language):
+        return settings.SITE_URL + reverse("core:staff_setup", kwargs={"token": token})
+
+
+@transaction.atomic
+def staff_invite(*, user: User, actor: User | None) -> StaffInvitation:
+    """E-mail `user` a new single-use link to set their password and second factor.
+
+    The account must be an active staff account. The previous open link stops working (at most
+    one open link per account); the new one is valid `TAPIF_STAFF_SETUP_LINK_HOURS`. Writes the
+    e-mail to the outbox (the link is erased from it once sent) and an audit row. Nothing else
+    changes until the link is used: a second factor already set up keeps working.
+    """
+    user = User.objects.select_for_update().get(pk=user.pk)
+    if not (user.is_staff and user.is_active):
+        raise DomainError(
+            _("%(email)s is not an active staff account.") % {"email": user.email},
+            code="not_staff",
+        )
+    now = timezone.now()
+    StaffInvitation.objects.filter(user=user, used_at=None, revoked_at=None).update(revoked_at=now)
+    token = new_token()
+    invitation = StaffInvitation.objects.create(
+        user=user,
+        token_hash=token_hash(token),
+        created_at=now,
+        created_by=actor if actor is not None and actor.pk else None,
+        expires_at=now + dt.timedelta(hours=settings.TAPIF_STAFF_SETUP_LINK_HOURS),
+    )
+    mail_user(
+        user=user,
+        template_prefix=STAFF_SETUP_TEMPLATE,
+        context={"invitation": invitation, "link": staff_setup_link(invitation, token)},
+        secret_keys=["link"],
+    )
+    audit_record(
+        actor=actor,
+        action="staff.invite",
+        target=user,
+        data={"invitation": invitation.pk, "expires_at": invitation.expires_at.isoformat()},
+    )
+    return invitation
+
+
+@transaction.atomic
+def staff_enrol(*, user: User, actor: User | None) -> StaffInvitation:
+    """An account just made staff (in the admin): its set-up link is e-mailed, and any second
+    factor it set up by itself is removed (a staff second factor comes only from the link; the
+    owner is e-mailed about each one removed). Audited.
+    """
+    removed = list(Authenticator.objects.filter(user=user))
+    Authenticator.objects.filter(pk__in=[each.pk for each in removed]).delete()
+    audit_record(
+        actor=actor,
+        action="staff.enrol",
+        target=user,
+        data={"removed": [each.type for each in removed]},
+    )
+    if removed:
+        transaction.on_commit(lambda: _tell_owner(user, removed=removed))
+    return staff_invite(user=user, actor=actor)
+
+
+def _tell_owner(
+    user: User, *, removed: Iterable[Authenticator] = (), added: Iterable[Authenticator] = ()
+) -> None:
+    """allauth's signals for authenticators changed outside its pages (their receivers e-mail
+    the owner); sent after commit, as allauth does."""
+    for each in removed:
+        mfa_signals.authenticator_removed.send(
+            sender=Authenticator, request=None, user=user, authenticator=each
+        )
+    for each in added:
+        mfa_signals.authenticator_added.send(
+            sender=Authenticator, request=None, user=user, authenticator=each
+        )
+
+
+@transaction.atomic
+def staff_create(
+    *,
+    email: str,
+    groups: Iterable[str] = (),
+    superuser: bool = False,
+    first_name: str = "",
+    last_name: str = "",
+    language: str = "",
+    actor: User | None,
+) -> tuple[User, StaffInvitation]:
+    """A new staff account, without a password, in the named roles; e-mails its set-up link.
+
+    Refuses an address already in use and a group that does not exist (the roles of
+    `tapif.core.roles`). The e-mail address counts as verified once the link is used.
+    """
+    email = User.objects.normalize_email(email.strip()).lower()
+    if User.objects.filter(email__iexact=email).exists():
+        raise DomainError(
+            _("An account with the address %(email)s already exists.") % {"email": email},
+            code="email_taken",
+        )
+    names = sorted(set(groups))
+    found = {group.name: group for group in Group.objects.filter(name__in=names)}
+    unknown = [name for name in names if name not in found]
+    if unknown:
+        raise DomainError(
+            _("No such staff group: %(names)s.") % {"names": ", ".join(unknown)},
+            code="unknown_group",
+        )
+    user = User.objects.create_user(
+        email,
+        password=None,  # unusable: the person sets their own from the link
+        first_name=first_name,
+        last_name=last_name,
+        kind=UserKind.STAFF,
+        is_staff=True,
+        is_superuser=superuser,
+        preferred_language=language or settings.LANGUAGE_CODE,
+    )
+    user.groups.set(found.values())
+    audit_record(
+        actor=actor,
+        action="staff.create",
+        target=user,
+        data={"groups": names, "superuser": superuser},
+    )
+    return user, staff_invite(user=user, actor=actor)
+
+
+@dataclass(frozen=True)
+class StaffSetup:
+    """What a used set-up link made: the account, and its recovery codes (to show once)."""
+
+    user: User
+    recovery_codes: list[str]
+
+
+@transaction.atomic
+def staff_setup_complete(*, token: str, password: str, totp_secret: str) -> StaffSetup:
+    """Use a set-up link: the person's own password, a new authenticator app, new recovery codes.
+
+    The caller has checked the password against the validators and a code of the app against
+    `totp_secret`. The link must still be usable (locked, so a double submit uses it once); it
+    is then used. Authenticators the account had are replaced (a lost phone); the e-mail
+    address counts as verified (the link was sent to it). Audited; the owner is e-mailed about
+    each authenticator added and removed (`authenticator_added` / `_removed`, after commit).
+    Returns the recovery codes, marked as seen: they are shown this once.
+    """
+    found = staff_invitation_by_token(token)
+    invitation = (
+        StaffInvitation.objects.select_for_update().select_related("user").get(pk=found.pk)
+        if found is not None
+        else None
+    )
+    now = timezone.now()
+    if invitation is None or not invitation.is_usable(now):
+        raise DomainError(
+            _("This set-up link no longer works. Ask a programme manager for a new one."),
+            code="link_invalid",
+        )
+    user = invitation.user
+    if not (user.is_staff and user.is_active):
+        raise DomainError(_("This account is no longer a staff account."), code="not_staff")
+    invitation.used_at = now
+    invitation.save(update_fields=["used_at"])
+    user.set_password(password)
+    user.save(update_fields=["password"])
+    EmailAddress.objects.filter(user=user).exclude(email__iexact=user.email).update(primary=False)
+    EmailAddress.objects.update_or_create(
+        user=user, email=user.email, defaults={"verified": True, "primary": True}
+    )
+    removed = list(Authenticator.objects.filter(user=user))
+    Authenticator.objects.filter(pk__in=[each.pk for each in removed]).delete()
+    totp = TOTP.activate(user, totp_secret).instance
+    codes = RecoveryCodes.activate(user)
+    codes.mark_as_viewed()
+    audit_record(
+        actor=user,
+        action="staff.setup_complete",
+        target=user,
+        data={"invitation": invitation.pk, "replaced": [each.type for each in removed]},
+    )
+
+    transaction.on_commit(lambda: _tell_owner(user, removed=removed, added=[totp, codes.instance]))
+    return StaffSetup(user=user, recovery_codes=codes.get_unused_codes())
+
+
+def second_factor_changed_mail(*, user: User, authenticator: Authenticator, change: str) -> None:
+    """E-mail the owner that a second factor was added, removed or renewed (`change`), so a
+    change they did not make does not go unnoticed. Recovery codes made together with an
+    authenticator app are not mailed on their own (allauth's convention): that mail says it."""
+    if change == "added" and authenticator.type == Authenticator.Type.RECOVERY_CODES:
+        return
+    if change == "removed" and authenticator.type == Authenticator.Type.RECOVERY_CODES:
+        return  # removed with the last authenticator app, whose mail says so
+    mail_user(
+        user=user,
+        template_prefix="core/email/second_factor_changed",
+        context={"change": change, "kind": authenticator.type, "at": timezone.now()},
+    )
