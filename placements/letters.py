@@ -376,7 +376,7 @@ def own_letter(request: HttpRequest, kind: str) -> HttpResponse:
 def offer_letter(request: HttpRequest, offer_pk: int, kind: str) -> HttpResponse:
     """One offer's letter, for its candidate or for staff who may view offers."""
     if staff_needs_two_factor(request.user):
-        return redirect("mfa_activate_totp")
+        return redirect("core:staff_setup_needed")
     offer = _offers().filter(pk=offer_pk).first()
     if offer is None:
         raise Http404

@@ -1,3 +1,4 @@
+from django.conf import settings
 from django.conf.urls.i18n import i18n_patterns
 from django.contrib import admin
 from django.urls import include, path
@@ -14,6 +15,17 @@ urlpatterns = [
 ]
 
 urlpatterns += i18n_patterns(
+    # Before allauth's own: staff set up their second factor only from their e-mailed link.
+    path(
+        "accounts/2fa/totp/activate/",
+        core_views.mfa_activate_totp,
+        name="mfa_activate_totp",
+    ),
+    *(
+        [path("accounts/2fa/webauthn/add/", core_views.mfa_add_webauthn, name="mfa_add_webauthn")]
+        if "webauthn" in settings.MFA_SUPPORTED_TYPES
+        else []
+    ),
     path("accounts/", include("allauth.urls")),
     path("dossier/fee/", include("payments.urls")),
     path("dossier/", include("candidates.urls")),

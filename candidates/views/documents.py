@@ -236,7 +236,7 @@ def document_download(request, pk: int):
     in a frame (the review page's previews: same origin only, by both X-Frame-Options and CSP).
     """
     if staff_needs_two_factor(request.user):
-        return redirect("mfa_activate_totp")
+        return redirect("core:staff_setup_needed")
     document = Document.objects.select_related("application").filter(pk=pk).first()
     if document is None or not can_view_document(request.user, document)[0]:
         raise Http404

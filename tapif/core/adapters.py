@@ -4,10 +4,12 @@ from __future__ import annotations
 
 from allauth.account.adapter import DefaultAccountAdapter
 from allauth.core import context as allauth_context
+from allauth.mfa.adapter import DefaultMFAAdapter
 from django.contrib.auth import get_user_model
 from django.contrib.sites.shortcuts import get_current_site
 from django.urls import reverse, translate_url
 from django.utils import translation
+from django.utils.translation import gettext_lazy as _
 
 from tapif.core.choices import UserKind
 from tapif.core.outbox import mail_prerendered
@@ -69,3 +71,19 @@ class AccountAdapter(DefaultAccountAdapter):
         request = allauth_context.request
         full = {"request": request, "email": email, "current_site": get_current_site(request)}
         return self.render_mail(template_prefix, email, {**full, **context})
+
+
+class MFAAdapter(DefaultMFAAdapter):
+    """Staff keep the second factor their set-up link gave them: removing it would leave the
+    account without one, and only a new link (from a programme manager) sets one up."""
+
+    error_messages = {
+        **DefaultMFAAdapter.error_messages,
+        "cannot_delete_authenticator": _(
+            "A staff account keeps its second factor. To replace it (a new phone), ask a "
+            "programme manager for a new set-up link."
+        ),
+    }
+
+    def can_delete_authenticator(self, authenticator) -> bool:
+        return not authenticator.user.is_staff

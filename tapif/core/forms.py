@@ -1,6 +1,9 @@
 from allauth.account.forms import SignupForm as AllauthSignupForm
 from allauth.core import context as allauth_context
+from allauth.mfa.base.internal.flows import check_rate_limit
+from allauth.mfa.totp.internal.auth import validate_totp_code
 from django import forms
+from django.contrib.auth import password_validation
 from django.utils import translation
 from django.utils.translation import gettext_lazy as _
 
@@ -48,3 +51,52 @@ class LetterCodeForm(forms.Form):
         max_length=60,
         help_text=_("As printed at the foot of the letter, for example ABCDE-FGHJK."),
     )
+
+
+class StaffSetupForm(forms.Form):
+    """A staff member's set-up link: their own password, and a code from the authenticator app
+    they just scanned (proof that it works before it becomes their second factor)."""
+
+    password1 = forms.CharField(
+        label=_("Choose a password"),
+        strip=False,
+        widget=forms.PasswordInput(attrs={"autocomplete": "new-password"}),
+        help_text=_("At least 10 characters, not a common password."),
+    )
+    password2 = forms.CharField(
+        label=_("The same password again"),
+        strip=False,
+        widget=forms.PasswordInput(attrs={"autocomplete": "new-password"}),
+    )
+    code = forms.CharField(
+        label=_("Code shown by the app"),
+        max_length=12,
+        widget=forms.TextInput(
+            attrs={"autocomplete": "one-time-code", "inputmode": "numeric", "size": 8}
+        ),
+    )
+
+    def __init__(self, *args, user, secret: str, **kwargs) -> None:
+        self.user = user
+        self.secret = secret
+        super().__init__(*args, **kwargs)
+
+    def clean_password2(self) -> str:
+        password1 = self.cleaned_data.get("password1")
+        password2 = self.cleaned_data["password2"]
+        if password1 and password1 != password2:
+            raise forms.ValidationError(_("The two passwords differ."), code="password_mismatch")
+        password_validation.validate_password(password2, self.user)
+        return password2
+
+    def clean_code(self) -> str:
+        # allauth's limit on second-factor attempts (per account), as its own activation form.
+        clear_limit = check_rate_limit(self.user, error_key="rate_limited")
+        code = self.cleaned_data["code"].strip().replace(" ", "")
+        if not validate_totp_code(self.secret, code):
+            raise forms.ValidationError(
+                _("This code does not match: check the app's clock and type the current code."),
+                code="incorrect_code",
+            )
+        clear_limit()
+        return code

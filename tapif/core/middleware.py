@@ -1,24 +1,26 @@
 from allauth.mfa.utils import is_mfa_enabled
 from django.conf import settings
-from django.contrib import messages
 from django.shortcuts import redirect
 from django.urls import reverse
 from django.utils.cache import patch_cache_control
-from django.utils.translation import gettext as _
+
+from tapif.core.selectors import SECOND_FACTOR_TYPES
 
 
 def staff_needs_two_factor(user) -> bool:
-    """Staff reach personal data of every candidate: the admin requires a TOTP device."""
+    """Staff reach personal data of every candidate: the admin requires a second factor, which
+    staff set up only from their e-mailed set-up link (`core:staff_setup`)."""
     return (
         settings.TAPIF_STAFF_REQUIRE_2FA
         and user.is_authenticated
         and user.is_staff
-        and not is_mfa_enabled(user, ["totp"])
+        and not is_mfa_enabled(user, SECOND_FACTOR_TYPES)
     )
 
 
 class StaffTwoFactorMiddleware:
-    """Send staff without two-factor authentication to set it up instead of the admin."""
+    """Staff without a second factor get no admin page: they are sent to the page that tells
+    them to use their set-up link (or ask for a new one)."""
 
     def __init__(self, get_response):
         self.get_response = get_response
@@ -26,11 +28,7 @@ class StaffTwoFactorMiddleware:
     def __call__(self, request):
         admin_prefix = reverse("admin:index")
         if request.path.startswith(admin_prefix) and staff_needs_two_factor(request.user):
-            messages.warning(
-                request,
-                _("Set up two-factor authentication before using the administration."),
-            )
-            return redirect("mfa_activate_totp")
+            return redirect("core:staff_setup_needed")
         return self.get_response(request)
 
 

@@ -1,22 +1,32 @@
 from __future__ import annotations
 
+from base64 import b64encode
+from functools import wraps
+
 from allauth.core.internal import ratelimit
+from allauth.mfa.adapter import get_adapter as get_mfa_adapter
+from allauth.mfa.totp import views as totp_views
+from allauth.mfa.totp.internal.auth import generate_totp_secret
 from django.conf import settings
+from django.contrib.auth import login
 from django.contrib.auth.decorators import login_required
 from django.db import connection
 from django.http import HttpRequest, HttpResponse, HttpResponseRedirect
 from django.shortcuts import redirect, render
 from django.urls import translate_url
-from django.utils import translation
+from django.utils import timezone, translation
 from django.utils.http import url_has_allowed_host_and_scheme
 from django.views.decorators.cache import never_cache
-from django.views.decorators.http import require_GET, require_POST
+from django.views.decorators.debug import sensitive_post_parameters
+from django.views.decorators.http import require_GET, require_http_methods, require_POST
 
 from tapif.core.choices import UserKind
-from tapif.core.forms import LetterCodeForm
+from tapif.core.exceptions import DomainError
+from tapif.core.forms import LetterCodeForm, StaffSetupForm
 from tapif.core.letters import letter_by_code, letter_verification
-from tapif.core.selectors import academie_list_active, campaign_current
-from tapif.core.services import user_set_language
+from tapif.core.middleware import staff_needs_two_factor
+from tapif.core.selectors import academie_list_active, campaign_current, staff_invitation_by_token
+from tapif.core.services import staff_setup_complete, user_set_language
 
 
 @require_GET
@@ -108,3 +118,111 @@ def healthz(request: HttpRequest) -> HttpResponse:
     with connection.cursor() as cursor:
         cursor.execute("SELECT 1")
     return HttpResponse("ok", content_type="text/plain")
+
+
+# --- Staff set-up: the second factor comes only from the e-mailed link -------------------------
+
+_SETUP_SECRET_KEY = "tapif.staff_setup.secret"  # noqa: S105 (a session key, not a secret)
+
+
+def _setup_secret(request: HttpRequest, invitation, *, fresh: bool = False) -> str:
+    """The authenticator secret offered on this link's page, kept in the session between the
+    page and its form (a new one for another link, or when asked)."""
+    kept = request.session.get(_SETUP_SECRET_KEY)
+    if not fresh and isinstance(kept, dict) and kept.get("invitation") == invitation.pk:
+        return kept["secret"]
+    secret = generate_totp_secret()
+    request.session[_SETUP_SECRET_KEY] = {"invitation": invitation.pk, "secret": secret}
+    return secret
+
+
+def _setup_qr(user, secret: str) -> dict[str, str]:
+    adapter = get_mfa_adapter()
+    url = adapter.build_totp_url(user, secret)
+    svg = adapter.build_totp_svg(url)
+    return {
+        "totp_url": url,
+        "qr_data_uri": "data:image/svg+xml;base64," + b64encode(svg.encode()).decode(),
+    }
+
+
+@never_cache
+@sensitive_post_parameters("password1", "password2", "code")
+@require_http_methods(["GET", "POST"])
+def staff_setup(request: HttpRequest, token: str) -> HttpResponse:
+    """A staff member's set-up link: choose a password, scan the authenticator secret, confirm
+    a code; then the recovery codes are shown, this once, and the person is signed in."""
+    invitation = staff_invitation_by_token(token)
+    if invitation is None or not invitation.is_usable(timezone.now()):
+        expired = (
+            invitation is not None and invitation.used_at is None and not invitation.revoked_at
+        )
+        return render(request, "core/staff_setup_invalid.html", {"expired": expired}, status=410)
+    user = invitation.user
+    secret = _setup_secret(request, invitation)
+    form = StaffSetupForm(request.POST or None, user=user, secret=secret)
+    if request.method == "POST" and form.is_valid():
+        try:
+            done = staff_setup_complete(
+                token=token, password=form.cleaned_data["password1"], totp_secret=secret
+            )
+        except DomainError as error:
+            return render(
+                request, "core/staff_setup_invalid.html", {"message": error.message}, status=410
+            )
+        request.session.pop(_SETUP_SECRET_KEY, None)
+        login(request, done.user, backend="django.contrib.auth.backends.ModelBackend")
+        with translation.override(done.user.preferred_language):
+            return render(
+                request,
+                "core/staff_setup_done.html",
+                {"codes": done.recovery_codes, "staff": done.user},
+            )
+    return render(
+        request,
+        "core/staff_setup.html",
+        {
+            "form": form,
+            "invitation": invitation,
+            "staff": user,
+            "secret": secret,
+            **_setup_qr(user, secret),
+        },
+    )
+
+
+def staff_setup_needed_response(request: HttpRequest, *, status: int = 200) -> HttpResponse:
+    return render(request, "core/staff_setup_needed.html", status=status)
+
+
+@require_GET
+def staff_setup_needed(request: HttpRequest) -> HttpResponse:
+    """Where staff without a second factor land instead of the admin: no set-up here, only the
+    e-mailed link (or a new one from a programme manager)."""
+    return staff_setup_needed_response(
+        request, status=403 if staff_needs_two_factor(request.user) else 200
+    )
+
+
+def refused_to_staff(view):
+    """allauth's own pages that add a second factor, closed to staff accounts: a staff member's
+    second factor comes only from their set-up link. Others use allauth's page as it is."""
+
+    @wraps(view)
+    def wrapper(request: HttpRequest, *args, **kwargs) -> HttpResponse:
+        if request.user.is_authenticated and request.user.is_staff:
+            return staff_setup_needed_response(request, status=403)
+        return view(request, *args, **kwargs)
+
+    return wrapper
+
+
+mfa_activate_totp = refused_to_staff(totp_views.activate_totp)
+
+
+@refused_to_staff
+def mfa_add_webauthn(request: HttpRequest, *args, **kwargs) -> HttpResponse:
+    """allauth's security-key page, closed to staff (routed only when WebAuthn is enabled)."""
+    from allauth.mfa.webauthn import views as webauthn_views  # needs fido2, when enabled
+
+    return webauthn_views.add_webauthn(request, *args, **kwargs)

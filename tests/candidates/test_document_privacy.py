@@ -105,13 +105,13 @@ def test_staff_without_the_permission_get_404(client, document):
     assert client.get(download_url(document.pk)).status_code == 404
 
 
-def test_staff_without_two_factor_are_sent_to_set_it_up(client, document):
+def test_staff_without_two_factor_are_refused_the_document(client, document):
     client.force_login(staff_with_permission(totp=False))
 
     response = client.get(download_url(document.pk))
 
     assert response.status_code == 302
-    assert response["Location"] == reverse("mfa_activate_totp")
+    assert response["Location"] == reverse("core:staff_setup_needed")
 
 
 def test_superseded_version_is_for_staff_only(client, document):

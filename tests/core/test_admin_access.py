@@ -17,20 +17,23 @@ from tests.factories import (
 pytestmark = pytest.mark.django_db
 
 
-def test_staff_without_two_factor_is_sent_to_set_it_up(client):
+def test_staff_without_two_factor_is_refused_and_told_to_use_the_link(client):
     client.force_login(StaffFactory(totp=False))
 
     response = client.get("/admin/")
 
     assert response.status_code == 302
-    assert response["Location"] == reverse("mfa_activate_totp")
+    assert response["Location"] == reverse("core:staff_setup_needed")
+    page = client.get(response["Location"])
+    assert page.status_code == 403
+    assert "set-up link" in page.content.decode() or "lien" in page.content.decode()
 
 
 def test_staff_without_two_factor_cannot_open_any_admin_page(client):
     client.force_login(SuperuserFactory(totp=False))
     response = client.get("/admin/core/campaign/")
     assert response.status_code == 302
-    assert "/2fa/totp/activate/" in response["Location"]
+    assert response["Location"].endswith("/staff/setup/needed/")
 
 
 def test_staff_with_two_factor_reaches_the_admin(client):

@@ -1,4 +1,5 @@
-"""The administration needs a second factor: staff without one are sent to set it up."""
+"""The administration needs a second factor, set up only from the e-mailed set-up link: staff
+without one are refused, and allauth's own set-up page is closed to them."""
 
 import re
 
@@ -8,41 +9,35 @@ from allauth.mfa.totp.internal.auth import TOTP, generate_totp_secret
 from playwright.sync_api import Page, expect
 
 from tapif.core.choices import UserKind
-from tests.e2e.helpers import PASSWORD, submit_login_form, totp_code
+from tests.e2e.helpers import submit_login_form, totp_code
 
 pytestmark = pytest.mark.e2e
 
-ACTIVATE_TOTP = re.compile(r"/accounts/2fa/totp/activate/$")
-CONFIRM_PASSWORD_FOR_TOTP = re.compile(
-    r"/fr/accounts/reauthenticate/\?next=%2Ffr%2Faccounts%2F2fa%2Ftotp%2Factivate%2F$"
-)
+SETUP_NEEDED = re.compile(r"/staff/setup/needed/$")
 
 
-def test_admin_sends_staff_without_totp_to_two_factor_setup(page: Page, make_user):
+def test_admin_refuses_staff_without_a_second_factor_and_offers_no_setup(page: Page, make_user):
     staff = make_user(kind=UserKind.STAFF, is_staff=True, first_name="Sophie")
 
     page.goto("/admin/")
     expect(page).to_have_url(re.compile(r"/fr/accounts/login/\?next=%2Fadmin%2F$"))
     submit_login_form(page, email=staff.email)
 
-    # The admin refuses and points to the set-up page, which allauth guards with a password
-    # confirmation (signing in does not count as one).
-    expect(page).to_have_url(CONFIRM_PASSWORD_FOR_TOTP)
+    # The admin refuses and says where the second factor comes from: the e-mailed link.
+    expect(page).to_have_url(SETUP_NEEDED)
     main = page.get_by_role("main")
-    expect(main.locator(".message-warning")).to_have_count(1)
-    main.locator("input[name=password]").fill(PASSWORD)
-    main.locator("form").filter(has=page.locator("input[name=password]")).locator(
-        "button[type=submit]"
-    ).click()
-
-    expect(page).to_have_url(ACTIVATE_TOTP)
-    expect(main.locator("input[name=code]")).to_be_visible()
+    expect(main.locator("h1")).to_contain_text("second facteur")
+    expect(main.locator("input[name=code]")).to_have_count(0)
     expect(page.locator("#site-name")).to_have_count(0)
 
-    # Still refused, from any admin address, with the reason.
+    # allauth's own set-up page is closed to staff, even after a password confirmation.
+    page.goto("/fr/accounts/2fa/totp/activate/")
+    expect(main.locator("h1")).to_contain_text("second facteur")
+    expect(main.locator("input[name=code]")).to_have_count(0)
+
+    # Still refused, from any admin address.
     page.goto("/admin/core/campaign/")
-    expect(page).to_have_url(ACTIVATE_TOTP)
-    expect(main.locator(".message-warning")).to_have_count(1)
+    expect(page).to_have_url(SETUP_NEEDED)
     expect(page.locator("#site-name")).to_have_count(0)
     assert not Authenticator.objects.filter(user=staff).exists()
 
