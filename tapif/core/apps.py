@@ -18,6 +18,7 @@ class CoreConfig(AppConfig):
 
         post_migrate.connect(sync_roles_after_migrate, dispatch_uid="tapif.core.sync_roles")
         messages_register(AUDIT_ACTIONS)  # the words of this app's audit actions
+        from tapif.core import signals  # noqa: F401 (connects the receivers)
 
 
 class TapifAdminConfig(admin_apps.AdminConfig):
