@@ -153,7 +153,11 @@ def staff_setup(request: HttpRequest, token: str) -> HttpResponse:
     """A staff member's set-up link: choose a password, scan the authenticator secret, confirm
     a code; then the recovery codes are shown, this once, and the person is signed in."""
     invitation = staff_invitation_by_token(token)
-    if invitation is None or not invitation.is_usable(timezone.now()):
+    if (
+        invitation is None
+        or not invitation.is_usable(timezone.now())
+        or not (invitation.user.is_staff and invitation.user.is_active)
+    ):
         expired = (
             invitation is not None and invitation.used_at is None and not invitation.revoked_at
         )

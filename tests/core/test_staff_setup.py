@@ -391,6 +391,15 @@ def test_a_second_link_invalidates_the_first(client, frozen):
     assert StaffInvitation.objects.filter(user=staff, revoked_at__isnull=False).count() == 1
 
 
+def test_the_link_of_an_account_no_longer_staff_opens_nothing(client, frozen):
+    staff = StaffFactory(totp=False)
+    token = token_of(_invite(staff))
+    assert client.get(setup_url(token)).status_code == 200
+    User.objects.filter(pk=staff.pk).update(is_staff=False)
+
+    assert client.get(setup_url(token)).status_code == 410
+
+
 def test_an_unknown_token_opens_nothing(client):
     assert client.get(setup_url("not-a-token")).status_code == 410
 
