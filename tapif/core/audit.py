@@ -21,6 +21,10 @@ AUDIT_ACTIONS = {
     "letter.issue": _("Letter issued"),
     "letter.staff_download": _("Letter read by staff"),
     "outbound_message.resend": _("E-mail sent again"),
+    "staff.create": _("Staff account created"),
+    "staff.enrol": _("Account made staff"),
+    "staff.invite": _("Staff set-up link sent"),
+    "staff.setup_complete": _("Staff set-up link used: password and second factor set"),
 }
 
 
