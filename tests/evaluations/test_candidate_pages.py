@@ -228,9 +228,7 @@ def test_a_refused_replacement_shows_why_and_keeps_the_evaluator(
     assert (
         f"<li>{application.candidate.email} is one of your own addresses: your evaluator must be "
         "someone else, at their own address.</li>"
-    ) in (
-        response.content.decode()
-    )
+    ) in (response.content.decode())
     invitation.refresh_from_db()
     assert invitation.status == RequestStatus.INVITED
     assert EvaluationRequest.objects.count() == 1
