@@ -125,7 +125,8 @@ def studies_missing(studies) -> list:
 
 
 # Evaluator states (recorded by the evaluations app) that count as "an evaluator is on it".
-EVALUATOR_ENGAGED = frozenset({"invited", "opened", "submitted"})
+# "confirming": received, staff confirm the evaluator before it counts.
+EVALUATOR_ENGAGED = frozenset({"invited", "opened", "submitted", "confirming"})
 
 
 def french_missing(french) -> list:
@@ -140,6 +141,8 @@ def french_missing(french) -> list:
         return [label for value, label in checks if not value]
     if french.evaluator_status == "declined":
         return [_("Your evaluator declined: invite another one")]
+    if french.evaluator_status == "rejected":
+        return [_("The embassy could not confirm your evaluator: invite another one")]
     if french.evaluator_status not in EVALUATOR_ENGAGED:
         return [_("Invite the professor who will evaluate your French")]
     return []

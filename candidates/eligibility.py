@@ -486,3 +486,26 @@ def evaluate(facts: Facts, rules: CampaignRules) -> Verdict:
         status, message = _RULES[rule](facts, rules)
         results.append(RuleResult(rule, status, message["code"], message["params"]))
     return Verdict(rules=tuple(results))
+
+
+def without_evaluation_level(verdict: Verdict, rules: CampaignRules) -> Verdict:
+    """The verdict the candidate may read when their French level comes from a professor's
+    evaluation, which is confidential: the French rule says only whether the requirement is
+    met, never the level (a level from the candidate's own official test may be shown)."""
+    codes = {
+        Status.PASS: "eligibility.french_level.evaluation_met",
+        Status.FAIL: "eligibility.french_level.evaluation_below",
+    }
+    return Verdict(
+        rules=tuple(
+            RuleResult(
+                result.rule,
+                result.status,
+                codes[result.status],
+                {"minimum": rules.min_french_level},
+            )
+            if result.rule == "french_level" and result.status in codes
+            else result
+            for result in verdict.rules
+        )
+    )

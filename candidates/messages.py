@@ -222,6 +222,15 @@ ELIGIBILITY_WORDS: dict[str, Word] = {
     "eligibility.french_level.below": _(
         "You need at least %(minimum)s in French (CEFR); your level is %(level)s."
     ),
+    # The level came from a professor's evaluation: confidential, never named to the candidate.
+    "eligibility.french_level.evaluation_met": _(
+        "Your evaluation has been received: the French requirement (at least %(minimum)s, CEFR) "
+        "is met."
+    ),
+    "eligibility.french_level.evaluation_below": _(
+        "Your evaluation has been received: the French requirement (at least %(minimum)s, CEFR) "
+        "is not met."
+    ),
     # passport
     "eligibility.passport.unknown": _dated(
         _("Enter your passport's expiry date: it must be valid until at least %(until)s."),

@@ -27,7 +27,13 @@ from candidates.choices import (
     FrenchProofRoute,
 )
 from candidates.completeness import count_words
-from candidates.eligibility import CampaignRules, Facts, Verdict, evaluate
+from candidates.eligibility import (
+    CampaignRules,
+    Facts,
+    Verdict,
+    evaluate,
+    without_evaluation_level,
+)
 from candidates.models import (
     Application,
     Assets,
@@ -344,6 +350,21 @@ def application_facts(application: Application) -> Facts:
     )
 
 
+#: `Application.french_level_source` of a level from a professor's (confidential) evaluation.
+EVALUATION_SOURCE = "evaluation"
+
+
+def dossier_verdict(application: Application) -> Verdict:
+    """The eligibility verdict of a dossier, worded so the candidate may read it: a French level
+    from a professor's evaluation is never named, only whether the requirement is met (staff
+    read the level itself in the dossier's facts)."""
+    rules = campaign_rules(application.campaign)
+    verdict = evaluate(application_facts(application), rules)
+    if application.french_level and application.french_level_source == EVALUATION_SOURCE:
+        verdict = without_evaluation_level(verdict, rules)
+    return verdict
+
+
 @dataclass
 class DossierStatus:
     sections: list[completeness.SectionState]
@@ -398,7 +419,7 @@ def dossier_status(application: Application) -> DossierStatus:
         sections=sections,
         documents_missing=completeness.documents_missing(required, current),
         required_documents=required,
-        verdict=evaluate(application_facts(application), campaign_rules(application.campaign)),
+        verdict=dossier_verdict(application),
     )
 
 

@@ -31,7 +31,7 @@ from candidates.choices import (
     PaymentStatus,
 )
 from candidates.documents import DocumentRejected, clean_name, inspect_upload
-from candidates.eligibility import RULE_CODES, Status, evaluate
+from candidates.eligibility import RULE_CODES, Status
 from candidates.messages import failure_text
 from candidates.models import (
     Application,
@@ -45,7 +45,7 @@ from candidates.models import (
     NumberSequence,
     Studies,
 )
-from candidates.selectors import application_facts, campaign_rules, dossier_load, dossier_status
+from candidates.selectors import dossier_load, dossier_status, dossier_verdict
 from candidates.signals import eligibility_decided
 from tapif.core.audit import audit_record
 from tapif.core.choices import SchoolLevel
@@ -1074,7 +1074,7 @@ def eligibility_decide(
     recorded = _check_overrides(overrides, actor)
 
     dossier = dossier_load(application.pk)
-    verdict = evaluate(application_facts(dossier), campaign_rules(dossier.campaign))
+    verdict = dossier_verdict(dossier)
     overruled = {o["rule"]: o for o in recorded}
     statuses = {
         result.rule: Status(overruled[result.rule]["status"])

@@ -3,8 +3,9 @@
 Everything here is read-only: services write these rows (the candidate's invitation, the
 professor's link and evaluation, the institution's professors). Staff see every field of every
 request and evaluation; nobody adds, changes or deletes one here, so a submitted evaluation stays
-as the professor sent it. The only writes are the approve / reject actions on institution
-contacts, which call `institution_contact_decide` and report what they did.
+as the professor sent it. The only writes are actions calling services: approve / reject
+institution contacts, and confirm / reject the evaluator of an evaluation waiting in the queue
+"evaluator to confirm" (filter the requests by evaluator check).
 """
 
 from __future__ import annotations
@@ -16,10 +17,22 @@ from django.utils.html import format_html
 from django.utils.translation import gettext_lazy as _
 from django.utils.translation import ngettext_lazy
 
-from evaluations.choices import ContactStatus
+from evaluations.choices import ContactStatus, EvaluatorCheck
 from evaluations.models import Evaluation, EvaluationRequest, InstitutionContact, Professor
-from evaluations.services import EVALUATION_FIELDS, institution_contact_decide
+from evaluations.services import (
+    EVALUATION_FIELDS,
+    evaluation_request_confirm_evaluator,
+    evaluation_request_reject_evaluator,
+    institution_contact_decide,
+)
+from evaluations.trust import vouched_by
 from tapif.core.admin_actions import admin_action
+
+#: Why an invited address is vouched for (evaluations.trust.vouched_by), as staff read it.
+VOUCHED_WORDS = {
+    "listed": _("Listed by an approved contact of its institution"),
+    "domain": _("On an e-mail domain staff approved"),
+}
 
 
 class ReadOnlyAdmin(admin.ModelAdmin):
@@ -157,6 +170,7 @@ class EvaluationRequestAdmin(ReadOnlyAdmin):
         "evaluator_name",
         "evaluator_email",
         "status",
+        "evaluator_check",
         "relationship",
         "sent_at",
         "opened_at",
@@ -164,7 +178,9 @@ class EvaluationRequestAdmin(ReadOnlyAdmin):
         "reminders_sent",
         "last_reminded_at",
     ]
-    list_filter = ["status", "relationship", "language", "application__campaign"]
+    # "Evaluator check: Evaluator to confirm" is the staff queue of evaluations that wait.
+    list_filter = ["evaluator_check", "status", "relationship", "language", "application__campaign"]
+    actions = ["confirm_evaluator", "reject_evaluator"]
     search_fields = [
         "application__number",
         "evaluator_name",
@@ -187,6 +203,18 @@ class EvaluationRequestAdmin(ReadOnlyAdmin):
                     "status",
                     "professor",
                     "evaluation_link",
+                ]
+            },
+        ),
+        (
+            _("Chain of trust"),
+            {
+                "fields": [
+                    "evaluator_check",
+                    "vouched_by",
+                    ("evaluator_checked_by", "evaluator_checked_at"),
+                    "pending_professor",
+                    ("address_confirm_sent_at", "address_confirmed_at"),
                 ]
             },
         ),
@@ -240,11 +268,75 @@ class EvaluationRequestAdmin(ReadOnlyAdmin):
         "reminders_sent",
         "last_reminded_at",
         "unopened_notice_at",
+        "evaluator_check",
+        "vouched_by",
+        "evaluator_checked_by",
+        "evaluator_checked_at",
+        "pending_professor",
+        "address_confirm_sent_at",
+        "address_confirmed_at",
     ]
 
     @admin.display(description=_("candidate number"), ordering="application__number")
     def dossier_number(self, obj: EvaluationRequest) -> str:
         return obj.application.number
+
+    @admin.display(description=_("vouched for by"))
+    def vouched_by(self, obj: EvaluationRequest) -> str:
+        reason = vouched_by(obj.evaluator_email)
+        return str(VOUCHED_WORDS.get(reason, _("Nobody: staff must confirm")))
+
+    def has_confirm_permission(self, request) -> bool:
+        return request.user.has_perm("evaluations.confirm_evaluator")
+
+    def _check(self, request, queryset, *, service, done):
+        return admin_action(
+            self,
+            request,
+            queryset.select_related("application").order_by("pk"),
+            skip=lambda item: item.evaluator_check != EvaluatorCheck.PENDING,
+            call=lambda item: service(request=item, actor=request.user),
+            refused=_("%(request)s: nothing changed: %(reason)s"),
+            names=lambda item: {"request": item.application.number},
+            done=done,
+            skipped=ngettext_lazy(
+                "%(count)d request was not waiting for its evaluator to be confirmed: "
+                "nothing changed.",
+                "%(count)d requests were not waiting for their evaluator to be confirmed: "
+                "nothing changed.",
+                "count",
+            ),
+        )
+
+    @admin.action(description=_("Confirm the evaluator"), permissions=["confirm"])
+    def confirm_evaluator(self, request, queryset):
+        return self._check(
+            request,
+            queryset,
+            service=evaluation_request_confirm_evaluator,
+            done=ngettext_lazy(
+                "%(count)d evaluator confirmed: the evaluation counts and its level is on the "
+                "dossier.",
+                "%(count)d evaluators confirmed: the evaluations count and their levels are on "
+                "the dossiers.",
+                "count",
+            ),
+        )
+
+    @admin.action(description=_("Reject the evaluator"), permissions=["confirm"])
+    def reject_evaluator(self, request, queryset):
+        return self._check(
+            request,
+            queryset,
+            service=evaluation_request_reject_evaluator,
+            done=ngettext_lazy(
+                "%(count)d evaluator rejected: the evaluation does not count and the candidate "
+                "is asked to invite someone else.",
+                "%(count)d evaluators rejected: the evaluations do not count and the candidates "
+                "are asked to invite someone else.",
+                "count",
+            ),
+        )
 
     @admin.display(description=_("dossier"))
     def dossier(self, obj: EvaluationRequest) -> str:

@@ -16,10 +16,30 @@ class RequestStatus(models.TextChoices):
     SUBMITTED = "submitted", _("Evaluation received")
     DECLINED = "declined", _("Declined by the evaluator")
     REPLACED = "replaced", _("Replaced")
+    # Staff could not confirm who evaluated: the evaluation does not count.
+    REJECTED = "rejected", _("Evaluator not confirmed by the embassy")
 
 
 #: Requests still waiting for the evaluator; at most one per dossier.
 OPEN_STATUSES = (RequestStatus.INVITED, RequestStatus.OPENED)
+
+
+class EvaluatorCheck(models.TextChoices):
+    """Whether a submitted evaluation counts: the chain of trust (docs/security.md).
+
+    VOUCHED: the invited address was proved and is listed by an approved contact of its
+    institution or on a domain staff approved; PENDING: waits in the staff queue "evaluator to
+    confirm"; CONFIRMED / REJECTED: staff decided.
+    """
+
+    VOUCHED = "vouched", _("Vouched for by the institution")
+    PENDING = "pending", _("Evaluator to confirm")
+    CONFIRMED = "confirmed", _("Confirmed by staff")
+    REJECTED = "rejected", _("Rejected by staff")
+
+
+#: Checks with which the evaluation's level reaches the dossier.
+COUNTING_CHECKS = (EvaluatorCheck.VOUCHED, EvaluatorCheck.CONFIRMED)
 
 
 class EvaluationStatus(models.TextChoices):

@@ -1,8 +1,9 @@
 """Evaluators, evaluation requests and the confidential evaluations themselves.
 
 A request is addressed to a name and an e-mail address; its link carries a random token of which
-only a hash is stored. The first Professeur account to open the link is bound to the request,
-and from then on only that account can reach it.
+only a hash is stored. The Professeur account whose verified address is the invited one is bound
+to the request when it opens the link (another account waits until the invited address
+confirms), and from then on only that account can reach it.
 """
 
 from __future__ import annotations
@@ -18,6 +19,7 @@ from evaluations.choices import (
     OPEN_STATUSES,
     ContactStatus,
     EvaluationStatus,
+    EvaluatorCheck,
     KnownContext,
     Recommendation,
     Relationship,
@@ -165,12 +167,56 @@ class EvaluationRequest(models.Model):
     unopened_notice_at = models.DateTimeField(
         _("candidate told it was not opened"), null=True, blank=True, editable=False
     )
+    # The chain of trust. A link opened by an account whose verified address is not the invited
+    # one binds only once the invited address confirms (a link e-mailed there): until then the
+    # account waits here, with the hash of that confirmation link.
+    pending_professor = models.ForeignKey(
+        Professor,
+        verbose_name=_("account waiting for the invited address to confirm"),
+        null=True,
+        blank=True,
+        on_delete=models.SET_NULL,
+        related_name="+",
+        editable=False,
+    )
+    address_token_hash = models.CharField(
+        max_length=64, unique=True, null=True, blank=True, editable=False
+    )
+    address_confirm_sent_at = models.DateTimeField(
+        _("invited address asked to confirm"), null=True, blank=True, editable=False
+    )
+    address_confirmed_at = models.DateTimeField(
+        _("invited address confirmed"), null=True, blank=True, editable=False
+    )
+    evaluator_check = models.CharField(
+        _("evaluator check"),
+        max_length=20,
+        choices=EvaluatorCheck.choices,
+        blank=True,
+        db_index=True,
+        editable=False,
+    )
+    evaluator_checked_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        verbose_name=_("evaluator checked by"),
+        null=True,
+        blank=True,
+        on_delete=models.SET_NULL,
+        related_name="+",
+        editable=False,
+    )
+    evaluator_checked_at = models.DateTimeField(
+        _("evaluator checked"), null=True, blank=True, editable=False
+    )
     created_at = models.DateTimeField(default=timezone.now, editable=False)
 
     class Meta:
         verbose_name = _("evaluation request")
         verbose_name_plural = _("evaluation requests")
         ordering = ["-created_at"]
+        permissions = [
+            ("confirm_evaluator", _("Can confirm or reject an evaluator")),
+        ]
         constraints = [
             models.UniqueConstraint(
                 fields=["application"],

@@ -63,3 +63,18 @@ def can_act_for_an_institution(user: User) -> tuple[bool, str]:
     if user.is_staff or user.kind != UserKind.INSTITUTION:
         return False, "not an institution account"
     return True, ""
+
+
+#: allauth's rate-limit action for evaluation invitations (settings.ACCOUNT_RATE_LIMITS).
+INVITE_RATE_ACTION = "evaluation_invite"
+
+
+def may_send_invitation(request, application) -> tuple[bool, str]:
+    """Count one invitation, resend or replacement against the candidate's hourly allowance
+    (allauth's rate-limit helper, keyed per candidate); False once it is used up."""
+    from allauth.core import ratelimit
+
+    allowed = ratelimit.consume(
+        request, action=INVITE_RATE_ACTION, key=f"candidate:{application.candidate_id}"
+    )
+    return (True, "") if allowed else (False, "rate limited")

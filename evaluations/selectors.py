@@ -13,7 +13,7 @@ from django.db.models import Exists, OuterRef, Q, QuerySet
 from django.utils import timezone
 
 from candidates.models import Application
-from evaluations.choices import EvaluationStatus, RequestStatus
+from evaluations.choices import EvaluationStatus, EvaluatorCheck, RequestStatus
 from evaluations.models import Evaluation, EvaluationRequest, InstitutionContact, Professor
 from evaluations.services import EVALUATION_FIELDS, UNOPENED_AFTER_DAYS
 from tapif.core.models import Institution, User
@@ -32,10 +32,20 @@ class CandidateEvaluators:
     received: EvaluationRequest | None = None
     declined: list[EvaluationRequest] = field(default_factory=list)
     replaced: list[EvaluationRequest] = field(default_factory=list)
+    rejected: list[EvaluationRequest] = field(default_factory=list)
 
     @property
     def any(self) -> bool:
-        return bool(self.current or self.received or self.declined or self.replaced)
+        return bool(
+            self.current or self.received or self.declined or self.replaced or self.rejected
+        )
+
+    @property
+    def confirming(self) -> bool:
+        """The evaluation was received and waits for staff to confirm the evaluator."""
+        return self.received is not None and self.received.evaluator_check == (
+            EvaluatorCheck.PENDING
+        )
 
 
 def evaluators_of(application: Application) -> CandidateEvaluators:
@@ -55,6 +65,8 @@ def evaluators_of(application: Application) -> CandidateEvaluators:
             found.declined.append(request)
         elif request.status == RequestStatus.REPLACED:
             found.replaced.append(request)
+        elif request.status == RequestStatus.REJECTED:
+            found.rejected.append(request)
     return found
 
 

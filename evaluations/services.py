@@ -20,10 +20,12 @@ from django.utils.translation import gettext as _
 from candidates import services as dossier_services
 from candidates.choices import FrenchProofRoute
 from candidates.models import Application
+from evaluations import trust
 from evaluations.choices import (
     OPEN_STATUSES,
     ContactStatus,
     EvaluationStatus,
+    EvaluatorCheck,
     RequestStatus,
 )
 from evaluations.models import Evaluation, EvaluationRequest, InstitutionContact, Professor
@@ -92,10 +94,28 @@ def _mail_candidate(request: EvaluationRequest, template_prefix: str, dedup_key:
     )
 
 
-def _record_on_dossier(request: EvaluationRequest, actor: User | None) -> None:
+#: What the dossier records while staff confirm the evaluator of a received evaluation.
+DOSSIER_CONFIRMING = "confirming"
+
+
+def _record_on_dossier(
+    request: EvaluationRequest, actor: User | None, *, status: str | None = None
+) -> None:
     dossier_services.application_record_evaluator_status(
-        application=request.application, status=request.status, actor=actor
+        application=request.application, status=status or request.status, actor=actor
     )
+
+
+def _assert_not_the_candidate(application: Application, email: str) -> None:
+    if trust.is_candidates_own(application, email):
+        raise DomainError(
+            _(
+                "%(email)s is one of your own addresses: your evaluator must be someone else, "
+                "at their own address."
+            )
+            % {"email": trust.normalized(email)},
+            code="self",
+        )
 
 
 def invitation_dedup_key(request_id: int, resent_count: int) -> str:
@@ -174,10 +194,7 @@ def evaluation_request_create(
             code="route",
         )
     email = evaluator_email.strip().lower()
-    if email == application.candidate.email.lower():
-        raise DomainError(
-            _("Your evaluator must be someone else: enter their address."), code="self"
-        )
+    _assert_not_the_candidate(application, email)
     if EvaluationRequest.objects.filter(application=application, status__in=OPEN_STATUSES).exists():
         raise DomainError(
             _("An evaluator is already invited. Replace them if needed."), code="exists"
@@ -300,12 +317,97 @@ def _professor_for(user: User) -> Professor:
     )
 
 
+ADDRESS_CONFIRM_TEMPLATE = "evaluations/email/confirm_address"
+
+
+def address_confirm_link(request: EvaluationRequest, token: str) -> str:
+    with translation.override(request.language):
+        return settings.SITE_URL + reverse("evaluations:confirm_address", kwargs={"token": token})
+
+
+def _assert_account_not_the_candidates(request: EvaluationRequest, user: User) -> None:
+    """At binding: neither the invited address nor any address of the account opening the link
+    may be the candidate's own."""
+    own = trust.candidate_addresses(request.application)
+    if trust.normalized(request.evaluator_email) in own or trust.user_addresses(user) & own:
+        raise DomainError(
+            _(
+                "The candidate cannot evaluate themselves: this link does not work for this "
+                "account."
+            ),
+            code="self",
+        )
+
+
+def _bind(request: EvaluationRequest, professor: Professor, actor: User | None) -> None:
+    request.professor = professor
+    request.pending_professor = None
+    request.address_token_hash = None
+    if request.status == RequestStatus.INVITED:
+        request.status = RequestStatus.OPENED
+        request.opened_at = timezone.now()
+    request.save(
+        update_fields=[
+            "professor",
+            "pending_professor",
+            "address_token_hash",
+            "address_confirmed_at",
+            "status",
+            "opened_at",
+        ]
+    )
+    _record_on_dossier(request, actor)
+
+
+def _ask_invited_address(request: EvaluationRequest, professor: Professor, user: User) -> None:
+    """Another account opened the link: e-mail the invited address a link to confirm it
+    (once per account); the request stays unbound until then."""
+    if request.pending_professor_id == professor.pk and request.address_token_hash:
+        return
+    token = new_token()
+    request.pending_professor = professor
+    request.address_token_hash = token_hash(token)
+    request.address_confirm_sent_at = timezone.now()
+    request.save(
+        update_fields=["pending_professor", "address_token_hash", "address_confirm_sent_at"]
+    )
+    application = request.application
+    mail_address(
+        email=request.evaluator_email,
+        language=request.language,
+        template_prefix=ADDRESS_CONFIRM_TEMPLATE,
+        context={
+            "request": request,
+            "application": application,
+            "candidate": application.candidate,
+            "campaign": application.campaign,
+            "account_email": user.email,
+            "account_name": user.get_full_name(),
+            "link": address_confirm_link(request, token),
+        },
+        dedup_key=f"evaluation-address:{request.pk}:{professor.pk}",
+        secret_keys=["link"],
+    )
+    audit_record(
+        actor=user,
+        action="evaluation_request.address_asked",
+        target=request,
+        data={"account": user.email},
+    )
+
+
 @transaction.atomic
 def evaluation_request_open(*, token: str, user: User) -> EvaluationRequest:
     """A signed-in professor follows their link: bind the request to their account, once.
 
-    Refused for an unknown, expired, replaced or already-bound-to-someone-else link, and for an
-    account that is not a Professeur account. Opening again by the same professor is harmless.
+    Binds at once when one of the account's verified addresses is the invited one. Any other
+    account (a forwarded link, an alias) does not bind: the invited address receives a link to
+    confirm that this account evaluates on its behalf (`evaluation_request_confirm_address`);
+    the request comes back unbound (`professor` empty, `pending_professor` this account).
+
+    Refused for an unknown, expired, replaced or already-bound-to-someone-else link, for an
+    account that is not a Professeur account, and whenever the invited address or the account's
+    is one of the candidate's own. Opening again by the same professor is harmless.
     """
     found = evaluation_request_by_token(token)
     if found is None:
@@ -318,12 +420,13 @@ def evaluation_request_open(*, token: str, user: User) -> EvaluationRequest:
             _("This link is for a Professeur account. Sign in with one, or create one."),
             code="kind",
         )
+    _assert_account_not_the_candidates(request, user)
     professor = _professor_for(user)
     if request.professor_id and request.professor_id != professor.pk:
         raise DomainError(_("This request is already linked to another account."), code="taken")
     if request.professor_id == professor.pk:
         return request
-    if request.status == RequestStatus.REPLACED:
+    if request.status not in OPEN_STATUSES:
         raise DomainError(
             _("The candidate has chosen another evaluator: this link no longer works."),
             code="replaced",
@@ -332,13 +435,56 @@ def evaluation_request_open(*, token: str, user: User) -> EvaluationRequest:
         raise DomainError(
             _("This link has expired. Ask the candidate to send it again."), code="expired"
         )
-    request.professor = professor
-    if request.status == RequestStatus.INVITED:
-        request.status = RequestStatus.OPENED
-        request.opened_at = timezone.now()
-    request.save(update_fields=["professor", "status", "opened_at"])
-    _record_on_dossier(request, user)
+    if trust.normalized(request.evaluator_email) not in trust.verified_addresses(user):
+        _ask_invited_address(request, professor, user)
+        return request
+    _bind(request, professor, user)
     audit_record(actor=user, action="evaluation_request.open", target=request)
+    return request
+
+
+def evaluation_request_by_address_token(token: str) -> EvaluationRequest | None:
+    if not token or len(token) > 100:
+        return None
+    return (
+        EvaluationRequest.objects.select_related(
+            "application__candidate", "application__campaign", "pending_professor__user"
+        )
+        .filter(address_token_hash=token_hash(token))
+        .first()
+    )
+
+
+@transaction.atomic
+def evaluation_request_confirm_address(*, token: str) -> EvaluationRequest:
+    """Whoever reads the invited address confirms that the waiting account evaluates on its
+    behalf: the request binds to that account (recorded as the address confirmed).
+
+    Refused for an unknown or used link, a request no longer waiting, and an account that is
+    the candidate's own.
+    """
+    found = evaluation_request_by_address_token(token)
+    if found is None or found.pending_professor_id is None:
+        raise DomainError(
+            _("This confirmation link is not valid or has already been used."), code="unknown"
+        )
+    request = _lock_request(found)
+    professor = Professor.objects.select_related("user").get(pk=found.pending_professor_id)
+    if request.professor_id is not None or request.status not in OPEN_STATUSES:
+        raise DomainError(
+            _("This request no longer waits for an evaluator: nothing to confirm."), code="closed"
+        )
+    if professor.user is None:
+        raise DomainError(_("This account no longer exists."), code="unknown")
+    _assert_account_not_the_candidates(request, professor.user)
+    request.address_confirmed_at = timezone.now()
+    _bind(request, professor, None)
+    audit_record(
+        actor=None,
+        action="evaluation_request.address_confirmed",
+        target=request,
+        data={"email": request.evaluator_email, "account": professor.user.email},
+    )
     return request
 
 
@@ -424,17 +570,115 @@ def evaluation_submit(*, request: EvaluationRequest, user: User) -> Evaluation:
     evaluation.save(update_fields=["status", "submitted_at", "updated_at"])
     request.status = RequestStatus.SUBMITTED
     request.submitted_at = now
-    request.save(update_fields=["status", "submitted_at"])
-    _record_on_dossier(request, user)
+    request.evaluator_check = evaluator_check_of(request)
+    request.save(update_fields=["status", "submitted_at", "evaluator_check"])
+    counts = request.evaluator_check == EvaluatorCheck.VOUCHED
+    if counts:
+        _record_on_dossier(request, user)
+        _record_level(request, evaluation, user)
+    else:
+        _record_on_dossier(request, user, status=DOSSIER_CONFIRMING)
+    audit_record(
+        actor=user,
+        action="evaluation.submit",
+        target=evaluation,
+        data={"evaluator_check": request.evaluator_check},
+    )
+    _mail_candidate(request, "evaluations/email/received", f"evaluation-received:{request.pk}")
+    return evaluation
+
+
+def evaluator_check_of(request: EvaluationRequest) -> str:
+    """VOUCHED when the invited address is proved to be the bound professor's (a verified
+    address of their account, or confirmed from that address), is not the candidate's, and is
+    vouched for by its institution (trust.vouched_by); PENDING otherwise (staff decide)."""
+    professor = request.professor
+    if professor is None or professor.user is None:
+        return EvaluatorCheck.PENDING
+    invited = trust.normalized(request.evaluator_email)
+    proved = (
+        invited in trust.verified_addresses(professor.user)
+        or request.address_confirmed_at is not None
+    )
+    own = trust.candidate_addresses(request.application)
+    if not proved or invited in own or trust.user_addresses(professor.user) & own:
+        return EvaluatorCheck.PENDING
+    return EvaluatorCheck.VOUCHED if trust.vouched_by(invited) else EvaluatorCheck.PENDING
+
+
+def _record_level(request: EvaluationRequest, evaluation: Evaluation, actor: User) -> None:
     dossier_services.application_record_french_level(
         application=request.application,
         level=evaluation.overall_level,
-        actor=user,
+        actor=actor,
         source="evaluation",
     )
-    audit_record(actor=user, action="evaluation.submit", target=evaluation)
-    _mail_candidate(request, "evaluations/email/received", f"evaluation-received:{request.pk}")
-    return evaluation
+
+
+def _assert_may_confirm(actor: User) -> None:
+    if not actor.has_perm("evaluations.confirm_evaluator"):
+        raise DomainError(
+            _("Only staff allowed to confirm evaluators can do this."), code="forbidden"
+        )
+
+
+def _lock_waiting(request: EvaluationRequest) -> EvaluationRequest:
+    request = _lock_request(request)
+    if request.status != RequestStatus.SUBMITTED or request.evaluator_check != (
+        EvaluatorCheck.PENDING
+    ):
+        raise DomainError(
+            _("This evaluation is not waiting for its evaluator to be confirmed."),
+            code="not_waiting",
+        )
+    return request
+
+
+@transaction.atomic
+def evaluation_request_confirm_evaluator(
+    *, request: EvaluationRequest, actor: User
+) -> EvaluationRequest:
+    """Staff checked who evaluated (an evaluation waiting in "evaluator to confirm"): the
+    evaluation counts from now, its level reaches the dossier. Audited; needs the permission
+    `evaluations.confirm_evaluator`."""
+    _assert_may_confirm(actor)
+    request = _lock_waiting(request)
+    evaluation = Evaluation.objects.get(request=request)
+    request.evaluator_check = EvaluatorCheck.CONFIRMED
+    request.evaluator_checked_by, request.evaluator_checked_at = actor, timezone.now()
+    request.save(update_fields=["evaluator_check", "evaluator_checked_by", "evaluator_checked_at"])
+    _record_on_dossier(request, actor)
+    _record_level(request, evaluation, actor)
+    audit_record(actor=actor, action="evaluation_request.evaluator_confirmed", target=request)
+    return request
+
+
+@transaction.atomic
+def evaluation_request_reject_evaluator(
+    *, request: EvaluationRequest, actor: User
+) -> EvaluationRequest:
+    """Staff could not confirm who evaluated: the evaluation never counts (it stays on record
+    for staff), the request is closed as rejected and the candidate is told to invite someone
+    else (by e-mail, after commit). Audited; needs `evaluations.confirm_evaluator`."""
+    _assert_may_confirm(actor)
+    request = _lock_waiting(request)
+    request.status = RequestStatus.REJECTED
+    request.evaluator_check = EvaluatorCheck.REJECTED
+    request.evaluator_checked_by, request.evaluator_checked_at = actor, timezone.now()
+    request.save(
+        update_fields=[
+            "status",
+            "evaluator_check",
+            "evaluator_checked_by",
+            "evaluator_checked_at",
+        ]
+    )
+    _record_on_dossier(request, actor)
+    audit_record(actor=actor, action="evaluation_request.evaluator_rejected", target=request)
+    _mail_candidate(
+        request, "evaluations/email/evaluator_rejected", f"evaluation-rejected:{request.pk}"
+    )
+    return request
 
 
 @transaction.atomic

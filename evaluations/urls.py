@@ -11,6 +11,7 @@ urlpatterns = [
     path("evaluator/<int:pk>/replace/", candidate.replace, name="replace"),
     # The professor's side.
     path("r/<str:token>/", professor.link, name="link"),
+    path("c/<str:token>/", professor.confirm_address, name="confirm_address"),
     path("requests/", professor.requests, name="requests"),
     path("requests/<int:pk>/", professor.request_detail, name="request"),
     path("requests/<int:pk>/submit/", professor.request_submit, name="submit"),

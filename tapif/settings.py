@@ -151,6 +151,8 @@ ACCOUNT_SESSION_REMEMBER = None
 ACCOUNT_PRESERVE_USERNAME_CASING = False
 ACCOUNT_EMAIL_SUBJECT_PREFIX = "[TAPIF] "
 ACCOUNT_DEFAULT_HTTP_PROTOCOL = "http" if DEBUG else "https"
+# Invitations (and resends) a candidate may send to evaluators in an hour.
+TAPIF_EVALUATION_INVITES_PER_HOUR = env_int(ENV, "TAPIF_EVALUATION_INVITES_PER_HOUR", 5)
 # allauth's own limits (login failures per IP and per account, sign-ups, resets), kept explicit.
 ACCOUNT_RATE_LIMITS = {
     "login": "30/m/ip",
@@ -164,6 +166,8 @@ ACCOUNT_RATE_LIMITS = {
     "reauthenticate": "10/m/user",
     # The public letter verification page (tapif.core.views.letter_verify): lookups per address.
     "letter_verify": "20/m/ip,200/d/ip",
+    # Evaluation invitations, resends and replacements per candidate (evaluations.views).
+    "evaluation_invite": f"{TAPIF_EVALUATION_INVITES_PER_HOUR}/h/key",
 }
 MFA_ADAPTER = "tapif.core.adapters.MFAAdapter"
 MFA_SUPPORTED_TYPES = ["totp", "recovery_codes"]

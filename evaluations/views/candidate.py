@@ -6,10 +6,12 @@ the reason, replaced), never the evaluation itself: nothing here reads `Evaluati
 
 from __future__ import annotations
 
+from django.conf import settings
 from django.contrib import messages
 from django.http import HttpRequest, HttpResponse
 from django.shortcuts import get_object_or_404, redirect, render
 from django.utils.translation import gettext as _
+from django.utils.translation import ngettext
 from django.views.decorators.http import require_POST
 
 from candidates.choices import FrenchProofRoute
@@ -19,10 +21,21 @@ from evaluations import services
 from evaluations.choices import OPEN_STATUSES
 from evaluations.forms.candidate import EvaluatorForm
 from evaluations.models import EvaluationRequest
-from evaluations.permissions import can_invite_evaluator
+from evaluations.permissions import can_invite_evaluator, may_send_invitation
 from evaluations.selectors import evaluators_of, invitation_problem
 from evaluations.services import UNOPENED_AFTER_DAYS
 from tapif.core.exceptions import DomainError
+
+
+def _rate_limited_message() -> str:
+    count = settings.TAPIF_EVALUATION_INVITES_PER_HOUR
+    return ngettext(
+        "You have sent %(count)d invitation in the last hour, the most allowed: wait a "
+        "little before sending another one.",
+        "You have sent %(count)d invitations in the last hour, the most allowed: wait a "
+        "little before sending another one.",
+        count,
+    ) % {"count": count}
 
 
 def _own_request(request: HttpRequest, pk: int) -> EvaluationRequest:
@@ -48,19 +61,22 @@ def evaluator(request: HttpRequest) -> HttpResponse:
     if can_invite:
         form = EvaluatorForm(request.POST if request.method == "POST" else None)
         if request.method == "POST" and form.is_valid():
-            try:
-                invited = services.evaluation_request_create(
-                    application=application, actor=request.user, **form.service_data()
-                )
-            except DomainError as error:
-                form.add_error(None, error.message)
+            if not may_send_invitation(request, application)[0]:
+                form.add_error(None, _rate_limited_message())
             else:
-                messages.success(
-                    request,
-                    _("Invitation sent to %(name)s (%(email)s).")
-                    % {"name": invited.evaluator_name, "email": invited.evaluator_email},
-                )
-                return redirect("evaluations:evaluator")
+                try:
+                    invited = services.evaluation_request_create(
+                        application=application, actor=request.user, **form.service_data()
+                    )
+                except DomainError as error:
+                    form.add_error(None, error.message)
+                else:
+                    messages.success(
+                        request,
+                        _("Invitation sent to %(name)s (%(email)s).")
+                        % {"name": invited.evaluator_name, "email": invited.evaluator_email},
+                    )
+                    return redirect("evaluations:evaluator")
     elif request.method == "POST":
         messages.error(request, _("You cannot invite an evaluator now."))
         return redirect("evaluations:evaluator")
@@ -80,6 +96,9 @@ def evaluator(request: HttpRequest) -> HttpResponse:
 @require_POST
 def resend(request: HttpRequest, pk: int) -> HttpResponse:
     invitation = _own_request(request, pk)
+    if not may_send_invitation(request, request.dossier)[0]:
+        messages.error(request, _rate_limited_message())
+        return redirect("evaluations:evaluator")
     try:
         invitation = services.evaluation_request_resend(request=invitation, actor=request.user)
     except DomainError as error:
@@ -117,7 +136,13 @@ def replace(request: HttpRequest, pk: int) -> HttpResponse:
             "language": previous.language,
         }
     form = EvaluatorForm(request.POST if request.method == "POST" else None, initial=initial)
-    if request.method == "POST" and form.is_valid():
+    if (
+        request.method == "POST"
+        and form.is_valid()
+        and not may_send_invitation(request, request.dossier)[0]
+    ):
+        form.add_error(None, _rate_limited_message())
+    elif request.method == "POST" and form.is_valid():
         try:
             invited = services.evaluation_request_replace(
                 request=previous, actor=request.user, **form.service_data()

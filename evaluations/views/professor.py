@@ -35,7 +35,15 @@ from evaluations.selectors import (
 from tapif.core.exceptions import DomainError
 
 #: How each refusal of evaluation_request_open answers: unknown 404, gone 410, refused 403.
-LINK_REFUSAL_STATUS = {"unknown": 404, "replaced": 410, "expired": 410, "kind": 403, "taken": 403}
+LINK_REFUSAL_STATUS = {
+    "unknown": 404,
+    "replaced": 410,
+    "expired": 410,
+    "closed": 410,
+    "kind": 403,
+    "taken": 403,
+    "self": 403,
+}
 
 #: What the professor reads about each of their requests.
 PROFESSOR_LABELS = {
@@ -44,6 +52,7 @@ PROFESSOR_LABELS = {
     RequestStatus.SUBMITTED: gettext_lazy("Submitted"),
     RequestStatus.DECLINED: gettext_lazy("Declined"),
     RequestStatus.REPLACED: gettext_lazy("Withdrawn by the candidate"),
+    RequestStatus.REJECTED: gettext_lazy("Submitted"),
 }
 
 
@@ -97,6 +106,13 @@ def link(request: HttpRequest, token: str) -> HttpResponse:
             opened = services.evaluation_request_open(token=token, user=request.user)
         except DomainError as error:
             return _link_refused(request, error.message, error.code)
+        if opened.professor is None or opened.professor.user_id != request.user.pk:
+            # Not the invited address: it has been asked to confirm; nothing is bound yet.
+            return render(
+                request,
+                "evaluations/professor/link_confirm_sent.html",
+                {"invitation": opened, "account_email": request.user.email},
+            )
         return redirect("evaluations:request", pk=opened.pk)
     found = services.evaluation_request_by_token(token)
     if found is None:
@@ -119,6 +135,36 @@ def link(request: HttpRequest, token: str) -> HttpResponse:
             "campaign": found.application.campaign,
             "signup_url": f"{reverse('account_signup')}?{urlencode(signup_query)}",
             "login_url": f"{reverse('account_login')}?{urlencode({'next': back})}",
+        },
+    )
+
+
+@never_cache
+def confirm_address(request: HttpRequest, token: str) -> HttpResponse:
+    """The link e-mailed to an invited address when another account opened its invitation:
+    shows which account asks, and binds the request to it only on POST (a mail scanner's GET
+    binds nothing)."""
+    found = services.evaluation_request_by_address_token(token)
+    if found is None or found.pending_professor is None:
+        return _link_refused(
+            request, _("This confirmation link is not valid or has already been used."), "unknown"
+        )
+    if request.method == "POST":
+        try:
+            services.evaluation_request_confirm_address(token=token)
+        except DomainError as error:
+            return _link_refused(request, error.message, error.code)
+        return render(
+            request, "evaluations/professor/address_confirmed.html", {"invitation": found}
+        )
+    account = found.pending_professor.user
+    return render(
+        request,
+        "evaluations/professor/confirm_address.html",
+        {
+            "invitation": found,
+            "candidate_name": found.application.candidate.get_full_name(),
+            "account_email": account.email if account else "",
         },
     )
 

@@ -12,6 +12,7 @@ from django.utils.translation import ngettext, ngettext_lazy
 
 from tapif.core.admin_actions import admin_action
 from tapif.core.admin_display import AuditedAdmin, ReadOnlyAdmin, html_table, short_date
+from tapif.core.exceptions import DomainError
 from tapif.core.jobs import JOB_LABELS, job_last_runs, summary_text
 from tapif.core.letters import (
     can_download_letter,
@@ -40,6 +41,7 @@ from tapif.core.outbox import message_resend
 from tapif.core.selectors import staff_without_second_factor, users_with_second_factor
 from tapif.core.services import (
     campaign_make_current,
+    institution_set_email_domains,
     institution_set_status,
     staff_enrol,
     staff_invite,
@@ -333,13 +335,62 @@ class AcademieAdmin(AuditedAdmin):
 class InstitutionAdmin(AuditedAdmin):
     """Staff correct a name or a city here; the status changes only through the two actions."""
 
-    list_display = ["name", "city", "province", "kind", "status", "requested_by", "created_at"]
+    list_display = [
+        "name",
+        "city",
+        "province",
+        "kind",
+        "status",
+        "has_approved_domains",
+        "requested_by",
+        "created_at",
+    ]
     list_filter = ["status", "kind", "province"]
-    search_fields = ["name", "city", "requested_by__email"]
+    search_fields = ["name", "city", "requested_by__email", "email_domains"]
     list_select_related = ["requested_by"]
-    fields = ["name", "city", "province", "kind", "status", "requested_by", "created_at"]
-    readonly_fields = ["status", "requested_by", "created_at"]
+    fields = [
+        "name",
+        "city",
+        "province",
+        "kind",
+        "status",
+        "requested_by",
+        "created_at",
+        "email_domains",
+        "domains_approved_by",
+        "domains_approved_at",
+    ]
     actions = ["approve", "reject"]
+
+    def get_readonly_fields(self, request, obj=None):
+        """The e-mail domains vouch for professors: only staff allowed to approve them edit them
+        (and saving them is approving them, through `institution_set_email_domains`)."""
+        readonly = ["status", "requested_by", "created_at", "domains_approved_by"]
+        readonly.append("domains_approved_at")
+        if not request.user.has_perm("core.approve_email_domains"):
+            readonly.append("email_domains")
+        return readonly
+
+    @admin.display(description=_("approved e-mail domains"), boolean=True)
+    def has_approved_domains(self, obj: Institution) -> bool:
+        return bool(obj.approved_domains)
+
+    def save_model(self, request, obj, form, change):
+        domains_changed = "email_domains" in form.changed_data
+        if domains_changed:
+            # The service writes the domains with their approval; the rest is saved as usual.
+            obj.email_domains = form.initial.get("email_domains", "") if change else ""
+            form.changed_data.remove("email_domains")  # audited by the service instead
+        super().save_model(request, obj, form, change)
+        if domains_changed:
+            try:
+                institution_set_email_domains(
+                    institution=obj,
+                    domains=form.cleaned_data["email_domains"],
+                    actor=request.user,
+                )
+            except DomainError as error:
+                self.message_user(request, error.message, messages.ERROR)
 
     def _set_status(self, request, queryset, status: str, *, done):
         """`institution_set_status` for each selected institution not already in `status`."""

@@ -18,6 +18,7 @@ AUDIT_ACTIONS = {
     "campaign.cutoffs_record": _("Académie cut-offs recorded"),
     "institution.request": _("Institution requested"),
     "institution.status": _("Institution status changed"),
+    "institution.email_domains": _("Institution's e-mail domains approved"),
     "letter.issue": _("Letter issued"),
     "letter.staff_download": _("Letter read by staff"),
     "outbound_message.resend": _("E-mail sent again"),

@@ -1,6 +1,7 @@
 from __future__ import annotations
 
 import datetime as dt
+import re
 from decimal import Decimal
 from zoneinfo import ZoneInfo, available_timezones
 
@@ -153,6 +154,70 @@ def validate_day_list(value: str) -> None:
         ) from None
     if any(day > 365 for day in days):
         raise ValidationError(_("A reminder cannot be more than 365 days ahead."), code="far")
+
+
+#: Addresses anyone can open: never an institution's proof that it knows a professor.
+PUBLIC_MAIL_DOMAINS = frozenset(
+    {
+        "gmail.com",
+        "googlemail.com",
+        "hotmail.com",
+        "hotmail.ca",
+        "outlook.com",
+        "live.com",
+        "live.ca",
+        "msn.com",
+        "yahoo.com",
+        "yahoo.ca",
+        "icloud.com",
+        "me.com",
+        "aol.com",
+        "proton.me",
+        "protonmail.com",
+        "gmx.com",
+        "mail.com",
+        "videotron.ca",
+        "sympatico.ca",
+        "bell.net",
+        "rogers.com",
+        "shaw.ca",
+        "telus.net",
+    }
+)
+_DOMAIN = re.compile(r"^(?=.{4,253}$)([a-z0-9](?:[a-z0-9-]{0,61}[a-z0-9])?\.)+[a-z]{2,63}$")
+
+
+def email_domains_parse(value: str) -> list[str]:
+    """ "UOttawa.ca\n@uottawa.ca, mail.mcgill.ca" → ["uottawa.ca", "mail.mcgill.ca"] (in order,
+    without repeats); ValueError naming the first entry that is not a domain."""
+    domains: list[str] = []
+    for part in re.split(r"[\s,;]+", value or ""):
+        domain = part.strip().lower().lstrip("@").rstrip(".")
+        if not domain:
+            continue
+        if not _DOMAIN.match(domain):
+            raise ValueError(part)
+        if domain not in domains:
+            domains.append(domain)
+    return domains
+
+
+def validate_email_domains(value: str) -> None:
+    try:
+        domains = email_domains_parse(value)
+    except ValueError as error:
+        raise ValidationError(
+            _("“%(entry)s” is not an e-mail domain: write one per line, for example uottawa.ca."),
+            code="domain",
+            params={"entry": str(error)},
+        ) from None
+    public = [domain for domain in domains if domain in PUBLIC_MAIL_DOMAINS]
+    if public:
+        raise ValidationError(
+            _("%(domain)s gives addresses to anyone: it cannot vouch for a professor."),
+            code="public_domain",
+            params={"domain": public[0]},
+        )
 
 
 class Campaign(models.Model):
@@ -509,11 +574,38 @@ class Institution(models.Model):
         related_name="+",
     )
     created_at = models.DateTimeField(auto_now_add=True)
+    # The chain of trust of evaluations: a professor whose verified address is on one of these
+    # domains is vouched for by the institution. Only staff holding `approve_email_domains`
+    # write it (through `institution_set_email_domains`), so the list is approved as written.
+    email_domains = models.TextField(
+        _("approved e-mail domains"),
+        blank=True,
+        validators=[validate_email_domains],
+        help_text=_(
+            "One domain per line, for example uottawa.ca. Only the staff's own domains: never "
+            "a domain students also receive addresses on."
+        ),
+    )
+    domains_approved_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        verbose_name=_("domains approved by"),
+        null=True,
+        blank=True,
+        on_delete=models.SET_NULL,
+        related_name="+",
+        editable=False,
+    )
+    domains_approved_at = models.DateTimeField(
+        _("domains approved"), null=True, blank=True, editable=False
+    )
 
     class Meta:
         verbose_name = _("institution")
         verbose_name_plural = _("institutions")
         ordering = ["name"]
+        permissions = [
+            ("approve_email_domains", _("Can approve an institution's e-mail domains")),
+        ]
         constraints = [
             models.UniqueConstraint(
                 Lower("name"), "city", name="core_institution_unique_name_city"
@@ -522,6 +614,13 @@ class Institution(models.Model):
 
     def __str__(self) -> str:
         return f"{self.name} ({self.city})"
+
+    @property
+    def approved_domains(self) -> list[str]:
+        """The domains staff approved (empty unless an approver is recorded)."""
+        if self.domains_approved_at is None or self.status != self.Status.APPROVED:
+            return []
+        return email_domains_parse(self.email_domains)
 
 
 class AcademieCutoff(models.Model):

@@ -103,7 +103,7 @@ ROLES: dict[str, frozenset[str]] = {
         for model in ("campaign", "academie", "institution")
     )
     | _view("core", "auditentry", "academiecutoff", "outboundmessage", "jobrun", "issuedletter")
-    | {"core.resend_outboundmessage"}
+    | {"core.resend_outboundmessage", "core.approve_email_domains"}
     | _view("candidates")
     | {
         "candidates.reopen_application",
@@ -113,7 +113,7 @@ ROLES: dict[str, frozenset[str]] = {
         "candidates.override_eligibility",
     }
     | _view("evaluations")
-    | {"evaluations.change_institutioncontact"}
+    | {"evaluations.change_institutioncontact", "evaluations.confirm_evaluator"}
     | _view("payments")
     | _view("selection")
     | {

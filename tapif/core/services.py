@@ -13,6 +13,7 @@ from allauth.mfa.recovery_codes.internal.auth import RecoveryCodes
 from allauth.mfa.totp.internal.auth import TOTP
 from django.conf import settings
 from django.contrib.auth.models import Group
+from django.core.exceptions import ValidationError
 from django.db import transaction
 from django.urls import reverse
 from django.utils import timezone, translation
@@ -21,7 +22,15 @@ from django.utils.translation import gettext as _
 from tapif.core.audit import audit_record
 from tapif.core.choices import SchoolLevel, UserKind
 from tapif.core.exceptions import DomainError
-from tapif.core.models import AcademieCutoff, Campaign, Institution, StaffInvitation, User
+from tapif.core.models import (
+    AcademieCutoff,
+    Campaign,
+    Institution,
+    StaffInvitation,
+    User,
+    email_domains_parse,
+    validate_email_domains,
+)
 from tapif.core.outbox import mail_user
 from tapif.core.selectors import staff_invitation_by_token
 from tapif.core.tokens import new_token, token_hash
@@ -110,6 +119,51 @@ def institution_set_status(*, institution: Institution, status: str, actor: User
         data={"from": previous, "to": status},
     )
     return institution
+
+
+@transaction.atomic
+def institution_set_email_domains(
+    *, institution: Institution, domains: str, actor: User
+) -> Institution:
+    """Staff holding `core.approve_email_domains` set the domains vouching for an institution's
+    professors; writing them is approving them (recorded: who, when, before and after).
+
+    Refused (DomainError) without the permission or for an entry that is not a domain or is a
+    public mailbox's. Returns early when the list is unchanged; an empty list clears the approval.
+    """
+    if not actor.has_perm("core.approve_email_domains"):
+        raise DomainError(
+            _("Only staff allowed to approve e-mail domains can change them."), code="forbidden"
+        )
+    try:
+        validate_email_domains(domains)
+    except ValidationError as error:
+        raise DomainError(" ".join(error.messages), code="domain") from None
+    cleaned = "\n".join(email_domains_parse(domains))
+    institution = Institution.objects.select_for_update().get(pk=institution.pk)
+    if cleaned == _domains_joined(institution.email_domains) and (
+        institution.domains_approved_at is not None or not cleaned
+    ):
+        return institution
+    before = institution.email_domains
+    institution.email_domains = cleaned
+    institution.domains_approved_by = actor if cleaned else None
+    institution.domains_approved_at = timezone.now() if cleaned else None
+    institution.save(update_fields=["email_domains", "domains_approved_by", "domains_approved_at"])
+    audit_record(
+        actor=actor,
+        action="institution.email_domains",
+        target=institution,
+        data={"from": before, "to": cleaned},
+    )
+    return institution
+
+
+def _domains_joined(value: str) -> str:
+    try:
+        return "\n".join(email_domains_parse(value))
+    except ValueError:
+        return value
 
 
 @dataclass(frozen=True)

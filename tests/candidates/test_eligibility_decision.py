@@ -28,8 +28,13 @@ pytestmark = [pytest.mark.django_db, pytest.mark.usefixtures("campaign_open", "p
 
 CHANGELIST = "/admin/candidates/application/"
 ACTION = "decide_eligibility"
-LOW_FRENCH_EN = "You need at least B1 in French (CEFR); your level is A2."
-LOW_FRENCH_FR = "Il faut au moins le niveau B1 en français (CECR) ; votre niveau est A2."
+# The level came from a professor's evaluation: the reason the candidate reads never names it.
+LOW_FRENCH_EN = (
+    "Your evaluation has been received: the French requirement (at least B1, CEFR) is not met."
+)
+LOW_FRENCH_FR = (
+    "Votre évaluation a été reçue : l’exigence de français (au moins B1, CECR) n’est pas remplie."
+)
 UNKNOWN_FRENCH = (
     "The rule “French level” is not known yet: overrule it with a justification or wait for "
     "the fact."
@@ -173,8 +178,9 @@ def test_an_ineligible_dossier_gets_its_reasons_on_the_timeline_and_by_mail(
     assert decision.failures == [
         {
             "rule": "french_level",
-            "code": "eligibility.french_level.below",
-            "params": {"minimum": "B1", "level": "A2"},
+            # From the professor's evaluation: the level is not in what the candidate reads.
+            "code": "eligibility.french_level.evaluation_below",
+            "params": {"minimum": "B1"},
         }
     ]
     for words, text in (("en", LOW_FRENCH_EN), ("fr", LOW_FRENCH_FR)):

@@ -270,6 +270,11 @@ def test_load_demo_lets_the_institution_and_professor_accounts_work_at_once():
     professor = Professor.objects.get(email="professor@demo.tapif.ca")
     assert professor.institution == contact.institution
     assert professor.user.email == "professor@demo.tapif.ca"
+    # Listed by the approved contact: the demo professor's evaluations count at once.
+    from evaluations.trust import vouched_by
+
+    assert professor.added_by == contact.user
+    assert vouched_by("professor@demo.tapif.ca") == "listed"
 
 
 def test_the_readmes_accounts_are_the_demos():

@@ -18,7 +18,7 @@ from django.test import TestCase
 
 from candidates import services as dossier_services
 from candidates.models import Application
-from evaluations import services
+from evaluations import services, trust
 from evaluations.choices import Relationship
 from evaluations.models import Evaluation, EvaluationRequest, Professor
 from tapif.core.models import Institution, User
@@ -134,12 +134,50 @@ def professor_route(application: Application) -> Application:
     return application
 
 
-def opened_by(request: EvaluationRequest, user: User | None = None) -> EvaluationRequest:
-    """The professor followed the link while signed in (a new Professeur account by default)."""
+def listed(
+    email: str, *, institution: Institution | None = None, full_name: str = "Listed Professor"
+) -> Professor:
+    """An approved contact of an approved institution lists `email` as one of its professors:
+    the chain of trust vouches for that address."""
+    from evaluations.choices import ContactStatus
+    from evaluations.models import InstitutionContact
+    from tests.factories import InstitutionContactFactory
+
+    institution = institution or InstitutionFactory()
+    contact = InstitutionContactFactory()
+    InstitutionContact.objects.create(
+        user=contact, institution=institution, role="Dean", status=ContactStatus.APPROVED
+    )
+    return services.professor_add(user=contact, full_name=full_name, email=email)
+
+
+def opened_by(
+    request: EvaluationRequest, user: User | None = None, *, vouched: bool = True
+) -> EvaluationRequest:
+    """The professor followed the link while signed in (a new Professeur account at the invited
+    address by default). `vouched`: their address is first listed by an approved contact of
+    their institution, so their evaluation counts (`vouched=False`: it waits for staff)."""
     user = user or ProfessorFactory(email=request.evaluator_email)
-    opened = services.evaluation_request_open(token=request.token, user=user)
+    if vouched and not trust.vouched_by(request.evaluator_email):
+        listed(request.evaluator_email, full_name=user.get_full_name())
+    sent = len(mail.outbox)
+    with TestCase.captureOnCommitCallbacks(execute=True):
+        opened = services.evaluation_request_open(token=request.token, user=user)
+    if opened.professor is None:
+        # Another account than the invited address's: the invited address confirms it.
+        opened = services.evaluation_request_confirm_address(
+            token=confirm_token_in(mail.outbox[sent])
+        )
     opened.token = request.token
     return opened
+
+
+CONFIRM_LINK = re.compile(r"https?://[^\s\"<]+/evaluations/c/([A-Za-z0-9_-]+)/")
+
+
+def confirm_token_in(message) -> str:
+    """The token of the link asking the invited address to confirm another account."""
+    return CONFIRM_LINK.search(message.body).group(1)
 
 
 def drafted(request: EvaluationRequest, **data) -> Evaluation:

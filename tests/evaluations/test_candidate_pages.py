@@ -106,7 +106,10 @@ def test_a_refused_invitation_is_explained_in_the_error_summary_and_kept(candida
     assert response.status_code == 200
     html = response.content.decode()
     assert '<div class="error-summary" role="alert"' in html
-    assert "<li>Your evaluator must be someone else: enter their address.</li>" in html
+    assert (
+        f"<li>{application.candidate.email} is one of your own addresses: your evaluator must be "
+        "someone else, at their own address.</li>"
+    ) in html
     assert 'value="Hélène Gagnon"' in html  # what was typed is kept
     assert not EvaluationRequest.objects.exists()
 
@@ -222,9 +225,10 @@ def test_a_refused_replacement_shows_why_and_keeps_the_evaluator(
     response = candidate.post(
         replace_url(invitation), invite_data(evaluator_email=application.candidate.email)
     )
-    assert "<li>Your evaluator must be someone else: enter their address.</li>" in (
-        response.content.decode()
-    )
+    assert (
+        f"<li>{application.candidate.email} is one of your own addresses: your evaluator must be "
+        "someone else, at their own address.</li>"
+    ) in (response.content.decode())
     invitation.refresh_from_db()
     assert invitation.status == RequestStatus.INVITED
     assert EvaluationRequest.objects.count() == 1

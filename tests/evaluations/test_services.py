@@ -188,7 +188,7 @@ def test_only_the_latest_invitation_records_its_delivery(
 @pytest.mark.parametrize(
     ("email", "message"),
     [
-        ("SELF", "Your evaluator must be someone else: enter their address."),
+        ("SELF", "is one of your own addresses: your evaluator must be someone else"),
         ("other@univ.example.ca", "An evaluator is already invited. Replace them if needed."),
     ],
 )
