@@ -76,7 +76,7 @@ services: install
 
 # Refresh the French catalogue after adding strings, then fill in locale/fr/LC_MESSAGES/django.po.
 messages: install
-	$(PY) manage.py makemessages -l fr --ignore=.venv --ignore=.tools --ignore=node_modules --no-obsolete
+	$(PY) manage.py makemessages -l fr --ignore=.venv --ignore=.tools --ignore=node_modules --ignore=tests --no-obsolete
 	$(PY) manage.py compilemessages --ignore=.venv --ignore=.tools
 
 clean:
