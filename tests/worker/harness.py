@@ -218,7 +218,7 @@ class CeleryWorker:
     def running(self) -> bool:
         return self.process is not None and self.process.poll() is None
 
-    def start(self, timeout: float = 30) -> None:
+    def start(self, timeout: float = 60) -> None:
         """Start it and wait until it says it is ready to take tasks."""
         assert not self.running, "the worker is running already"
         self.starts += 1
