@@ -28,7 +28,7 @@ from evaluations import services
 from evaluations.choices import EvaluationStatus, RequestStatus
 from evaluations.models import Evaluation, EvaluationRequest
 from tapif.core.choices import UserKind
-from tapif.core.models import Campaign, User
+from tapif.core.models import Campaign, Institution, User
 from tests.e2e.conftest import TIMEOUT_MS
 from tests.e2e.helpers import (
     CONFIRMATION_LINK,
@@ -170,6 +170,10 @@ def test_candidate_invites_a_new_professor_who_signs_up_and_submits(
     candidate = make_user(language="en", first_name="Camille", last_name="Tremblay")
     application = dossier_services.application_create(candidate=candidate, campaign=campaign)
     evaluator_email = "helene.gagnon@uottawa.example.ca"
+    # Staff approved the university's own domain: its professors are vouched for.
+    Institution.objects.filter(name__startswith="University of Ottawa").update(
+        email_domains="uottawa.example.ca", domains_approved_at=timezone.now()
+    )
 
     # The candidate chooses the professor route in section 3, then invites from its card.
     log_in(page, email=candidate.email)
@@ -335,10 +339,14 @@ def test_candidate_invites_a_new_professor_who_signs_up_and_submits(
         "Evaluation received"
     )
     page.goto("/en/dossier/")
-    rule = page.locator("ul.rules li.rule").filter(has_text="Your French level")
-    expect(rule).to_contain_text("Your French level, B2, meets the B1 minimum (CEFR).")
+    # The candidate reads that the requirement is met, never the level the professor gave.
+    rule = page.locator("ul.rules li.rule").filter(has_text="Your evaluation has been received")
+    expect(rule).to_contain_text(
+        "Your evaluation has been received: the French requirement (at least B1, CEFR) is met."
+    )
     expect(rule.locator(".state")).to_have_text("met")
     assert COMMENT not in page.content()
+    assert "B2" not in page.locator("main").inner_text()
 
 
 # --- 2. Declined, then replaced -------------------------------------------------------------------
