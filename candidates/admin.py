@@ -43,6 +43,7 @@ from candidates.choices import (
 from candidates.eligibility import RULE_FACTS, Facts, Status, Verdict
 from candidates.messages import failure_text
 from candidates.models import Application, Couple, Document, EligibilityDecision, FrenchProfile
+from candidates.permissions import dossier_scope
 from candidates.selectors import (
     HistoryItem,
     application_facts,
@@ -439,6 +440,7 @@ class ApplicationAdmin(ReadOnlyAdmin):
         return (
             super()
             .get_queryset(request)
+            .filter(dossier_scope(request.user))
             .annotate(
                 current_documents_count=Coalesce(
                     Subquery(current_documents, output_field=IntegerField()), 0
@@ -873,6 +875,12 @@ class DocumentAdmin(ReadOnlyAdmin):
     def has_review_permission(self, request) -> bool:
         return request.user.has_perm("candidates.review_document")
 
+    def get_queryset(self, request):
+        # A reviewer sees the documents of the dossiers assigned to them.
+        return (
+            super().get_queryset(request).filter(dossier_scope(request.user, path="application__"))
+        )
+
     @admin.display(description=_("candidate number"), ordering="application__number")
     def application_number(self, obj: Document) -> str:
         return obj.application.number
@@ -1000,6 +1008,15 @@ class CoupleAdmin(ReadOnlyAdmin):
         "dissolved_at",
     ]
     readonly_fields = fields
+
+    def get_queryset(self, request):
+        # A reviewer sees the couples one of whose dossiers is assigned to them (an empty Q,
+        # every dossier, would vanish from an OR: so one scope at a time).
+        queryset = super().get_queryset(request)
+        proposer = dossier_scope(request.user, path="proposer__")
+        if not proposer:
+            return queryset
+        return queryset.filter(proposer | dossier_scope(request.user, path="partner__"))
 
     @admin.display(
         description=_("proposer's e-mail address"), ordering="proposer__candidate__email"

@@ -142,7 +142,10 @@ class Application(models.Model):
         verbose_name = _("application")
         verbose_name_plural = _("applications")
         ordering = ["number"]
-        permissions = [("reopen_application", "Can reopen a submitted application")]
+        permissions = [
+            ("reopen_application", "Can reopen a submitted application"),
+            ("view_every_dossier", "Can see every dossier, not only those assigned for review"),
+        ]
         constraints = [
             models.UniqueConstraint(
                 fields=["campaign", "candidate"],
@@ -579,7 +582,10 @@ class Document(models.Model):
                 name="candidates_document_rejection_has_reason",
             ),
         ]
-        permissions = [("review_document", "Can accept or reject documents")]
+        permissions = [
+            ("review_document", "Can accept or reject documents"),
+            ("open_draft_document", "Can open a draft's documents, giving a reason"),
+        ]
 
     def __str__(self) -> str:
         return f"{self.application.number} · {self.get_kind_display()}"

@@ -17,6 +17,7 @@ from django.utils.html import format_html
 from django.utils.translation import gettext_lazy as _
 from django.utils.translation import ngettext_lazy
 
+from candidates.permissions import dossier_scope
 from evaluations.choices import ContactStatus, EvaluatorCheck
 from evaluations.models import Evaluation, EvaluationRequest, InstitutionContact, Professor
 from evaluations.services import (
@@ -277,6 +278,12 @@ class EvaluationRequestAdmin(ReadOnlyAdmin):
         "address_confirmed_at",
     ]
 
+    def get_queryset(self, request):
+        # A reviewer sees the requests of the dossiers assigned to them.
+        return (
+            super().get_queryset(request).filter(dossier_scope(request.user, path="application__"))
+        )
+
     @admin.display(description=_("candidate number"), ordering="application__number")
     def dossier_number(self, obj: EvaluationRequest) -> str:
         return obj.application.number
@@ -413,6 +420,7 @@ class EvaluationAdmin(ReadOnlyAdmin):
         return (
             super()
             .get_queryset(request)
+            .filter(dossier_scope(request.user, path="request__application__"))
             .select_related("request__application", "request__professor")
         )
 

@@ -38,6 +38,7 @@ from django.utils.translation import gettext_lazy as _
 
 from candidates.choices import ApplicationStatus
 from candidates.models import Application
+from candidates.permissions import dossier_scope
 from selection.choices import ReviewStatus
 from selection.models import (
     ConflictOfInterest,
@@ -257,7 +258,10 @@ class ReviewAdmin(ReadOnlyAdmin):
     ]
 
     def get_queryset(self, request):
-        return reviews_visible(request.user, super().get_queryset(request))
+        scoped = (
+            super().get_queryset(request).filter(dossier_scope(request.user, path="application__"))
+        )
+        return reviews_visible(request.user, scoped)
 
     @admin.display(description=_("dossier"), ordering="application__number")
     def dossier_number(self, obj: Review) -> str:
@@ -524,6 +528,7 @@ class DossierUnderReviewAdmin(ReadOnlyAdmin):
         return (
             super()
             .get_queryset(request)
+            .filter(dossier_scope(request.user))
             .exclude(status=ApplicationStatus.DRAFT)
             .annotate(submitted_reviews=_submitted_count())
             .prefetch_related(Prefetch("review_assignments", queryset=assignments))

@@ -78,12 +78,13 @@ def _view(app_label: str, *models: str) -> frozenset[str]:
 _REFERENCE_READ = _view("core", "campaign", "academie", "institution")
 
 ROLES: dict[str, frozenset[str]] = {
-    # Reads dossiers, their documents and evaluations; accepts or rejects documents; confirms
-    # the eligibility the rules find (overruling a rule is the programme manager's).
+    # Reads the dossiers assigned to them (without `candidates.view_every_dossier`), their
+    # documents once submitted and their evaluations; accepts or rejects documents; confirms
+    # the eligibility the rules find (overruling a rule is the programme manager's). No
+    # payments (the review page shows the fee's status from the dossier), no letters.
     REVIEWER: _REFERENCE_READ
     | _view("candidates", "application", "document", "couple", "eligibilitydecision")
     | _view("evaluations", "evaluationrequest", "evaluation")
-    | _view("payments", "payment")
     | _view("selection", "criterion", "criterionlevel", "review", "dossierunderreview")
     | {
         "candidates.review_document",
@@ -111,6 +112,9 @@ ROLES: dict[str, frozenset[str]] = {
         "candidates.review_document",
         "candidates.decide_eligibility",
         "candidates.override_eligibility",
+        "candidates.view_every_dossier",
+        # A draft's documents, each read with a reason (candidates.permissions).
+        "candidates.open_draft_document",
     }
     | _view("evaluations")
     | {"evaluations.change_institutioncontact", "evaluations.confirm_evaluator"}
@@ -134,6 +138,7 @@ ROLES: dict[str, frozenset[str]] = {
     # Superseding a frozen round is the programme manager's.
     COMMITTEE_MEMBER: _view("core", "campaign", "academie", "academiecutoff")
     | _view("candidates", "application")
+    | {"candidates.view_every_dossier"}
     | _view(
         "selection",
         "dossierunderreview",
@@ -148,8 +153,9 @@ ROLES: dict[str, frozenset[str]] = {
         for model in ("selectionround", "quota")
     }
     | {"placements.freeze_round", "placements.offer_place"},
-    # Reads everything, changes nothing.
-    AUDITOR: frozenset().union(*(_view(app_label) for app_label in _MODELS)),
+    # Reads everything (a draft's documents excepted), changes nothing.
+    AUDITOR: frozenset().union(*(_view(app_label) for app_label in _MODELS))
+    | {"candidates.view_every_dossier"},
 }
 
 

@@ -14,8 +14,8 @@ from django.core.files.uploadedfile import SimpleUploadedFile
 from django.urls import reverse
 from django.utils import translation
 
-from candidates.choices import DocumentKind
-from candidates.models import Document
+from candidates.choices import ApplicationStatus, DocumentKind
+from candidates.models import Application, Document
 from tapif.core.models import AuditEntry
 from tests.candidates.factories import ApplicationFactory, DocumentFactory, tiny_pdf
 from tests.conftest import BUCKET
@@ -30,16 +30,26 @@ def download_url(pk: int) -> str:
 
 
 def staff_with_permission(**kwargs):
+    """Staff who read every dossier's documents (a programme manager's or auditor's scope)."""
     staff = StaffFactory(**kwargs)
     staff.user_permissions.add(
-        Permission.objects.get(content_type__app_label="candidates", codename="view_document")
+        *Permission.objects.filter(
+            content_type__app_label="candidates",
+            codename__in=["view_document", "view_application", "view_every_dossier"],
+        )
     )
     return staff
 
 
 @pytest.fixture
 def document(campaign_open, private_storage) -> Document:
-    return DocumentFactory(kind=DocumentKind.PASSPORT)
+    """A passport of a submitted dossier (a draft's documents are for staff only with a reason:
+    tests/candidates/test_document_scope.py)."""
+    document = DocumentFactory(kind=DocumentKind.PASSPORT)
+    Application.objects.filter(pk=document.application_id).update(
+        status=ApplicationStatus.SUBMITTED
+    )
+    return document
 
 
 def body(response) -> bytes:

@@ -44,7 +44,11 @@ UNKNOWN_FRENCH = (
 def staff_with(*codenames: str, **kwargs):
     user = StaffFactory(**kwargs)
     user.user_permissions.add(
-        *Permission.objects.filter(content_type__app_label="candidates", codename__in=codenames)
+        *Permission.objects.filter(
+            content_type__app_label="candidates",
+            # Their scope is every dossier; reviewers' narrower one: test_document_scope.py.
+            codename__in=[*codenames, "view_every_dossier"],
+        )
     )
     return user
 

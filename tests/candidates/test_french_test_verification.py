@@ -30,7 +30,11 @@ ACTION = "verify_french_test"
 def staff_with(*codenames: str, **fields):
     user = StaffFactory(**fields)
     user.user_permissions.add(
-        *Permission.objects.filter(content_type__app_label="candidates", codename__in=codenames)
+        *Permission.objects.filter(
+            content_type__app_label="candidates",
+            # Their scope is every dossier; reviewers' narrower one: test_document_scope.py.
+            codename__in=[*codenames, "view_every_dossier"],
+        )
     )
     return user
 

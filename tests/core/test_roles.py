@@ -11,6 +11,7 @@ from candidates.choices import DocumentKind, DocumentReview
 from candidates.models import Application, Document
 from candidates.permissions import can_view_document
 from payments.choices import PaymentStatus
+from selection.models import ReviewAssignment
 from tapif.core.roles import (
     AUDITOR,
     COMMITTEE_MEMBER,
@@ -40,7 +41,7 @@ PAGES = [APPLICATIONS, DOCUMENTS, PAYMENTS, LINES, UPLOAD, AUDIT, CONTACTS, OUTB
 
 # Status code of each page, per role.
 OPENS = {
-    REVIEWER: {APPLICATIONS, DOCUMENTS, PAYMENTS},
+    REVIEWER: {APPLICATIONS, DOCUMENTS},
     PAYMENTS_OFFICER: {PAYMENTS, LINES, UPLOAD},
     PROGRAMME_MANAGER: {APPLICATIONS, DOCUMENTS, PAYMENTS, LINES, AUDIT, CONTACTS, OUTBOX, JOBS},
     COMMITTEE_MEMBER: {APPLICATIONS},
@@ -218,10 +219,13 @@ def test_each_role_is_offered_its_actions_and_no_other(client, role):
 
 
 def test_the_dropdown_names_the_actions(client):
-    submitted_transcript()
     matched_payment(numbered_dossier("CA27-00042"))
-    log_in(client, member_of(REVIEWER))
+    document = submitted_transcript()
+    reviewer = member_of(REVIEWER)
+    ReviewAssignment.objects.create(application=document.application, reviewer=reviewer)
+    log_in(client, reviewer)
     documents = client.get(DOCUMENTS).content.decode()
+    log_in(client, member_of(AUDITOR))
     payments = client.get(PAYMENTS).content.decode()
     log_in(client, member_of(PAYMENTS_OFFICER))
     officer_payments = client.get(PAYMENTS).content.decode()
@@ -277,9 +281,11 @@ def test_accepting_a_document_is_refused_to_roles_that_do_not_review(client, rol
     assert document.review_status == DocumentReview.PENDING
 
 
-def test_the_reviewer_accepts_a_document(client):
+def test_the_reviewer_accepts_a_document_of_a_dossier_assigned_to_them(client):
     document = submitted_transcript()
-    log_in(client, member_of(REVIEWER))
+    reviewer = member_of(REVIEWER)
+    ReviewAssignment.objects.create(application=document.application, reviewer=reviewer)
+    log_in(client, reviewer)
 
     response = run_action(client, DOCUMENTS, "accept_documents", [document.pk])
 

@@ -890,7 +890,8 @@ def test_dossier_admin_lists_filters_and_times_the_fee(client, reference_campaig
     viewer = StaffFactory()
     viewer.user_permissions.add(
         *Permission.objects.filter(
-            content_type__app_label="candidates", codename="view_application"
+            content_type__app_label="candidates",
+            codename__in=["view_application", "view_every_dossier"],
         )
     )
     log_in(client, viewer)

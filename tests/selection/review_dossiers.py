@@ -67,6 +67,7 @@ def manager(**fields) -> User:
         "selection.view_review",
         "selection.view_dossierunderreview",
         "selection.view_reviewassignment",
+        "candidates.view_every_dossier",
         **fields,
     )
 

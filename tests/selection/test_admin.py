@@ -207,6 +207,7 @@ def test_changelist_search_by_number_name_email(client, campaign, boss, sorted_d
 def test_changelist_hides_scores_from_a_blind_reviewer(client, campaign):
     application, reviewer = reviewable(campaign), scorer()
     MeritScore.objects.create(application=application, merit=Decimal("87.50"), reviewers=2)
+    assign(application, reviewer)  # a reviewer sees the dossiers assigned to them
 
     response = log_in(client, reviewer).get(DOSSIERS)
 
@@ -275,6 +276,7 @@ def test_export_csv_of_the_filtered_list_with_scores(client, campaign, boss):
 def test_export_csv_without_scores_for_a_blind_reviewer(client, campaign):
     application, reviewer = reviewable(campaign), scorer()
     MeritScore.objects.create(application=application, merit=Decimal("87.50"), reviewers=1)
+    assign(application, reviewer)  # a reviewer sees the dossiers assigned to them
 
     header, row = exported(log_in(client, reviewer).get(EXPORT))
 
