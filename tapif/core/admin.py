@@ -38,6 +38,7 @@ from tapif.core.models import (
     User,
 )
 from tapif.core.outbox import message_resend
+from tapif.core.permissions import can_check_letter
 from tapif.core.selectors import staff_without_second_factor, users_with_second_factor
 from tapif.core.services import (
     campaign_make_current,
@@ -685,8 +686,10 @@ class IssuedLetterAdmin(ReadOnlyAdmin):
         )
 
     def check_view(self, request):
-        """Any staff member may check a code they were shown; the file is offered only to
-        those who may download a letter of its kind."""
+        """Staff who read the letters' register check a code they were shown (`can_check_letter`,
+        403 otherwise); the file is offered only to those who may download a letter of its kind."""
+        if not can_check_letter(request.user)[0]:
+            raise PermissionDenied
         typed = request.GET.get("code", "")
         form = LetterCheckForm(request.GET if typed else None)
         letter = None

@@ -290,7 +290,8 @@ def test_the_check_page_shows_what_the_letter_states(
     client, sample_template, reference_campaign, owner
 ):
     letter = issue(sample_template, reference_campaign, owner)
-    staff_client(client, StaffFactory())  # any staff member may check a code
+    # Staff who read the letters' register check a code (not reviewers: test_document_scope.py).
+    staff_client(client, staff_with("core.view_issuedletter"))
 
     html = client.get(CHECK, {"code": letter.display_code.lower()}).content.decode()
 
@@ -309,7 +310,7 @@ def test_the_check_page_says_nothing_for_a_wrong_code(
     client, sample_template, reference_campaign, owner
 ):
     letter = issue(sample_template, reference_campaign, owner)
-    staff_client(client, StaffFactory())
+    staff_client(client, staff_with("core.view_issuedletter"))
     wrong = "00000-00000" if letter.code != "0000000000" else "11111-11111"
 
     html = client.get(CHECK, {"code": wrong}).content.decode()
@@ -341,7 +342,7 @@ def test_staff_with_the_permission_download_the_letter_as_issued(
     client, sample_template, reference_campaign
 ):
     letter = issue(sample_template, reference_campaign, None, kind=IssuedLetter.Kind.RANKED_LIST)
-    staff = staff_with("placements.view_selectionround")
+    staff = staff_with("placements.view_selectionround", "core.view_issuedletter")
     staff_client(client, staff)
 
     html = client.get(CHECK, {"code": letter.display_code}).content.decode()
