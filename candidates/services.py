@@ -794,14 +794,13 @@ def couple_dissolve(*, couple: Couple, application: Application, actor: User) ->
     return couple
 
 
-def document_log_staff_access(*, document: Document, actor: User) -> None:
-    """Staff reading a candidate's document leaves a trace (who, which file, when)."""
-    audit_record(
-        actor=actor,
-        action="document.staff_download",
-        target=document,
-        data={"kind": document.kind, "application": document.application.number},
-    )
+def document_log_staff_access(*, document: Document, actor: User, reason: str = "") -> None:
+    """Staff reading a candidate's document leaves a trace (who, which file, when, and the
+    reason given for a draft's document)."""
+    data = {"kind": document.kind, "application": document.application.number}
+    if reason:
+        data["reason"] = reason
+    audit_record(actor=actor, action="document.staff_download", target=document, data=data)
 
 
 # --- Staff check documents ------------------------------------------------------------------

@@ -57,3 +57,20 @@ class DocumentUploadForm(forms.Form):
         """Show a refusal of the upload service next to the field it concerns."""
         field = ERROR_FIELDS.get(code)
         self.add_error(field if field in self.fields else None, message)
+
+
+class DraftDocumentReasonForm(forms.Form):
+    """Why a programme manager opens a document of a dossier not yet submitted (recorded with
+    the read, in the audit log)."""
+
+    reason = forms.CharField(
+        label=_("Reason"),
+        min_length=10,
+        max_length=500,
+        widget=forms.Textarea(attrs={"rows": 3, "cols": 60}),
+        help_text=_(
+            "This dossier is a draft: the candidate has not handed it in. Say why you need to "
+            "open this document (for example, the candidate asked for help by e-mail). The "
+            "reason is recorded with your name in the audit log."
+        ),
+    )

@@ -12,10 +12,11 @@ from __future__ import annotations
 from dataclasses import dataclass, field
 
 from django.conf import settings
-from django.contrib import messages
+from django.contrib import admin, messages
 from django.contrib.auth.decorators import login_required
 from django.http import FileResponse, Http404, HttpResponseRedirect
 from django.shortcuts import redirect, render
+from django.template.response import TemplateResponse
 from django.urls import reverse
 from django.utils import formats
 from django.utils.csp import CSP
@@ -24,14 +25,14 @@ from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
 from django.views.decorators.clickjacking import xframe_options_sameorigin
 from django.views.decorators.csp import csp_override
-from django.views.decorators.http import require_GET, require_POST
+from django.views.decorators.http import require_GET, require_http_methods, require_POST
 
 from candidates import services
 from candidates.choices import DOCUMENTS_WITH_EXPIRY, DocumentKind
 from candidates.eligibility import Status
-from candidates.forms.documents import DocumentUploadForm
+from candidates.forms.documents import DocumentUploadForm, DraftDocumentReasonForm
 from candidates.models import Document
-from candidates.permissions import can_view_document
+from candidates.permissions import REASON_NEEDED, can_view_document
 from candidates.selectors import dossier_status
 from candidates.views.common import dossier_context, dossier_view
 from tapif.core.exceptions import DomainError
@@ -224,24 +225,42 @@ def document_upload(request, kind: str):
     return _page(request, failed=form)
 
 
-@require_GET
+@require_http_methods(["GET", "POST"])
 @login_required
 @xframe_options_sameorigin
 @csp_override(FRAMED_BY_SELF_CSP)
 def document_download(request, pk: int):
-    """The file, for its owner (current version) or staff holding the permission (any version).
+    """The file, for its owner (current version) or staff who may see it (`can_view_document`).
 
     Staff open it from the admin, so it does not use the dossier pages' decorator; staff without
     two-factor authentication are sent to set it up, as for the admin. Our own pages may show it
     in a frame (the review page's previews: same origin only, by both X-Frame-Options and CSP).
+    A draft's document asks a programme manager for a reason first (a form posted back here),
+    recorded with the read; anyone else who may not see the file gets a 404.
     """
     if staff_needs_two_factor(request.user):
         return redirect("core:staff_setup_needed")
     document = Document.objects.select_related("application").filter(pk=pk).first()
-    if document is None or not can_view_document(request.user, document)[0]:
+    if document is None:
+        raise Http404
+    form = DraftDocumentReasonForm(request.POST if request.method == "POST" else None)
+    reason = form.cleaned_data["reason"] if form.is_valid() else ""
+    allowed, why = can_view_document(request.user, document, reason=reason)
+    if not allowed and why == REASON_NEEDED:
+        return TemplateResponse(
+            request,
+            "candidates/document_reason.html",
+            {
+                **admin.site.each_context(request),
+                "title": _("Why open this document?"),
+                "form": form,
+                "document": document,
+            },
+        )
+    if not allowed:
         raise Http404
     if request.user.is_staff:
-        services.document_log_staff_access(document=document, actor=request.user)
+        services.document_log_staff_access(document=document, actor=request.user, reason=reason)
     inline = document.content_type in INLINE_TYPES
     storage = document.file.storage
     if getattr(storage, "querystring_auth", False) is True:
