@@ -68,6 +68,13 @@ PAGES: dict[str, frozenset[str]] = {
     "core:landing": EVERYONE,
     "eligibility_check": EVERYONE,
     "core:home": SIGNED_IN,  # sends each kind of account to its own pages
+    "core:letter_verify": EVERYONE,  # the public check of a letter's code
+    # A staff set-up link and an invited address's confirmation link: the link is the
+    # credential, whoever opens it (a GET binds nothing).
+    "core:staff_setup": EVERYONE,
+    "evaluations:confirm_address": EVERYONE,
+    # Staff who still need a second factor read the same page with a 403.
+    "core:staff_setup_needed": EVERYONE - {NO_SECOND_FACTOR},
     # Accounts (allauth): signing in and up is for the signed out; the account's pages for the
     # signed in; a password reset or an e-mail confirmation link works for anyone who has it.
     "account_login": only(ANONYMOUS),
@@ -88,7 +95,8 @@ PAGES: dict[str, frozenset[str]] = {
     "account_confirm_reauthentication_code": SIGNED_IN,
     "account_confirm_login_code": NOBODY,  # only during a sign-in by code
     "mfa_index": SIGNED_IN,
-    "mfa_activate_totp": SIGNED_IN,
+    # Staff set up their second factor only from their set-up link (issue 15, hole 1).
+    "mfa_activate_totp": SIGNED_IN - STAFF - {NO_SECOND_FACTOR},
     "mfa_generate_recovery_codes": SIGNED_IN,
     "mfa_reauthenticate": SIGNED_IN,
     "mfa_deactivate_totp": STAFF,  # those who have an authenticator

@@ -23,8 +23,9 @@ import pytest
 from django.apps import apps
 from django.contrib.auth.models import Group
 from django.contrib.sessions.models import Session
+from django.core import mail
 from django.db import connection
-from django.test import Client
+from django.test import Client, TestCase
 from django.urls import URLPattern, URLResolver, get_resolver, reverse
 from django.utils import timezone, translation
 
@@ -42,7 +43,7 @@ from placements.models import Offer
 from placements.services import round_freeze
 from selection.models import ConflictOfInterest, Review, ReviewAssignment
 from selection.services import criteria_ensure
-from tapif.core.models import Academie, IssuedLetter, JobRun
+from tapif.core.models import Academie, IssuedLetter, JobRun, OutboundMessage
 from tapif.core.roles import (
     AUDITOR,
     COMMITTEE_MEMBER,
@@ -50,6 +51,7 @@ from tapif.core.roles import (
     PROGRAMME_MANAGER,
     REVIEWER,
 )
+from tapif.core.services import staff_invite
 from tests.access_expectations import (
     ADMIN_MODELS,
     CUSTOM_ADMIN,
@@ -64,6 +66,7 @@ from tests.candidates.factories import ApplicationFactory, DocumentFactory
 from tests.evaluations.factories import (
     EvaluationRequestFactory,
     InstitutionFactory,
+    confirm_token_in,
     opened_by,
     professor_route,
     submitted,
@@ -156,6 +159,10 @@ def build_world(campaign) -> World:
         actor=a,
     )
     request = EvaluationRequestFactory(application=dossier, institution=institution)
+    # The contact lists the invited professor: the chain of trust vouches for the evaluation.
+    evaluation_services.professor_add(
+        user=contact.user, full_name="Hélène Gagnon", email=request.evaluator_email
+    )
     professor = ProfessorFactory(email=request.evaluator_email)
     token = request.token
     request = opened_by(request, professor)
@@ -164,8 +171,17 @@ def build_world(campaign) -> World:
     dossier_services.application_submit(application=dossier, actor=a)
 
     b = CandidateFactory(preferred_language="en", email="candidate-b@example.ca")
-    draft = ApplicationFactory(candidate=b)
+    draft = professor_route(ApplicationFactory(candidate=b))
     DocumentFactory(application=draft, kind=DocumentKind.PASSPORT)
+    # B's invitation opened by another account than the invited address's: the address is
+    # e-mailed a confirmation link (the only token of its kind; A's request is bound).
+    invitation = EvaluationRequestFactory(application=draft)
+    sent = len(mail.outbox)
+    with TestCase.captureOnCommitCallbacks(execute=True):
+        evaluation_services.evaluation_request_open(
+            token=invitation.token, user=ProfessorFactory(email="not-invited@example.org")
+        )
+    confirm_token = confirm_token_in(mail.outbox[sent])
 
     staff = {
         "reviewer (not assigned to A)": member_of(REVIEWER),
@@ -178,6 +194,13 @@ def build_world(campaign) -> World:
         "staff without a second factor": member_of(PROGRAMME_MANAGER, totp=False),
     }
     ReviewAssignment.objects.create(application=dossier, reviewer=staff["reviewer (assigned to A)"])
+    # The staff account without a second factor has its set-up link.
+    staff_invite(user=staff["staff without a second factor"], actor=None)
+    setup_link = (
+        OutboundMessage.objects.filter(recipient=staff["staff without a second factor"])
+        .latest("pk")
+        .context["link"]
+    )
 
     # A's offer, accepted, in a frozen round (its letters are issued on first download).
     reviewed_dossiers(campaign, ["90", "80"])
@@ -244,6 +267,8 @@ def build_world(campaign) -> World:
         "evaluations:resend": {"pk": request.pk},
         "evaluations:replace": {"pk": request.pk},
         "evaluations:link": {"token": token},
+        "evaluations:confirm_address": {"token": confirm_token},
+        "core:staff_setup": {"token": setup_link.rstrip("/").rsplit("/", 1)[1]},
         "evaluations:request": {"pk": request.pk},
         "evaluations:submit": {"pk": request.pk},
         "evaluations:decline": {"pk": request.pk},
@@ -326,6 +351,12 @@ def custom_admin_kwargs(objects: dict[str, int]) -> dict[str, dict]:
 # --- answers ------------------------------------------------------------------------------------
 
 LOGIN_PATHS = ("/admin/login/", "/en/accounts/login/", "/fr/accounts/login/")
+#: Where staff without a second factor are sent (allauth's set-up page is closed to staff).
+SECOND_FACTOR_PATHS = ("/accounts/2fa/", "/staff/setup/needed/")
+
+
+def to_second_factor(target: str, path: str) -> bool:
+    return any(p in target and p not in path for p in SECOND_FACTOR_PATHS)
 
 
 def area(path: str) -> str:
@@ -348,7 +379,7 @@ def answer(response, path: str, *, redirect_is_an_answer: bool = False) -> str:
         target = urlsplit(response["Location"]).path
         if target.startswith(LOGIN_PATHS) and path not in LOGIN_PATHS:
             return "denied"  # sent to sign in
-        if "/accounts/2fa/" in target and "2fa" not in path:
+        if to_second_factor(target, path):
             return "denied"  # staff sent to set up their second factor
         if redirect_is_an_answer:
             return "ok"
@@ -400,7 +431,7 @@ def followable(response, path: str) -> bool:
     return (
         area(target) == area(path)
         and not target.startswith(LOGIN_PATHS)
-        and "/accounts/2fa/" not in target
+        and not to_second_factor(target, path)
         and target not in ("/admin/", path)
     )
 
