@@ -79,7 +79,9 @@ def test_the_history_lists_a_rejection_and_a_reopen_with_who_when_and_details(cl
         application=application, actor=manager, reason="Add the stamped transcripts."
     )
     viewer = StaffFactory()
-    viewer.user_permissions.add(Permission.objects.get(codename="view_application"))
+    viewer.user_permissions.add(  # staff who see every dossier, not only those assigned
+        *Permission.objects.filter(codename__in=["view_application", "view_every_dossier"])
+    )
     client.force_login(viewer)
     client.defaults["HTTP_ACCEPT_LANGUAGE"] = "en"
 
@@ -112,7 +114,9 @@ def test_a_status_change_reads_before_and_after(client):
         target=application,
         data={"before": "submitted", "after": "complete", "note": "by hand"},
     )
-    staff.user_permissions.add(Permission.objects.get(codename="view_application"))
+    staff.user_permissions.add(  # staff who see every dossier, not only those assigned
+        *Permission.objects.filter(codename__in=["view_application", "view_every_dossier"])
+    )
     client.force_login(staff)
     client.defaults["HTTP_ACCEPT_LANGUAGE"] = "en"
 

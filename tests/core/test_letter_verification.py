@@ -167,7 +167,7 @@ def test_the_staff_check_shows_the_standing_and_every_fact(client, letter):
     from tests.core.test_letters import staff_client
     from tests.selection.review_dossiers import staff_with
 
-    staff_client(client, staff_with("placements.view_offer"))
+    staff_client(client, staff_with("placements.view_offer", "core.view_issuedletter"))
 
     html = client.get(
         "/admin/core/issuedletter/check/", {"code": letter.display_code}

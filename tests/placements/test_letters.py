@@ -386,7 +386,7 @@ def test_the_check_page_shows_an_acceptance_letters_facts(client, frozen):
     candidate_of(client, offer)
     client.get(ACCEPTANCE.format(lang="en"))
     letter = IssuedLetter.objects.get()
-    log_in(client, staff_with("placements.view_offer"))
+    log_in(client, staff_with("placements.view_offer", "core.view_issuedletter"))
 
     html = client.get(
         "/admin/core/issuedletter/check/", {"code": letter.display_code}
