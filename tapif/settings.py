@@ -35,6 +35,10 @@ if not SECRET_KEY:
         raise ImproperlyConfigured("DJANGO_SECRET_KEY is required when DJANGO_DEBUG=0.")
     SECRET_KEY = "insecure-development-key-only-for-laptops"  # noqa: S105 (DEBUG only)
 
+# Earlier keys, newest first, while what they signed or sealed is still in use (sessions,
+# links, the stored second-factor secrets of tapif.core.sealing): see docs/production.md.
+SECRET_KEY_FALLBACKS = env_list(ENV, "DJANGO_SECRET_KEY_FALLBACKS")
+
 ALLOWED_HOSTS = env_list(ENV, "DJANGO_ALLOWED_HOSTS", ["127.0.0.1", "localhost"] if DEBUG else [])
 if not DEBUG and not ALLOWED_HOSTS:
     raise ImproperlyConfigured("DJANGO_ALLOWED_HOSTS is required when DJANGO_DEBUG=0.")

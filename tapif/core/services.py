@@ -32,6 +32,7 @@ from tapif.core.models import (
     validate_email_domains,
 )
 from tapif.core.outbox import mail_user
+from tapif.core.sealing import reseal_authenticator_data
 from tapif.core.selectors import staff_invitation_by_token
 from tapif.core.tokens import new_token, token_hash
 
@@ -419,3 +420,19 @@ def second_factor_changed_mail(*, user: User, authenticator: Authenticator, chan
         template_prefix="core/email/second_factor_changed",
         context={"change": change, "kind": authenticator.type, "at": timezone.now()},
     )
+
+
+def authenticator_secrets_reseal() -> int:
+    """Seal every stored second-factor secret with the current SECRET_KEY: those written in the
+    clear before sealing existed, and those sealed with a key now in SECRET_KEY_FALLBACKS (run
+    after a key rotation, before the old key leaves the fallbacks). Each row is locked and saved
+    with `update_fields`; returns how many changed. Idempotent."""
+    changed = 0
+    with transaction.atomic():
+        for authenticator in Authenticator.objects.select_for_update().order_by("pk"):
+            data = reseal_authenticator_data(authenticator.type, authenticator.data)
+            if data is not None:
+                authenticator.data = data
+                authenticator.save(update_fields=["data"])
+                changed += 1
+    return changed
