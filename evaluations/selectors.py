@@ -15,7 +15,7 @@ from django.utils import timezone
 from candidates.models import Application
 from evaluations.choices import EvaluationStatus, EvaluatorCheck, RequestStatus
 from evaluations.models import Evaluation, EvaluationRequest, InstitutionContact, Professor
-from evaluations.services import EVALUATION_FIELDS, UNOPENED_AFTER_DAYS
+from evaluations.services import EVALUATION_FIELDS, invitation_unopened
 from tapif.core.models import Institution, User
 
 
@@ -71,13 +71,14 @@ def evaluators_of(application: Application) -> CandidateEvaluators:
 
 
 def invitation_problem(request: EvaluationRequest, *, now: dt.datetime | None = None) -> str:
-    """'undelivered', 'unopened' (still invited UNOPENED_AFTER_DAYS after sending) or ''."""
+    """'undelivered', 'unopened' (still invited the campaign's `unopened_invitation_days`
+    calendar days after delivery, counted in its zone) or ''."""
     if request.status != RequestStatus.INVITED:
         return ""
     if request.delivery_failed_at:
         return "undelivered"
     now = now or timezone.now()
-    if request.sent_at and request.sent_at <= now - dt.timedelta(days=UNOPENED_AFTER_DAYS):
+    if invitation_unopened(request, now=now):
         return "unopened"
     return ""
 

@@ -35,6 +35,7 @@ from tapif.core.choices import UserKind
 from tapif.core.exceptions import DomainError
 from tapif.core.models import Institution, User
 from tapif.core.outbox import mail_address, mail_user
+from tapif.core.schedule import calendar_days_since
 from tapif.core.services import institution_set_status
 
 #: Fields a professor fills; all are required to submit.
@@ -55,8 +56,6 @@ EVALUATION_FIELDS = (
 REQUIRED_TO_SUBMIT = tuple(
     f for f in EVALUATION_FIELDS if f not in {"known_context_details", "comment"}
 )
-#: An invitation not opened after this many days is pointed out to the candidate.
-UNOPENED_AFTER_DAYS = 4
 #: The outbox templates of the e-mails that carry an evaluator's personal link.
 INVITATION_TEMPLATE = "evaluations/email/invitation"
 REMINDER_TEMPLATE = "evaluations/email/evaluator_reminder"
@@ -681,22 +680,36 @@ def evaluation_request_reject_evaluator(
     return request
 
 
+def invitation_unopened(request: EvaluationRequest, *, now: dt.datetime) -> bool:
+    """Delivered, still not opened, and the campaign's `unopened_invitation_days` calendar
+    days (in its zone) have passed since delivery."""
+    campaign = request.application.campaign
+    return (
+        request.status == RequestStatus.INVITED
+        and request.sent_at is not None
+        and calendar_days_since(request.sent_at, now, campaign.zone)
+        >= campaign.unopened_invitation_days
+    )
+
+
 @transaction.atomic
 def evaluation_requests_flag_unopened(*, now: dt.datetime | None = None) -> int:
-    """Tell candidates, once, when their invitation was refused or not opened after a few days.
+    """Tell candidates, once, when their invitation was refused or not opened after the
+    campaign's `unopened_invitation_days` (calendar days in its zone: `invitation_unopened`).
 
     Run daily by Celery beat; returns how many candidates were told.
     """
     now = now or timezone.now()
-    cutoff = now - dt.timedelta(days=UNOPENED_AFTER_DAYS)
     pending = (
         EvaluationRequest.objects.select_for_update(skip_locked=True, of=("self",))
         .filter(status=RequestStatus.INVITED, unopened_notice_at__isnull=True)
-        .filter(Q(delivery_failed_at__isnull=False) | Q(sent_at__lte=cutoff))
-        .select_related("application__candidate")
+        .filter(Q(delivery_failed_at__isnull=False) | Q(sent_at__lte=now))
+        .select_related("application__candidate", "application__campaign")
     )
     told = 0
     for request in pending:
+        if request.delivery_failed_at is None and not invitation_unopened(request, now=now):
+            continue
         request.unopened_notice_at = now
         request.save(update_fields=["unopened_notice_at"])
         _mail_candidate(

@@ -23,7 +23,6 @@ from evaluations.forms.candidate import EvaluatorForm
 from evaluations.models import EvaluationRequest
 from evaluations.permissions import can_invite_evaluator, may_send_invitation
 from evaluations.selectors import evaluators_of, invitation_problem
-from evaluations.services import UNOPENED_AFTER_DAYS
 from tapif.core.exceptions import DomainError
 
 
@@ -86,7 +85,7 @@ def evaluator(request: HttpRequest) -> HttpResponse:
         on_test_route=route == FrenchProofRoute.OFFICIAL_TEST,
         problem=invitation_problem(found.current) if found.current else "",
         can_change_evaluator=open_campaign,
-        unopened_days=UNOPENED_AFTER_DAYS,
+        unopened_days=request.dossier.campaign.unopened_invitation_days,
         form=form,
     )
     return render(request, "evaluations/candidate/evaluator.html", context)

@@ -285,6 +285,9 @@ class CampaignAdmin(AuditedAdmin):
                     "evaluator_reminder_after_days",
                     "evaluator_reminder_every_days",
                     "evaluator_reminder_max",
+                    "unopened_invitation_days",
+                    "correction_reminder_days",
+                    "offer_reminder_days",
                     "results_messages_per_minute",
                     "scheduled_jobs",
                 )

@@ -330,12 +330,13 @@ class Campaign(models.Model):
     deadline_reminder_days = models.CharField(
         _("deadline reminders (days before applications close)"),
         max_length=40,
-        default="14,7,2",
+        default="14,7,2,0",
         validators=[validate_day_list],
         blank=True,
         help_text=_(
-            "Days before the close, separated by commas, for example 14,7,2. Candidates whose "
-            "dossier is not submitted are told what is missing. Leave empty to send none."
+            "Days before the close, separated by commas, for example 14,7,2,0 (0: the morning "
+            "of the last day). Candidates whose dossier is not submitted are told what is "
+            "missing. Leave empty to send none."
         ),
     )
     language_test_reminder_days = models.CharField(
@@ -364,6 +365,33 @@ class Campaign(models.Model):
         help_text=_(
             "With the last one, the candidate is advised to replace the evaluator. 0 sends none."
         ),
+    )
+    unopened_invitation_days = models.PositiveSmallIntegerField(
+        _("invitation not opened: tell the candidate after (days)"),
+        default=4,
+        validators=[MinValueValidator(1), MaxValueValidator(60)],
+        help_text=_(
+            "Calendar days after the invitation was delivered, in the campaign's time zone."
+        ),
+    )
+    correction_reminder_days = models.CharField(
+        _("correction reminders (days before the window to replace a document closes)"),
+        max_length=40,
+        default="3",
+        validators=[validate_day_list],
+        blank=True,
+        help_text=_(
+            "Sent to candidates whose dossier is incomplete because a document was rejected "
+            "and not replaced yet. Leave empty to send none."
+        ),
+    )
+    offer_reminder_days = models.CharField(
+        _("offer reminders (days before the answer is due)"),
+        max_length=40,
+        default="3",
+        validators=[validate_day_list],
+        blank=True,
+        help_text=_("Sent while the offer is not answered. Leave empty to send none."),
     )
     results_messages_per_minute = models.PositiveIntegerField(
         _("result e-mails per minute"),
@@ -461,6 +489,14 @@ class Campaign(models.Model):
     @property
     def language_test_reminder_day_list(self) -> list[int]:
         return parse_day_list(self.language_test_reminder_days)
+
+    @property
+    def correction_reminder_day_list(self) -> list[int]:
+        return parse_day_list(self.correction_reminder_days)
+
+    @property
+    def offer_reminder_day_list(self) -> list[int]:
+        return parse_day_list(self.offer_reminder_days)
 
     def etransfer_memo_for(self, candidate_number: str) -> str:
         return f"{self.etransfer_memo} {candidate_number}"

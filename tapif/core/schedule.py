@@ -60,3 +60,9 @@ def follow_up_due(
     if last_sent_on is not None:
         due_on = max(due_on, last_sent_on + dt.timedelta(days=every_days))
     return number if today >= due_on else None
+
+
+def calendar_days_since(moment: dt.datetime, now: dt.datetime, zone: dt.tzinfo) -> int:
+    """Calendar days from the day `moment` falls on to the day `now` falls on, in `zone` (a
+    message delivered at 23:00 is one day old at 09:00 the next morning)."""
+    return days_until(local_date(now, zone), local_date(moment, zone))

@@ -25,7 +25,12 @@ from tests.evaluations.factories import (
     submitted,
     token_in,
 )
-from tests.factories import CandidateFactory, InstitutionContactFactory, ProfessorFactory
+from tests.factories import (
+    EASTERN,
+    CandidateFactory,
+    InstitutionContactFactory,
+    ProfessorFactory,
+)
 
 pytestmark = pytest.mark.usefixtures("campaign_open")
 
@@ -129,13 +134,14 @@ def test_a_form_with_missing_answers_says_which_next_to_the_fields(candidate):
 def test_an_invitation_not_opened_after_four_days_is_pointed_out(
     candidate, invitation, campaign_open
 ):
-    campaign_open.shift(dt.timedelta(days=3, hours=23))
+    # Sent on 15 January at noon, Toronto time; the campaign counts 4 calendar days there.
+    campaign_open.move_to(dt.datetime(2026, 1, 18, 23, 30, tzinfo=EASTERN))
     candidate.force_login(invitation.application.candidate)  # sessions last 12 hours
     html = candidate.get(PAGE).content.decode()
     assert "<dt>Opened</dt><dd>Not yet</dd>" in html
     assert "has not opened" not in html
 
-    campaign_open.shift(dt.timedelta(hours=1))
+    campaign_open.move_to(dt.datetime(2026, 1, 19, 0, 30, tzinfo=EASTERN))  # 3 days 12 hours
     html = candidate.get(PAGE).content.decode()
 
     assert "Your evaluator has not opened the invitation in 4 days." in html

@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import datetime as dt
 import re
+from zoneinfo import ZoneInfo
 
 import pytest
 from django.core import mail
@@ -20,7 +21,7 @@ from evaluations.choices import ContactStatus, EvaluationStatus, RequestStatus
 from evaluations.models import Evaluation, EvaluationRequest, InstitutionContact, Professor
 from evaluations.tokens import token_hash
 from tapif.core.exceptions import DomainError
-from tapif.core.models import AuditEntry, Institution, OutboundMessage
+from tapif.core.models import AuditEntry, Campaign, Institution, OutboundMessage
 from tapif.core.outbox import message_deliver, message_failed
 from tests.candidates.dossier import complete_dossier
 from tests.candidates.factories import CAMPAIGN_CLOSED_AT, CAMPAIGN_OPEN_AT, ApplicationFactory
@@ -782,3 +783,24 @@ def test_a_rejected_institution_cannot_be_represented():
         services.institution_contact_request(
             user=InstitutionContactFactory(), institution=rejected, role="Dean"
         )
+
+
+def test_flag_unopened_counts_the_campaigns_calendar_days_in_its_zone(
+    campaign_open, django_capture_on_commit_callbacks
+):
+    application = professor_route(ApplicationFactory(candidate=CandidateFactory()))
+    Campaign.objects.filter(pk=application.campaign_id).update(
+        time_zone="America/Vancouver", unopened_invitation_days=2
+    )
+    pacific = ZoneInfo("America/Vancouver")
+    campaign_open.move_to(dt.datetime(2026, 1, 20, 22, 0, tzinfo=pacific))
+    request = EvaluationRequestFactory(application=application)
+    assert request.sent_at == dt.datetime(2026, 1, 20, 22, 0, tzinfo=pacific)
+
+    campaign_open.move_to(dt.datetime(2026, 1, 21, 23, 59, tzinfo=pacific))  # one day on
+    with django_capture_on_commit_callbacks(execute=True):
+        assert services.evaluation_requests_flag_unopened() == 0
+
+    campaign_open.move_to(dt.datetime(2026, 1, 22, 6, 0, tzinfo=pacific))  # 32 hours, 2 days
+    with django_capture_on_commit_callbacks(execute=True):
+        assert services.evaluation_requests_flag_unopened() == 1
