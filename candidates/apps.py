@@ -9,10 +9,15 @@ class CandidatesConfig(AppConfig):
     def ready(self) -> None:
         from candidates import messages as candidates_messages
         from candidates.letters import summary_letter_standing, summary_letter_words
+        from candidates.reminders import on_campaign_dates_changed
         from tapif.core.letters import letter_kind_register
         from tapif.core.models import IssuedLetter
+        from tapif.core.services import campaign_dates_changed
 
         candidates_messages.register()  # the words of this app's codes
+        campaign_dates_changed.connect(
+            on_campaign_dates_changed, dispatch_uid="candidates-deadline-changed"
+        )
         letter_kind_register(
             IssuedLetter.Kind.DOSSIER_SUMMARY,
             standing=summary_letter_standing,

@@ -4,7 +4,12 @@ from __future__ import annotations
 
 from celery import shared_task
 
-from candidates.reminders import deadline_reminders_send, language_test_reminders_send
+from candidates.reminders import (
+    correction_reminders_send,
+    deadline_change_announce,
+    deadline_reminders_send,
+    language_test_reminders_send,
+)
 from tapif.core.jobs import run_job
 
 
@@ -18,3 +23,18 @@ def send_deadline_reminders() -> dict:
 def send_language_test_reminders() -> dict:
     """Daily: remind candidates on the official-test route before results are due (once each)."""
     return run_job("language_test_reminders", language_test_reminders_send)
+
+
+@shared_task(name="candidates.tasks.send_correction_reminders")
+def send_correction_reminders() -> dict:
+    """Daily: remind dossiers with a rejected document before its correction window closes."""
+    return run_job("correction_reminders", correction_reminders_send)
+
+
+@shared_task(name="candidates.tasks.announce_deadline_change")
+def announce_deadline_change(*, campaign_id: int, which: str, previous: str) -> dict:
+    """After staff moved a deadline: tell every dossier it concerns, once per new value."""
+    return run_job(
+        "deadline_changes",
+        lambda: deadline_change_announce(campaign_id=campaign_id, which=which, previous=previous),
+    )

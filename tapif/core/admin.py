@@ -42,6 +42,7 @@ from tapif.core.permissions import can_check_letter
 from tapif.core.selectors import staff_without_second_factor, users_with_second_factor
 from tapif.core.services import (
     campaign_make_current,
+    campaign_update,
     institution_set_email_domains,
     institution_set_status,
     staff_enrol,
@@ -300,6 +301,16 @@ class CampaignAdmin(AuditedAdmin):
     @admin.display(description=_("scheduled jobs"))
     def scheduled_jobs(self, obj):
         return job_runs_table()
+
+    def save_model(self, request, obj, form, change):
+        """A change goes through `campaign_update` (audited; a moved deadline is announced)."""
+        if not change:
+            return super().save_model(request, obj, form, change)
+        campaign_update(
+            campaign=obj,
+            values={name: form.cleaned_data[name] for name in form.changed_data},
+            actor=request.user,
+        )
 
     @admin.action(
         description=_("Make the selected campaign the current one"), permissions=["change"]

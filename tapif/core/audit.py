@@ -15,6 +15,7 @@ AUDIT_ACTIONS = {
     "admin.add": _("Record added in the admin"),
     "admin.change": _("Record changed in the admin"),
     "campaign.make_current": _("Campaign made current"),
+    "campaign.update": _("Campaign settings changed"),
     "campaign.cutoffs_record": _("Académie cut-offs recorded"),
     "institution.request": _("Institution requested"),
     "institution.status": _("Institution status changed"),

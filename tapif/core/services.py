@@ -3,8 +3,9 @@
 from __future__ import annotations
 
 import datetime as dt
-from collections.abc import Iterable
+from collections.abc import Iterable, Mapping
 from dataclasses import dataclass
+from typing import Any
 
 from allauth.account.models import EmailAddress
 from allauth.mfa import signals as mfa_signals
@@ -15,6 +16,7 @@ from django.conf import settings
 from django.contrib.auth.models import Group
 from django.core.exceptions import ValidationError
 from django.db import transaction
+from django.dispatch import Signal
 from django.urls import reverse
 from django.utils import timezone, translation
 from django.utils.translation import gettext as _
@@ -73,6 +75,60 @@ def campaign_make_current(*, campaign: Campaign, actor: User | None) -> Campaign
         data={"previous": [c.school_year for c in previous]},
     )
     return campaign
+
+
+#: Sent inside `campaign_update`'s transaction when dated fields change: `campaign` (as saved)
+#: and `previous` ({field: its value before}). The dossier's app announces moved deadlines.
+campaign_dates_changed = Signal()
+
+#: The campaign's dates whose change is announced through `campaign_dates_changed`.
+CAMPAIGN_DATE_FIELDS = ("opens_at", "closes_at", "language_test_deadline", "results_release_date")
+
+
+def _json_value(value: Any) -> Any:
+    if value is None or isinstance(value, bool | int | float | str | list | dict):
+        return value
+    if isinstance(value, dt.date | dt.datetime):
+        return value.isoformat()
+    return str(value)
+
+
+@transaction.atomic
+def campaign_update(
+    *, campaign: Campaign, values: Mapping[str, Any], actor: User | None
+) -> Campaign:
+    """Change a campaign's settings (`values`: field → new value, already validated, as the
+    admin's form gives them). Returns early when nothing differs from the stored row.
+
+    Locks the row, saves the changed fields, records them before and after in the audit log
+    (`campaign.update`), and, when dates moved, sends `campaign_dates_changed` in the
+    transaction: the dossier's app queues, on commit, the announcement of a moved deadline
+    (candidates.reminders.deadline_change_announce).
+    """
+    stored = Campaign.objects.select_for_update().get(pk=campaign.pk)
+    previous = {
+        name: getattr(stored, name)
+        for name, value in values.items()
+        if getattr(stored, name) != value
+    }
+    if not previous:
+        return stored
+    for name in previous:
+        setattr(stored, name, values[name])
+    stored.save(update_fields=[*previous, "updated_at"])
+    audit_record(
+        actor=actor,
+        action="campaign.update",
+        target=stored,
+        data={
+            "before": {name: _json_value(value) for name, value in previous.items()},
+            "after": {name: _json_value(values[name]) for name in previous},
+        },
+    )
+    moved = {name: value for name, value in previous.items() if name in CAMPAIGN_DATE_FIELDS}
+    if moved:
+        campaign_dates_changed.send(sender=Campaign, campaign=stored, previous=moved)
+    return stored
 
 
 def user_set_language(*, user: User, language: str) -> User:

@@ -20,7 +20,7 @@ from candidates import services as dossier_services
 from candidates.choices import ApplicationStatus, DocumentKind
 from candidates.models import Application
 from candidates.tasks import send_deadline_reminders, send_language_test_reminders
-from tapif.core.models import JobRun, OutboundMessage
+from tapif.core.models import Campaign, JobRun, OutboundMessage
 from tests.candidates.dossier import (
     complete_dossier,
     declare_fee,
@@ -114,7 +114,7 @@ def test_reminder_tells_a_draft_exactly_what_is_missing(run):
     ]:
         assert expected in other.body
     assert keys_of(DEADLINE) == sorted(
-        f"deadline-reminder:{a.pk}:{a.campaign_id}:T-14" for a in (application, empty)
+        f"deadline-reminder:{a.pk}:{a.campaign_id}:2026-02-27:T-14" for a in (application, empty)
     )
 
 
@@ -191,7 +191,8 @@ def test_stages_follow_the_days_and_a_missed_one_goes_out_late_once(run):
         (at(20), 7),
         (at(21), 7),
         (at(25), 2),
-        (at(27), 2),  # the closing day
+        (at(26), 2),
+        (at(27), 0),  # the morning of the closing day
     ]:
         assert run(reminders.deadline_reminders_send, moment)["stage"] == stage, moment
     subjects = [m.subject for m in sent_to(application.candidate)]
@@ -199,10 +200,11 @@ def test_stages_follow_the_days_and_a_missed_one_goes_out_late_once(run):
         f"[TAPIF] Dossier {application.number}: 13 days left to submit it",
         f"[TAPIF] Dossier {application.number}: 7 days left to submit it",
         f"[TAPIF] Dossier {application.number}: 2 days left to submit it",
+        f"[TAPIF] Dossier {application.number}: last day to submit it",
     ]
     assert keys_of(DEADLINE) == [
-        f"deadline-reminder:{application.pk}:{application.campaign_id}:T-{stage}"
-        for stage in (14, 2, 7)  # sorted as text
+        f"deadline-reminder:{application.pk}:{application.campaign_id}:2026-02-27:T-{stage}"
+        for stage in (0, 14, 2, 7)  # sorted as text
     ]
 
 
@@ -238,7 +240,9 @@ def test_the_campaign_sets_the_days(run):
         "stage": None,
     }
     assert run(reminders.deadline_reminders_send, at(17))["sent"] == 1
-    assert keys_of(DEADLINE) == [f"deadline-reminder:{application.pk}:{campaign.pk}:T-10"]
+    assert keys_of(DEADLINE) == [
+        f"deadline-reminder:{application.pk}:{campaign.pk}:2026-02-27:T-10"
+    ]
 
 
 def test_a_closed_campaign_reminds_no_one(run):
@@ -310,7 +314,8 @@ def test_language_test_reminder_lists_what_the_candidate_still_owes(run):
     (message,) = sent_to(no_certificate.candidate, LANGUAGE_TEST)
     assert "Still to do:\n  - Official French test certificate\n\n" in message.body
     assert keys_of(LANGUAGE_TEST) == sorted(
-        f"language-test-reminder:{a.pk}:{a.campaign_id}:T-14" for a in (nothing_yet, no_certificate)
+        f"language-test-reminder:{a.pk}:{a.campaign_id}:2026-02-20:T-14"
+        for a in (nothing_yet, no_certificate)
     )
 
 
@@ -405,4 +410,32 @@ def test_a_submitted_dossier_with_its_certificate_rejected_is_reminded(run, camp
     assert (
         "  - Official French test certificate: rejected by the embassy, upload a new file\n"
         in message.body
+    )
+
+
+def test_keys_written_before_they_named_the_deadline_still_count_for_that_deadline(run):
+    application = draft()
+    run(reminders.deadline_reminders_send, at(13))
+    # As the reminder was keyed before keys named the deadline (13 days before 27 February).
+    OutboundMessage.objects.filter(template=DEADLINE).update(
+        dedup_key=f"deadline-reminder:{application.pk}:{application.campaign_id}:T-14"
+    )
+
+    assert run(reminders.deadline_reminders_send, at(14)) == {
+        "sent": 0,
+        "already_sent": 1,
+        "stage": 14,
+    }
+
+    # The close moves to 6 March: the old key announced 27 February, the stages start again.
+    Campaign.objects.filter(pk=application.campaign_id).update(
+        closes_at=dt.datetime(2026, 3, 6, 23, 59, 59, tzinfo=EASTERN)
+    )
+    assert run(reminders.deadline_reminders_send, at(20)) == {
+        "sent": 1,
+        "already_sent": 0,
+        "stage": 14,
+    }
+    assert sent_to(application.candidate)[-1].subject == (
+        f"[TAPIF] Dossier {application.number}: 14 days left to submit it"
     )

@@ -94,10 +94,41 @@ def test_an_admin_edit_is_in_the_audit_log_with_before_and_after(staff_client, r
     response = staff_client.post(url, data)
 
     assert response.status_code == 302, response.context["adminform"].form.errors
-    entry = AuditEntry.objects.get(action="admin.change", target_id=str(reference_campaign.pk))
+    entry = AuditEntry.objects.get(action="campaign.update", target_id=str(reference_campaign.pk))
     assert entry.actor.email == "boss@example.ca"
     assert entry.data["before"] == {
         "fee_amount": "80.00",
         "etransfer_memo": "TAPIF application fee",
     }
     assert entry.data["after"] == {"fee_amount": "90.00", "etransfer_memo": "TAPIF fee"}
+
+
+def test_moving_the_close_in_the_admin_announces_it_to_drafts_once(
+    staff_client, reference_campaign, campaign_open, django_capture_on_commit_callbacks
+):
+    from candidates.reminders import DEADLINE_CHANGED_TEMPLATE
+    from tapif.core.models import OutboundMessage
+    from tests.candidates.factories import ApplicationFactory
+
+    draft = ApplicationFactory(campaign=reference_campaign)
+    url = f"/admin/core/campaign/{reference_campaign.pk}/change/"
+    form = staff_client.get(url).context["adminform"].form
+    data = {name: form[name].value() for name in form.fields}
+    data = {k: ("" if v is None else v) for k, v in data.items()}
+    for name in ("opens_at", "closes_at"):
+        moment = reference_campaign.local(getattr(reference_campaign, name))
+        data.pop(name)
+        data[f"{name}_0"] = moment.date().isoformat()
+        data[f"{name}_1"] = moment.time().isoformat()
+    data.update(closes_at_0="2026-03-06")
+
+    for _twice in range(2):
+        with django_capture_on_commit_callbacks(execute=True):
+            response = staff_client.post(url, data)
+        assert response.status_code == 302, response.context["adminform"].form.errors
+
+    (message,) = OutboundMessage.objects.filter(template=DEADLINE_CHANGED_TEMPLATE)
+    assert message.recipient == draft.candidate
+    assert message.dedup_key == (
+        f"deadline-changed:{draft.pk}:{reference_campaign.pk}:close:2026-03-06T23:59-05:00"
+    )
