@@ -24,6 +24,7 @@ Registered here, not in `selection/admin.py`: placements sits on top and may imp
 
 from __future__ import annotations
 
+import datetime as dt
 from collections import Counter
 from typing import Any
 
@@ -74,6 +75,7 @@ from placements.offers import (
 )
 from placements.release import (
     dedup_prefix,
+    release_is_early,
     release_plan,
     release_progress,
     results_release_start,
@@ -159,9 +161,21 @@ class ReleaseForm(forms.Form):
         help_text=_("Results cannot be taken back once a candidate has been told."),
     )
 
-    def __init__(self, *args, **kwargs) -> None:
+    def __init__(self, *args, results_date: dt.date | None = None, **kwargs) -> None:
+        """`results_date`: the campaign's, when releasing now would be before it (a reason
+        is then asked for)."""
         kwargs.setdefault("label_suffix", "")  # the label is a sentence beside its box
         super().__init__(*args, **kwargs)
+        if results_date is not None:
+            self.fields["reason"] = forms.CharField(
+                label=_("Why release before the results date"),
+                max_length=2000,
+                widget=forms.Textarea(attrs={"rows": 3, "cols": 80}),
+                help_text=_(
+                    "The results are due on %(date)s. Kept in the audit log with the release."
+                )
+                % {"date": formats.date_format(results_date)},
+            )
 
 
 class SupersedeForm(forms.Form):
@@ -321,10 +335,18 @@ class SelectionRoundAdmin(admin.ModelAdmin):
                 messages.INFO,
             )
             return HttpResponseRedirect(change_url)
-        form = ReleaseForm(request.POST if request.method == "POST" else None)
+        early = release is None and release_is_early(selection_round.campaign)
+        form = ReleaseForm(
+            request.POST if request.method == "POST" else None,
+            results_date=selection_round.campaign.results_release_date if early else None,
+        )
         if form.is_valid():
             try:
-                release = results_release_start(selection_round=selection_round, actor=request.user)
+                release = results_release_start(
+                    selection_round=selection_round,
+                    actor=request.user,
+                    reason=form.cleaned_data.get("reason", ""),
+                )
             except DomainError as error:
                 self.message_user(request, error.message, messages.ERROR)
                 return HttpResponseRedirect(change_url)

@@ -310,6 +310,9 @@ AUDIT_ACTIONS = {
     "selection_round.freeze": _("Selection round frozen"),
     "selection_round.supersede": _("Selection round superseded"),
     "results_release.start": _("Results release started"),
+    "results_release.early": _(
+        "Results released before the results date (%(date)s), for this reason: %(reason)s"
+    ),
     "results_release.resume": _("Results release resumed"),
     "results_release.finish": _("Results release finished"),
     "results_release.fail": _("Results release failed"),

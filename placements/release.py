@@ -41,6 +41,7 @@ a loop, when the release starts.
 
 from __future__ import annotations
 
+import datetime as dt
 import logging
 import math
 from collections import Counter
@@ -50,7 +51,7 @@ from typing import Any
 from django.conf import settings
 from django.db import transaction
 from django.db.models import Count
-from django.utils import timezone, translation
+from django.utils import formats, timezone, translation
 from django.utils.translation import gettext as _
 
 from candidates.choices import ApplicationStatus
@@ -63,8 +64,9 @@ from placements.offers import offer_from_release
 from tapif.core.audit import audit_record
 from tapif.core.exceptions import DomainError
 from tapif.core.messages import explain_all
-from tapif.core.models import OutboundMessage, User
+from tapif.core.models import Campaign, OutboundMessage, User
 from tapif.core.outbox import mail_user
+from tapif.core.schedule import local_date
 
 logger = logging.getLogger(__name__)
 
@@ -209,14 +211,24 @@ def release_plan(selection_round: SelectionRound) -> ReleasePlan:
 # --- starting ----------------------------------------------------------------------------------
 
 
+def release_is_early(campaign: Campaign, now: dt.datetime | None = None) -> bool:
+    """Whether today, in the campaign's zone, is before its `results_release_date`."""
+    return local_date(now or timezone.now(), campaign.zone) < campaign.results_release_date
+
+
 @transaction.atomic
-def results_release_start(*, selection_round: SelectionRound, actor: User) -> ResultsRelease:
+def results_release_start(
+    *, selection_round: SelectionRound, actor: User, reason: str = ""
+) -> ResultsRelease:
     """Start releasing a frozen round's results; the first batch is dispatched on commit.
 
-    Locks the round. Refused unless the round is frozen. A round has one release: starting again
-    returns it unchanged (a double click), or, if it had failed, sets it running again from
-    where it stopped. Writes the release (the dossiers to tell fixed now, the campaign's rate)
-    and an audit row. The caller checks the "placements.release_results" permission.
+    Locks the round. Refused unless the round is frozen, and, before the campaign's results
+    date (`release_is_early`), unless `reason` says why: it is recorded in the audit log
+    (`results_release.early`, with the date) and on the release's audit row. A round has one
+    release: starting again returns it unchanged (a double click), or, if it had failed, sets
+    it running again from where it stopped. Writes the release (the dossiers to tell fixed now,
+    the campaign's rate) and an audit row. The caller checks the
+    "placements.release_results" permission.
     """
     locked = (
         SelectionRound.objects.select_for_update()
@@ -242,8 +254,19 @@ def results_release_start(*, selection_round: SelectionRound, actor: User) -> Re
             % {"number": locked.number, "status": locked.get_status_display()},
             code="round_not_frozen",
         )
-    recipients = release_recipients(locked)
     now = timezone.now()
+    reason = reason.strip()
+    early = release_is_early(locked.campaign, now)
+    if early and not reason:
+        raise DomainError(
+            _(
+                "The results are due on %(date)s: to release them before that date, say why "
+                "(the reason is kept in the audit log)."
+            )
+            % {"date": formats.date_format(locked.campaign.results_release_date)},
+            code="early_without_reason",
+        )
+    recipients = release_recipients(locked)
     release = ResultsRelease.objects.create(
         round=locked,
         started_by=actor,
@@ -265,8 +288,16 @@ def results_release_start(*, selection_round: SelectionRound, actor: User) -> Re
             "ranked": kinds[ReleaseKind.RANKED],
             "ineligible": kinds[ReleaseKind.INELIGIBLE],
             "messages_per_minute": release.messages_per_minute,
+            **({"early_reason": reason} if early else {}),
         },
     )
+    if early:
+        audit_record(
+            actor=actor,
+            action="results_release.early",
+            target=locked,
+            data={"date": locked.campaign.results_release_date.isoformat(), "reason": reason},
+        )
     if recipients:
         transaction.on_commit(lambda: dispatch_batch(release.pk), robust=True)
     return release

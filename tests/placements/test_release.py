@@ -32,6 +32,7 @@ from placements.tasks import release_results_batch, resume_results_releases
 from selection.models import MeritScore
 from selection.services import criteria_ensure
 from tapif.core.exceptions import DomainError
+from tapif.core.messages import explain
 from tapif.core.models import AuditEntry, Campaign, JobRun, OutboundMessage, User
 from tapif.core.roles import PROGRAMME_MANAGER
 from tests.placements.test_rounds import academies, committee, draft_round, reviewed_dossiers
@@ -121,9 +122,11 @@ def run_batch(release, callbacks, **kwargs):
         return results_release_batch(release.pk, **kwargs)
 
 
-def start(frozen, callbacks, actor=None):
+def start(frozen, callbacks, actor=None, reason=""):
     with callbacks(execute=True):
-        return results_release_start(selection_round=frozen, actor=actor or manager())
+        return results_release_start(
+            selection_round=frozen, actor=actor or manager(), reason=reason
+        )
 
 
 def released() -> set[str]:
@@ -616,7 +619,7 @@ def test_a_result_appears_on_the_candidates_page_with_their_batch_not_before(
     frozen = frozen_round(campaign)
     assert RankEntry.objects.get(round=frozen, application=application).rank == 2
     assert _pages(client) == before  # frozen, not released
-    release = start(frozen, django_capture_on_commit_callbacks)
+    release = start(frozen, django_capture_on_commit_callbacks, reason="Tested in January")
     run_batch(release, django_capture_on_commit_callbacks)  # rank 1 is told
     assert _pages(client) == before
     application.refresh_from_db()
@@ -630,3 +633,26 @@ def test_a_result_appears_on_the_candidates_page_with_their_batch_not_before(
     assert "You are accepted, and placed in an académie." in after[""]
     assert "Selection result released" in after["timeline/"]
     assert OutboundMessage.objects.filter(dossier=application.number).count() == 1
+
+
+def test_releasing_before_the_results_date_needs_a_reason_that_is_recorded(
+    campaign, django_capture_on_commit_callbacks
+):
+    frozen = frozen_round(campaign)
+    # 14 April 2026, 23:30 in Toronto (already the 15th in UTC): still the day before.
+    with time_machine.travel(dt.datetime(2026, 4, 15, 3, 30, tzinfo=dt.UTC), tick=False):
+        with pytest.raises(DomainError) as refused:
+            start(frozen, django_capture_on_commit_callbacks, reason="  ")
+        assert refused.value.code == "early_without_reason"
+        assert "The results are due on 15 April 2026" in str(refused.value.message)
+        assert not ResultsRelease.objects.exists()
+
+        start(frozen, django_capture_on_commit_callbacks, reason="The ministry asked for today")
+
+    entry = AuditEntry.objects.get(action="results_release.early")
+    assert entry.data == {"date": "2026-04-15", "reason": "The ministry asked for today"}
+    assert explain(entry.action, entry.data) == (
+        "Results released before the results date (2026-04-15), for this reason: "
+        "The ministry asked for today"
+    )
+    assert ResultsRelease.objects.filter(round=frozen).exists()

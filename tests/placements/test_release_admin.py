@@ -4,9 +4,11 @@ read-only list of releases."""
 
 from __future__ import annotations
 
+import datetime as dt
 import re
 
 import pytest
+import time_machine
 from django.contrib.auth.models import Group
 from django.urls import reverse
 
@@ -15,6 +17,7 @@ from placements.services import round_freeze
 from selection.services import criteria_ensure
 from tapif.core.models import AuditEntry, Campaign, OutboundMessage
 from tapif.core.roles import AUDITOR, COMMITTEE_MEMBER, PROGRAMME_MANAGER, REVIEWER, ROLES
+from tests.factories import EASTERN
 from tests.placements.test_release import ineligible_dossier
 from tests.placements.test_rounds import (
     committee,
@@ -234,3 +237,35 @@ def test_only_the_programme_manager_holds_the_release_permission():
     )
 
     assert holders == groups == {PROGRAMME_MANAGER}
+
+
+def test_before_the_results_date_the_confirmation_asks_why_and_records_it(
+    client, frozen, django_capture_on_commit_callbacks
+):
+    manager = member_of(PROGRAMME_MANAGER)
+    # 14 April 2026 in Toronto: the results are due on the 15th.
+    with time_machine.travel(dt.datetime(2026, 4, 14, 10, 0, tzinfo=EASTERN), tick=False):
+        log_in(client, manager)
+        page = text(client.get(release_url(frozen)))
+        assert "Why release before the results date" in page
+        assert "The results are due on 15 April 2026." in page
+
+        refused = client.post(release_url(frozen), {"confirm": "on"})
+        assert refused.status_code == 200
+        assert "This field is required." in text(refused)
+        assert not ResultsRelease.objects.exists()
+
+        with django_capture_on_commit_callbacks(execute=True):
+            done = client.post(
+                release_url(frozen), {"confirm": "on", "reason": "Committee met early"}
+            )
+
+    assert done.status_code == 302
+    entry = AuditEntry.objects.get(action="results_release.early", actor=manager)
+    assert entry.data == {"date": "2026-04-15", "reason": "Committee met early"}
+
+
+def test_on_the_results_date_no_reason_is_asked(client, frozen):
+    with time_machine.travel(dt.datetime(2026, 4, 15, 0, 30, tzinfo=EASTERN), tick=False):
+        log_in(client, member_of(PROGRAMME_MANAGER))
+        assert "Why release before the results date" not in text(client.get(release_url(frozen)))
