@@ -7,6 +7,7 @@ from celery import shared_task
 
 from placements.offers import offers_expire
 from placements.release import results_release_batch, results_releases_resume
+from placements.reminders import offer_reminders_send, results_day_reminders_send
 from tapif.core.jobs import run_job
 
 
@@ -35,3 +36,15 @@ def resume_results_releases() -> dict:
 def expire_offers() -> dict:
     """Hourly: offers not answered by their deadline lapse and their places go to the waitlist."""
     return run_job("offer_expiry", offers_expire)
+
+
+@shared_task(name="placements.tasks.send_offer_reminders")
+def send_offer_reminders() -> dict:
+    """Daily: remind candidates of a pending offer's deadline, at the campaign's days (once)."""
+    return run_job("offer_reminders", offer_reminders_send)
+
+
+@shared_task(name="placements.tasks.send_results_day_reminders")
+def send_results_day_reminders() -> dict:
+    """Daily, early: on the results date, remind the programme managers (once)."""
+    return run_job("results_day_reminders", results_day_reminders_send)

@@ -293,6 +293,18 @@ CELERY_BEAT_SCHEDULE = {
         "task": "candidates.tasks.send_language_test_reminders",
         "schedule": crontab(hour=9, minute=10),
     },
+    "correction-reminders": {
+        "task": "candidates.tasks.send_correction_reminders",
+        "schedule": crontab(hour=9, minute=15),
+    },
+    "offer-reminders": {
+        "task": "placements.tasks.send_offer_reminders",
+        "schedule": crontab(hour=9, minute=25),
+    },
+    "results-day-reminders": {
+        "task": "placements.tasks.send_results_day_reminders",
+        "schedule": crontab(hour=8, minute=0),
+    },
     "evaluator-reminders": {
         "task": "evaluations.tasks.send_evaluator_reminders",
         "schedule": crontab(hour=9, minute=20),
