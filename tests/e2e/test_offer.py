@@ -39,7 +39,9 @@ def placed(campaign, storage):
     frozen = round_freeze(
         selection_round=draft_round(campaign, {0: (1, 0)}, waitlist_size=1), actor=committee()
     )
-    results_release_start(selection_round=frozen, actor=manager())
+    results_release_start(  # the e2e campaign's results date is in the coming spring
+        selection_round=frozen, actor=manager(), reason="Released early for the browser test"
+    )
     first.refresh_from_db()
     assert first.status == ApplicationStatus.PLACED
     user = first.candidate
