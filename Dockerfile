@@ -63,7 +63,8 @@ RUN mkdir -p /var/lib/tapif/beat && chown tapif:tapif /var/lib/tapif/beat
 USER 10001:10001
 EXPOSE 8000
 
-# Behind a TLS-terminating reverse proxy that sets X-Forwarded-Proto (see docs/production.md).
-# Workers: WEB_CONCURRENCY; other gunicorn options: GUNICORN_CMD_ARGS.
-CMD ["gunicorn", "tapif.wsgi", "--bind", "0.0.0.0:8000", "--access-logfile", "-", \
-     "--error-logfile", "-", "--forwarded-allow-ips", "*", "--no-control-socket"]
+# Behind the reference proxy (deploy/nginx/, docs/production.md). gunicorn's settings are in
+# tapif/gunicorn_conf.py (bind, workers from WEB_CONCURRENCY, access log without tokens); other
+# options: GUNICORN_CMD_ARGS. Migrations are not run here: docker-compose.yml's one-shot
+# `migrate` service applies them before web, worker and beat start.
+CMD ["gunicorn", "-c", "python:tapif.gunicorn_conf", "tapif.wsgi"]

@@ -7,7 +7,8 @@ PY := $(VENV)/bin/python
 export UV_PYTHON_DOWNLOADS := never
 export UV_PROJECT_ENVIRONMENT := $(VENV)
 
-.PHONY: demo test e2e lint format messages serve install check-python check-system clean worker beat services
+.PHONY: demo test e2e lint format messages serve install check-python check-system clean worker beat services \
+	audit backup restore restore-drill
 
 check-python:
 	@test -n "$(PYTHON_BIN)" || { scripts/find-python.sh; exit 1; }
@@ -48,6 +49,26 @@ lint: install
 	$(VENV)/bin/ruff check .
 	$(VENV)/bin/ruff format --check .
 	$(PY) manage.py makemigrations --check --dry-run
+
+# Known vulnerabilities in the locked dependencies (pip-audit; exit 2 = the service was out of
+# reach and nothing is claimed).
+audit: install
+	@scripts/audit-dependencies.sh
+
+# Backups (docs/production.md, "Backups"): an encrypted, dated archive of the database and the
+# documents bucket in BACKUP_DIR, with retention and an off-host copy; the variables are those of
+# scripts/backup.sh (BACKUP_MODE=compose on a docker compose host).
+backup:
+	@scripts/backup.sh
+
+# Restore one archive: make restore FILE=var/backups/tapif-2026-03-01T030000Z.tar (asks first).
+restore:
+	@test -n "$(FILE)" || { echo "Usage: make restore FILE=path/to/tapif-....tar" >&2; exit 2; }
+	@scripts/restore.sh "$(FILE)"
+
+# Back up, wipe and restore a scratch database and bucket, and check them equal (CI runs it).
+restore-drill: install
+	@scripts/restore-drill.sh
 
 format: install
 	$(VENV)/bin/ruff check --fix .

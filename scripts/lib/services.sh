@@ -129,6 +129,13 @@ redis_flush() {
     "$PY" -c 'import sys, redis; redis.Redis.from_url(sys.argv[1]).flushdb()' "$1"
 }
 
+# Stop unless the Redis database at $1 is empty: a script then owns it and may empty it again.
+redis_require_empty() {
+    local url=$1 hint=$2 size
+    size=$("$PY" -c 'import sys, redis; print(redis.Redis.from_url(sys.argv[1]).dbsize())' "$url")
+    ((size == 0)) || die "Redis database $url holds $size keys: not this script's to empty ($hint)."
+}
+
 # Start moto's S3 server on 127.0.0.1:$port under the name "moto" and create a private bucket.
 start_moto_s3() {
     local port=$1 logfile=$2 bucket=$3 region=$4
