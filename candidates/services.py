@@ -52,6 +52,7 @@ from tapif.core.choices import SchoolLevel
 from tapif.core.exceptions import DomainError
 from tapif.core.messages import Message
 from tapif.core.models import Academie, Campaign, User
+from tapif.core.moments import day_words
 from tapif.core.outbox import mail_user
 from tapif.core.services import rejection_note_clean
 
@@ -676,7 +677,7 @@ def french_test_verify(*, application: Application, actor: User) -> Application:
     if french.test_date > deadline:
         raise DomainError(
             _("The results are dated after the deadline (%(date)s).")
-            % {"date": formats.date_format(deadline)}
+            % {"date": day_words(deadline)}
         )
     if not Document.objects.filter(
         application=application, kind=DocumentKind.LANGUAGE_TEST, is_current=True

@@ -13,6 +13,7 @@ from django.utils.translation import gettext_lazy as _
 
 from candidates.documents import REFUSAL_CODES
 from candidates.forms.documents import ACCEPTED_FILES
+from tapif.core.moments import day_words
 
 # Interac reference numbers are letters and digits (8 to 12 in practice); allow some slack.
 REFERENCE = re.compile(r"^[A-Za-z0-9]{6,20}$")
@@ -95,7 +96,7 @@ class PaymentDeclarationForm(forms.Form):
             raise forms.ValidationError(
                 _("An e-Transfer sent before %(date)s cannot be this campaign's fee."),
                 code="too_early",
-                params={"date": formats.date_format(earliest, "DATE_FORMAT")},
+                params={"date": day_words(earliest)},
             )
         return sent_on
 

@@ -10,11 +10,11 @@ the services in `placements.offers`; their refusals are shown next to the field 
 from __future__ import annotations
 
 from django import forms
-from django.utils import formats
 from django.utils.translation import gettext
 from django.utils.translation import gettext_lazy as _
 
 from candidates.documents import REFUSAL_CODES
+from tapif.core.moments import day_words
 
 #: What the file picker offers: extensions for the desktop pickers, types for the phone ones
 #: (the same files as every other document of the dossier).
@@ -65,7 +65,7 @@ class OfferAcceptForm(RefusalMixin, forms.Form):
     def __init__(self, *args, passport_valid_until, **kwargs) -> None:
         kwargs.setdefault("label_suffix", "")
         super().__init__(*args, **kwargs)
-        date = formats.date_format(passport_valid_until, "DATE_FORMAT")
+        date = day_words(passport_valid_until)
         field = self.fields["passport_confirmed"]
         field.label = gettext(
             "I confirm that my passport is valid until at least %(date)s, the date the "

@@ -50,7 +50,7 @@ from dataclasses import dataclass
 from django.core.files.uploadedfile import UploadedFile
 from django.db import transaction
 from django.db.models import Exists, OuterRef
-from django.utils import formats, timezone, translation
+from django.utils import timezone, translation
 from django.utils.translation import gettext as _
 
 from candidates.choices import ApplicationStatus, DocumentKind, DocumentReview
@@ -87,6 +87,7 @@ from tapif.core.choices import SchoolLevel
 from tapif.core.exceptions import DomainError
 from tapif.core.messages import message
 from tapif.core.models import Academie, User
+from tapif.core.moments import day_words
 from tapif.core.outbox import mail_user
 
 logger = logging.getLogger(__name__)
@@ -372,7 +373,7 @@ def offer_accept(
     if not passport_confirmed:
         raise DomainError(
             _("Confirm that your passport is valid until %(date)s.")
-            % {"date": formats.date_format(offer.application.campaign.passport_valid_until)},
+            % {"date": day_words(offer.application.campaign.passport_valid_until)},
             code="passport",
         )
     if criminal_record is None:

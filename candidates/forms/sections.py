@@ -8,7 +8,7 @@ import datetime as dt
 import re
 
 from django import forms
-from django.utils import formats, timezone
+from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 from django_countries import countries
 
@@ -24,6 +24,7 @@ from candidates.models import (
 )
 from tapif.core.choices import Language
 from tapif.core.models import Academie, Institution
+from tapif.core.moments import day_words
 
 YES_NO = [(True, _("Yes")), (False, _("No"))]
 
@@ -244,7 +245,7 @@ class FrenchForm(SectionForm):
             self.add_error(
                 "test_date",
                 _("Results must be in by %(date)s.")
-                % {"date": formats.date_format(self.campaign.language_test_deadline)},
+                % {"date": day_words(self.campaign.language_test_deadline)},
             )
         return data
 

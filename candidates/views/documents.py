@@ -18,7 +18,6 @@ from django.http import FileResponse, Http404, HttpResponseRedirect
 from django.shortcuts import redirect, render
 from django.template.response import TemplateResponse
 from django.urls import reverse
-from django.utils import formats
 from django.utils.csp import CSP
 from django.utils.http import content_disposition_header
 from django.utils.translation import gettext as _
@@ -38,6 +37,7 @@ from candidates.views.common import dossier_context, dossier_view
 from tapif.core.exceptions import DomainError
 from tapif.core.messages import explain_message
 from tapif.core.middleware import staff_needs_two_factor
+from tapif.core.moments import day_words
 
 #: Documents a candidate may add although the dossier does not require them yet.
 OPTIONAL_DOCUMENTS = (DocumentKind.CRIMINAL_RECORD,)
@@ -142,8 +142,8 @@ def _slots(request, context: dict, failed: DocumentUploadForm | None) -> list[Do
     current = {document.kind: document for document in dossier.current_documents}
     labels = dict(DocumentKind.choices)
     dates = {
-        "passport_date": formats.date_format(campaign.passport_valid_until, "DATE_FORMAT"),
-        "test_deadline": formats.date_format(campaign.language_test_deadline, "DATE_FORMAT"),
+        "passport_date": day_words(campaign.passport_valid_until),
+        "test_deadline": day_words(campaign.language_test_deadline),
     }
     replaceable = services.document_replaceable_kinds(dossier) if not editable else set()
     kinds = _slot_kinds(status)

@@ -36,13 +36,14 @@ from django.core.files.base import ContentFile
 from django.db import IntegrityError, transaction
 from django.http import Http404, HttpRequest, HttpResponse, HttpResponseRedirect
 from django.urls import reverse
-from django.utils import formats, timezone, translation
+from django.utils import timezone, translation
 from django.utils.http import content_disposition_header
 from django.utils.translation import gettext_lazy as _
 
 from tapif.core.audit import audit_record
 from tapif.core.choices import LetterStanding
 from tapif.core.models import IssuedLetter, User
+from tapif.core.moments import day_words
 from tapif.core.pdf import html_to_pdf, render_html
 
 Kind = IssuedLetter.Kind
@@ -303,10 +304,10 @@ def letter_verification(letter: IssuedLetter, *, full: bool = False) -> Verifica
 # --- facts in words ------------------------------------------------------------------------------
 
 
-def date_words(value: Any) -> str:
+def date_words(value: Any, where: Any = None) -> str:
     """A date (or an ISO date or timestamp as stored in `facts`) as the active language writes
-    it: "1 octobre 2026", "October 1, 2026"; '' for nothing. A timestamp is read in the site's
-    time zone."""
+    it (`tapif.core.moments.day_words`): "1er octobre 2026", "1 October 2026"; '' for nothing.
+    A timestamp is read in the zone of `where` (a campaign, a zone; the active one for None)."""
     if value in (None, ""):
         return ""
     if isinstance(value, str):
@@ -315,9 +316,7 @@ def date_words(value: Any) -> str:
             value = parse(value)
         except ValueError:
             return value
-    if isinstance(value, dt.datetime):
-        value = timezone.localtime(value).date() if timezone.is_aware(value) else value.date()
-    return formats.date_format(value, "DATE_FORMAT")
+    return day_words(value, where)
 
 
 #: Labels of facts recorded by a kind nobody registered (other keys are shown as they are).

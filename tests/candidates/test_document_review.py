@@ -13,7 +13,7 @@ import pytest
 from django.conf import settings
 from django.core.files.uploadedfile import SimpleUploadedFile
 from django.urls import reverse
-from django.utils import formats, timezone, translation
+from django.utils import timezone, translation
 
 from candidates import services
 from candidates.choices import (
@@ -27,6 +27,7 @@ from candidates.models import Application, Document, DossierEvent
 from candidates.selectors import dossier_load, dossier_status
 from tapif.core.exceptions import DomainError
 from tapif.core.models import AuditEntry, Campaign
+from tapif.core.moments import moment_words
 from tests.candidates.dossier import complete_dossier
 from tests.candidates.dossier import upload as service_upload
 from tests.candidates.factories import (
@@ -366,9 +367,7 @@ def test_the_page_offers_an_upload_only_for_the_rejected_document(owner, dossier
     assert "Not stamped by the institution" in html
     assert "The registrar&#x27;s stamp is missing." in html
     with translation.override("en"):
-        until = formats.date_format(
-            timezone.localtime(rejected.replaceable_until), "DATETIME_FORMAT"
-        )
+        until = moment_words(rejected.replaceable_until, rejected.application.campaign)
     assert f"Upload a corrected file by {until}: only this document can be changed." in html
     slots = {slot.kind: slot for slot in response.context["slots"]}
     assert [kind for kind, slot in slots.items() if slot.replaceable] == [DocumentKind.TRANSCRIPTS]

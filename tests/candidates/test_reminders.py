@@ -86,7 +86,7 @@ def test_reminder_tells_a_draft_exactly_what_is_missing(run):
     body = message.body
     assert (
         "Applications for the TAPIF 2026-2027 programme close in 14 days, "
-        "on 27 February 2026 at 23:59 (EST)."
+        "on 27 February 2026, 11:59 p.m. Eastern time."
     ) in body
     assert f"Your dossier {application.number} has not been submitted yet" in body
     assert (
@@ -216,7 +216,8 @@ def test_the_closing_day_says_today(run):
     (message,) = sent_to(application.candidate)
     assert message.subject == f"[TAPIF] Dossier {application.number}: last day to submit it"
     assert (
-        "Applications for the TAPIF 2026-2027 programme close today at 23:59 (EST)." in message.body
+        "Applications for the TAPIF 2026-2027 programme close today at 11:59 p.m. Eastern time."
+        in message.body
     )
 
 

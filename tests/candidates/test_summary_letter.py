@@ -49,10 +49,10 @@ def test_the_summary_states_every_section_documents_and_submission_in_english(cl
     assert "Camille Tremblay" in text
     assert "Motivation letter" in text
     assert "Je souhaite enseigner l’anglais en France" in text
-    assert "Submitted on 15 January 2026, 12:00 (America/Toronto time)." in text
+    assert "Submitted on 15 January 2026, 12:00 p.m. Eastern time." in text
     for name in ("passport.pdf", "transcripts.pdf", "birth_certificate.pdf"):
         assert name in text
-    assert text.count("15 January 2026, 12:00") >= 4  # submitted, and each document's upload
+    assert text.count("15 January 2026, 12:00 p.m.") >= 4  # submitted, and each document's upload
     assert "Embassy of France in Canada — Cultural Service" in text
     assert "2026-2027" in text
     assert submitted.number in text

@@ -264,7 +264,10 @@ def test_a_received_evaluation_shows_its_date_only(candidate, opened):
     submitted(opened)
     html = candidate.get(PAGE).content.decode()
     assert '<h2 id="received-title">Evaluation received</h2>' in html
-    assert "Professeure Hélène Gagnon submitted your evaluation on 15 January 2026, 12:00." in html
+    assert (
+        "Professeure Hélène Gagnon submitted your evaluation on "
+        "15 January 2026, 12:00 p.m. Eastern time." in html
+    )
     assert 'id="invite-title"' not in html
     assert "Resend the invitation" not in html
     assert "Replace this evaluator" not in html

@@ -260,7 +260,7 @@ def test_the_form_shows_the_saved_draft(professor, opened):
     assert '<option value="B1" selected>B1</option>' in html
     assert 'name="motivation" value="3" id="id_motivation_2" checked' in html
     assert ">\nPremier jet</textarea>" in html
-    assert "Draft saved on 15 January 2026, 12:00." in html
+    assert "Draft saved on 15 January 2026, 12:00 p.m. Eastern time." in html
     assert "B1: understands the main points of clear standard speech" in html
     assert "4 — Very good: strong, consistent evidence" in html
 
@@ -319,7 +319,10 @@ def test_submitting_asks_for_confirmation_then_freezes_the_evaluation(
     assert (
         f"Your evaluation has been sent. Thank you: {name} has been told it was received." in html
     )
-    assert "Submitted on 15 January 2026, 12:00. It can no longer be changed." in html
+    assert (
+        "Submitted on 15 January 2026, 12:00 p.m. Eastern time. It can no longer be changed."
+        in html
+    )
     assert COMPLETE["comment"] in html  # the professor reads what they sent
     assert "<form" not in html.split("<main", 1)[1].split("</main>", 1)[0]
 
@@ -349,7 +352,7 @@ def test_declining_needs_a_reason_and_tells_the_candidate(
     assert f"You have declined. {name} has been told and can invite someone else." in html
     assert "<td>Declined</td>" in html
     detail_html = professor.get(detail(opened)).content.decode()
-    assert "You declined this request on 15 January 2026, 12:00." in detail_html
+    assert "You declined this request on 15 January 2026, 12:00 p.m. Eastern time." in detail_html
     assert professor.get(decline_url(opened), follow=True).status_code == 200
     assert "This request can no longer be declined." in (
         professor.get(decline_url(opened), follow=True).content.decode()

@@ -102,7 +102,7 @@ def test_the_reminder_reads_in_english_for_an_english_evaluator(run, application
     assert f"On 15 January 2026, {name} asked you to assess their French" in body
     assert "Your evaluation has not reached us yet." in body
     assert "it replaces the links sent before, which no longer work" in body
-    assert "This personal link works until 27 February 2026, 23:59 (EST)." in body
+    assert "This personal link works until 27 February 2026, 11:59 p.m. Eastern time." in body
     assert "/en/evaluations/r/" in body
     assert "This is our last reminder." not in body
     assert invitation.evaluator_name in body

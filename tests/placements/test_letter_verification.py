@@ -79,7 +79,7 @@ def test_the_same_letter_in_french_writes_money_and_dates_the_french_way(client,
 
     assert "Valide : le programme a émis cette lettre et elle tient toujours." in card
     assert "Lettre d’acceptation" in card
-    assert "Du 1 octobre 2026 au 30 avril 2027 (7 mois)" in card
+    assert "Du 1er octobre 2026 au 30 avril 2027 (7 mois)" in card
     assert "1\xa0036,21\xa0€" in card
     assert not ISO.search(card)
     assert "1036.21" not in card

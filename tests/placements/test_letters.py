@@ -159,7 +159,7 @@ def test_the_acceptance_letter_states_the_offer_in_the_candidates_french(client,
     assert offer.application.number in text
     assert "Besançon" in text
     assert "Primaire (élèves de 6 à 10 ans)" in text
-    assert "1 octobre 2026" in text
+    assert "1er octobre 2026" in text
     assert "30 avril 2027" in text
     assert "1 036,21 €" in text
     with translation.override("fr"):
@@ -275,7 +275,7 @@ def test_the_attestation_in_french_keeps_its_accents_and_euros(client, frozen):
     assert "1 347,07 €" in text
     assert "1 398,88 €" in text
     assert "17 mai 2003" in text
-    assert "1 octobre 2026" in text
+    assert "1er octobre 2026" in text
 
 
 # --- cached by content -------------------------------------------------------------------------

@@ -257,14 +257,14 @@ def test_the_result_e_mail_gives_the_offers_terms_and_deadline(
     for text in (squash(body), squash(html)):
         assert academies()[0].name in text
         if language == "en":
-            assert "Answer by 4 May 2026, 10:00 (EDT)." in text
+            assert "Answer by 4 May 2026, 10:00 a.m. Eastern time." in text
             assert "Gross monthly salary: 1,036.21 EUR" in text
             assert "Contract: from 1 October 2026 to 30 April 2027 (7 months)" in text
             assert "the offer lapses and the place goes to the next candidate" in text
         else:
             assert "4 mai 2026" in text
             assert "1\xa0036,21 EUR" in text or "1 036,21 EUR" in text
-            assert "1 octobre 2026" in text or "1er octobre 2026" in text
+            assert "1er octobre 2026" in text
     assert "Overseas supplement" not in body
 
 
@@ -1005,7 +1005,7 @@ def test_the_promotion_e_mail_gives_the_place_terms_and_deadline(
         if language == "en":
             assert "it is offered to you (dossier" in text
             assert "Primary" in text
-            assert "Answer by 4 May 2026, 10:00 (EDT)." in text
+            assert "Answer by 4 May 2026, 10:00 a.m. Eastern time." in text
             assert "Gross monthly salary: 1,036.21 EUR" in text
             assert "valid until 30 October 2027" in text
         else:

@@ -1,5 +1,6 @@
 from django import template
 
+from tapif.core import moments
 from tapif.core.messages import explain_message
 
 register = template.Library()
@@ -32,3 +33,24 @@ def described_widget(field, note=None):
 def explain(item):
     """`{{ result.message|explain }}`: a message (code and parameters) in the active language."""
     return explain_message(item)
+
+
+@register.filter
+def moment(value, where=None):
+    """`{{ campaign.closes_at|moment:campaign }}`: "27 février 2027 à 23 h 59, heure du
+    Pacifique", in the zone of `where` (a campaign or a zone name; the active zone without)."""
+    return moments.moment_words(value, where)
+
+
+@register.filter
+def day(value, where=None):
+    """`{{ offer.contract_start|day }}`, `{{ document.replaceable_until|day:campaign }}`: the
+    calendar day, "1er septembre 2027" (a moment is read in the zone of `where`)."""
+    return moments.day_words(value, where)
+
+
+@register.filter
+def clock(value, where=None):
+    """`{{ campaign.closes_at|clock:campaign }}`: the time of day and its zone, "23 h 59, heure
+    du Pacifique"."""
+    return moments.clock_words(value, where)

@@ -2,9 +2,9 @@
 
 from django.conf import settings
 from django.core.management.base import BaseCommand, CommandError
-from django.utils import timezone
 
 from tapif.core.exceptions import DomainError
+from tapif.core.moments import moment_words
 from tapif.core.roles import ROLES
 from tapif.core.services import staff_create
 
@@ -49,7 +49,7 @@ class Command(BaseCommand):
             )
         except DomainError as error:
             raise CommandError(error.message) from None
-        until = timezone.localtime(invitation.expires_at).strftime("%Y-%m-%d %H:%M %Z")
+        until = moment_words(invitation.expires_at)
         self.stdout.write(
             f"Staff account {user.email} created; its set-up link was e-mailed (valid until "
             f"{until})."
