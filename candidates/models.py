@@ -39,6 +39,7 @@ from candidates.choices import (
     Sex,
 )
 from tapif.core.choices import SchoolLevel
+from tapif.core.schedule import deadline_passed
 
 
 class NumberSequence(models.Model):
@@ -595,7 +596,7 @@ class Document(models.Model):
         return (
             self.review_status == DocumentReview.REJECTED
             and self.replaceable_until is not None
-            and (at or timezone.now()) < self.replaceable_until
+            and not deadline_passed(self.replaceable_until, at or timezone.now())
         )
 
 

@@ -14,6 +14,7 @@ from evaluations.choices import RequestStatus
 from evaluations.models import EvaluationRequest
 from tapif.core.choices import UserKind
 from tapif.core.models import User
+from tapif.core.schedule import deadline_passed
 
 
 def can_act_as_professor(user: User) -> tuple[bool, str]:
@@ -32,7 +33,7 @@ def link_still_works(request: EvaluationRequest) -> tuple[bool, str]:
     """
     if request.status == RequestStatus.REPLACED:
         return False, "replaced"
-    if request.professor_id is None and request.token_expires_at < timezone.now():
+    if request.professor_id is None and deadline_passed(request.token_expires_at, timezone.now()):
         return False, "expired"
     return True, ""
 

@@ -35,7 +35,7 @@ from tapif.core.choices import UserKind
 from tapif.core.exceptions import DomainError
 from tapif.core.models import Institution, User
 from tapif.core.outbox import mail_address, mail_user
-from tapif.core.schedule import calendar_days_since
+from tapif.core.schedule import calendar_days_since, deadline_passed
 from tapif.core.services import institution_set_status
 
 #: Fields a professor fills; all are required to submit.
@@ -430,7 +430,7 @@ def evaluation_request_open(*, token: str, user: User) -> EvaluationRequest:
             _("The candidate has chosen another evaluator: this link no longer works."),
             code="replaced",
         )
-    if request.token_expires_at < timezone.now():
+    if deadline_passed(request.token_expires_at, timezone.now()):
         raise DomainError(
             _("This link has expired. Ask the candidate to send it again."), code="expired"
         )

@@ -80,7 +80,7 @@ def _open_offer_or_back(request: HttpRequest) -> Offer | None:
     if not offer.is_open:
         messages.error(
             request,
-            _("The deadline to answer this offer has passed: it can no longer be accepted."),
+            _("The deadline to answer this offer has passed: it can no longer be answered."),
         )
         return None
     return offer

@@ -33,6 +33,7 @@ from placements.choices import (
     RoundStatus,
 )
 from tapif.core.choices import SchoolLevel
+from tapif.core.schedule import deadline_passed
 
 
 class SelectionRound(models.Model):
@@ -505,7 +506,9 @@ class Offer(models.Model):
     @property
     def is_open(self) -> bool:
         """Pending, and its deadline has not passed: the candidate may still answer."""
-        return self.status == OfferStatus.PENDING and timezone.now() <= self.respond_by
+        return self.status == OfferStatus.PENDING and not deadline_passed(
+            self.respond_by, timezone.now()
+        )
 
     @property
     def holds_place(self) -> bool:

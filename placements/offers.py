@@ -13,8 +13,9 @@ The life of an offer (`Offer`, statuses in `placements.choices.OfferStatus`):
   candidate has `campaign.offer_response_days` days to answer (`respond_by`);
 - the candidate accepts (`offer_accept`: the criminal record check, level 1, uploaded as a
   dossier document, and the passport's validity confirmed; dossier "offer accepted") or declines
-  (`offer_decline`, optional reason; dossier "offer declined"); not answered in time, the hourly
-  job `offers_expire` lets it lapse (dossier "offer declined", the reason says so);
+  (`offer_decline`, optional reason; dossier "offer declined"), both until the deadline (the end
+  of a day on the campaign's clock, `offer_deadline`); not answered in time, the job
+  `offers_expire`, every five minutes, lets it lapse (dossier "offer declined", the reason says so);
 - a candidate withdraws at any time (`application_withdraw`, optional reason): a pending offer
   is declined, an accepted one "withdrawn"; a waitlisted candidate leaves the list;
 - staff record the town and up to three schools the académie gives (`offer_set_details`) and
@@ -89,6 +90,7 @@ from tapif.core.messages import message
 from tapif.core.models import Academie, User
 from tapif.core.moments import day_words
 from tapif.core.outbox import mail_user
+from tapif.core.schedule import deadline_passed, end_of_day, local_date, minute_started
 
 logger = logging.getLogger(__name__)
 
@@ -231,6 +233,15 @@ def _language(user: User) -> str:
     return "en" if (user.preferred_language or "fr").startswith("en") else "fr"
 
 
+def offer_deadline(campaign, offered_at: dt.datetime) -> dt.datetime:
+    """The answer is due at the end of the day, on the campaign's clock, that falls
+    `offer_response_days` days after the offer: released at 10:23 on 20 April with 14 days, it
+    is due on 4 May at 23:59 (and holds for the whole of that minute, as every deadline)."""
+    zone = campaign.zone
+    due_on = local_date(offered_at, zone) + dt.timedelta(days=campaign.offer_response_days)
+    return end_of_day(due_on, zone)
+
+
 def _create(
     *,
     application: Application,
@@ -254,7 +265,7 @@ def _create(
         source=source,
         status=OfferStatus.PENDING,
         offered_at=now,
-        respond_by=now + dt.timedelta(days=campaign.offer_response_days),
+        respond_by=offer_deadline(campaign, now),
         contract_start=campaign.contract_start,
         contract_end=campaign.contract_end,
         monthly_gross_salary=campaign.monthly_gross_salary,
@@ -337,10 +348,12 @@ def _refuse_unless_pending(offer: Offer) -> None:
 
 
 def _refuse_unless_open(offer: Offer, now: dt.datetime) -> None:
+    """Pending and in time: the one rule for accepting and for declining (the deadline holds for
+    its whole minute, `tapif.core.schedule.deadline_passed`; the job then lets it lapse)."""
     _refuse_unless_pending(offer)
-    if now > offer.respond_by:
+    if deadline_passed(offer.respond_by, now):
         raise DomainError(
-            _("The deadline to answer this offer has passed: it can no longer be accepted."),
+            _("The deadline to answer this offer has passed: it can no longer be answered."),
             code="expired",
         )
 
@@ -412,17 +425,17 @@ def offer_accept(
 def offer_decline(*, offer: Offer, actor: User, reason: str = "") -> Offer:
     """The candidate (or staff, for them) declines a pending offer, with an optional reason.
 
-    Allowed until the offer lapses (a decline after the deadline but before the hourly job is
-    still a decline). Locks the round and the offer; the offer becomes "declined", the dossier
-    "offer declined" with the reason on its timeline; audited; confirmation e-mail; the freed
-    place is promoted in the same transaction (module docstring).
+    Allowed until the deadline, as accepting is (then the offer lapses: the job that records it
+    runs every few minutes). Locks the round and the offer; the offer becomes "declined", the
+    dossier "offer declined" with the reason on its timeline; audited; confirmation e-mail; the
+    freed place is promoted in the same transaction (module docstring).
     """
     reason = reason.strip()
     offer = _lock_offer(offer)
     if not actor.is_staff:
         _refuse_unless_owner(offer, actor)
-    _refuse_unless_pending(offer)
     now = timezone.now()
+    _refuse_unless_open(offer, now)
     offer_transition(offer=offer, to_status=OfferStatus.DECLINED, responded_at=now, reason=reason)
     offer.application = application_transition(
         application=offer.application,
@@ -525,7 +538,7 @@ def application_withdraw(*, application: Application, actor: User, reason: str =
 
 
 def offers_expire(*, now: dt.datetime | None = None) -> dict[str, int]:
-    """Hourly: every pending offer past its deadline lapses, one transaction each.
+    """Every five minutes: every pending offer past its deadline lapses, one transaction each.
 
     Each: locks the round and the offer, checks again that it is pending and late (a candidate
     answering at the same moment wins, or the job does: never both), marks it "lapsed", moves
@@ -535,7 +548,7 @@ def offers_expire(*, now: dt.datetime | None = None) -> dict[str, int]:
     """
     now = now or timezone.now()
     due = list(
-        Offer.objects.filter(status=OfferStatus.PENDING, respond_by__lt=now)
+        Offer.objects.filter(status=OfferStatus.PENDING, respond_by__lt=minute_started(now))
         .order_by("respond_by", "pk")
         .values_list("pk", "round_id")
     )
@@ -544,11 +557,13 @@ def offers_expire(*, now: dt.datetime | None = None) -> dict[str, int]:
         try:
             with transaction.atomic():
                 offer = _lock_offer_by_id(offer_id, round_id)
-                if offer.status != OfferStatus.PENDING or offer.respond_by >= now:
+                if offer.status != OfferStatus.PENDING or not deadline_passed(
+                    offer.respond_by, now
+                ):
                     continue
                 promoted += len(_lapse(offer, now))
                 lapsed += 1
-        except DomainError:  # this one is rolled back and tried again next hour; others go on
+        except DomainError:  # rolled back, tried again next run; others go on
             logger.exception("Offer %s could not lapse", offer_id)
     return {"lapsed": lapsed, "promoted": promoted}
 

@@ -281,9 +281,9 @@ CELERY_BEAT_SCHEDULE = {
         "task": "placements.tasks.resume_results_releases",
         "schedule": crontab(minute="*"),
     },
-    "expire-offers": {
+    "expire-offers": {  # every 5 minutes: no offer lapses more than a few minutes late
         "task": "placements.tasks.expire_offers",
-        "schedule": crontab(minute=7),
+        "schedule": crontab(minute="*/5"),
     },
     "deadline-reminders": {
         "task": "candidates.tasks.send_deadline_reminders",

@@ -16,6 +16,7 @@ from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
 from tapif.core.choices import Language, SchoolLevel, UserKind
+from tapif.core.schedule import deadline_passed
 
 TIME_ZONE_CHOICES = sorted(
     (name, name) for name in available_timezones() if name.startswith(("America/", "Europe/"))
@@ -473,10 +474,11 @@ class Campaign(models.Model):
 
     def is_open(self, at: dt.datetime | None = None) -> bool:
         moment = at or timezone.now()
-        return self.opens_at <= moment <= self.closes_at
+        return self.opens_at <= moment and not self.has_closed(moment)
 
     def has_closed(self, at: dt.datetime | None = None) -> bool:
-        return (at or timezone.now()) > self.closes_at
+        """Once the minute of the close is over (`tapif.core.schedule.deadline_passed`)."""
+        return deadline_passed(self.closes_at, at or timezone.now())
 
     def local(self, moment: dt.datetime) -> dt.datetime:
         """A moment in the campaign's own time zone, for display."""
@@ -905,4 +907,8 @@ class StaffInvitation(models.Model):
 
     def is_usable(self, now: dt.datetime) -> bool:
         """Neither used nor replaced, and not expired at `now`."""
-        return self.used_at is None and self.revoked_at is None and now < self.expires_at
+        return (
+            self.used_at is None
+            and self.revoked_at is None
+            and not deadline_passed(self.expires_at, now)
+        )

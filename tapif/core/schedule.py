@@ -66,3 +66,33 @@ def calendar_days_since(moment: dt.datetime, now: dt.datetime, zone: dt.tzinfo) 
     """Calendar days from the day `moment` falls on to the day `now` falls on, in `zone` (a
     message delivered at 23:00 is one day old at 09:00 the next morning)."""
     return days_until(local_date(now, zone), local_date(moment, zone))
+
+
+# --- deadlines --------------------------------------------------------------------------------
+#
+# A deadline is shown to people to the minute ("27 February at 23:59"), so it holds for the
+# whole of that minute: whatever arrives until 23:59:59.999999 on the deadline's clock is in
+# time. The rule is applied where deadlines are read (these two functions, used by every check
+# and query) rather than by storing "end of minute" instants: deadlines are written in many
+# places (the campaign's admin form, offers, document rejections, staff links, the demo, old
+# rows) and read in few, and the stored value stays the one people typed and see.
+
+
+def minute_started(now: dt.datetime) -> dt.datetime:
+    """The start of the minute `now` falls in (every zone in use is offset by whole minutes,
+    so this is the same minute on any clock)."""
+    return now.replace(second=0, microsecond=0)
+
+
+def deadline_passed(deadline: dt.datetime, now: dt.datetime) -> bool:
+    """Whether `deadline` has passed at `now`: only once the minute it falls in is over.
+
+    A query selects the passed deadlines with `field__lt=minute_started(now)`, the open ones
+    with `field__gte=minute_started(now)`."""
+    return deadline < minute_started(now)
+
+
+def end_of_day(day: dt.date, zone: dt.tzinfo) -> dt.datetime:
+    """The last minute of `day` on the clock of `zone` (23:59, which exists on every day, the
+    changes to and from summer time happening at night's small hours)."""
+    return dt.datetime.combine(day, dt.time(23, 59), tzinfo=zone)

@@ -35,14 +35,14 @@ from selection.services import criteria_ensure
 from tapif.core.models import Academie, AuditEntry, Campaign, OutboundMessage, User
 from tapif.core.moments import day_words
 from tests.candidates.factories import stored_files, tiny_pdf
-from tests.factories import CandidateFactory, StaffFactory
+from tests.factories import EASTERN, CandidateFactory, StaffFactory
 from tests.placements.test_release import manager
 from tests.placements.test_rounds import academies, committee, draft_round, reviewed_dossiers
 from tests.selection.review_dossiers import staff_with
 
 pytestmark = [pytest.mark.django_db]
 
-#: Results day: 10:00 in Toronto (EDT). Offers made now are due 14 days later.
+#: Results day: 10:00 in Toronto (EDT). Offers made now are due 14 days later, at 23:59 there.
 RELEASED_AT = dt.datetime(2026, 4, 20, 14, 0, tzinfo=dt.UTC)
 # A Windows program (its "MZ" header) renamed to look like a PDF.
 EXE_BYTES = b"MZ\x90\x00\x03\x00\x00\x00\x04\x00\x00\x00\xff\xff\x00\x00" + b"\x00" * 200
@@ -156,8 +156,8 @@ def test_the_offer_shows_its_place_terms_and_deadline(client, released, language
     assert money(offer.monthly_gross_salary, language) in body
     assert "EUR" in body
     assert "overseas supplement" not in body
-    # Due 14 days later, at 10:00 in Toronto (EDT), on the campaign's clock.
-    assert offer.respond_by == RELEASED_AT + dt.timedelta(days=14)
+    # Due 14 days later, at the end of that day in Toronto, on the campaign's clock.
+    assert offer.respond_by == dt.datetime(2026, 5, 4, 23, 59, tzinfo=EASTERN)
     assert long_date(dt.date(2026, 5, 4), language) in body
     assert {"en": "Eastern time", "fr": "heure de l’Est"}[language] in body
     assert reverse("offer:accept") in html
@@ -165,7 +165,7 @@ def test_the_offer_shows_its_place_terms_and_deadline(client, released, language
     assert reverse("offer:withdraw") not in html  # declining is the answer to a pending offer
     if language == "en":
         assert "From 1 October 2026 to 30 April 2027 (7 months)." in body
-        assert "Answer by 4 May 2026, 10:00 a.m. Eastern time. 14 days left." in body
+        assert "Answer by 4 May 2026, 11:59 p.m. Eastern time. 14 days left." in body
         assert "12 hours of teaching a week, in up to 3 schools close to one another." in body
         assert "1,036.21 EUR, before health insurance and social security deductions." in body
         assert "a passport valid until at least 30 October 2027." in body
@@ -336,10 +336,10 @@ def test_an_offer_cannot_be_accepted_twice(client, released):
 
 
 def test_after_the_deadline_the_offer_cannot_be_accepted_then_lapses(client, released, clock):
-    clock.move_to(RELEASED_AT + dt.timedelta(days=14, seconds=1))
+    clock.move_to(dt.datetime(2026, 5, 5, 0, 0, tzinfo=EASTERN))  # the next day's first minute
     body = text(page(client, released.first.candidate))
     assert (
-        "The deadline to answer this offer was 4 May 2026, 10:00 a.m. Eastern time. "
+        "The deadline to answer this offer was 4 May 2026, 11:59 p.m. Eastern time. "
         "It can no longer be accepted" in body
     )
     assert reverse("offer:accept") not in client.get("/en/offer/").content.decode()
@@ -353,7 +353,7 @@ def test_after_the_deadline_the_offer_cannot_be_accepted_then_lapses(client, rel
 
     body = text(client.get("/en/offer/"))
     assert (
-        "This offer lapsed: it was not answered by 4 May 2026, 10:00 a.m. Eastern time. "
+        "This offer lapsed: it was not answered by 4 May 2026, 11:59 p.m. Eastern time. "
         "The place has been offered to another candidate." in body
     )
     assert "Withdraw from the programme" not in body

@@ -13,9 +13,11 @@ import datetime as dt
 import re
 from collections.abc import Callable
 from decimal import Decimal
+from zoneinfo import ZoneInfo
 
 import pytest
 import time_machine
+from django.conf import settings
 from django.contrib.auth.models import Permission
 from django.core.files.uploadedfile import SimpleUploadedFile
 from django.utils import translation
@@ -29,6 +31,7 @@ from placements.offers import (
     OFFER_TRANSITIONS,
     application_withdraw,
     offer_accept,
+    offer_deadline,
     offer_decline,
     offer_for,
     offer_manual,
@@ -44,7 +47,7 @@ from placements.tasks import expire_offers
 from selection.services import criteria_ensure
 from tapif.core.exceptions import DomainError
 from tapif.core.models import Academie, AuditEntry, Campaign, JobRun, OutboundMessage, User
-from tests.factories import StaffFactory
+from tests.factories import EASTERN, StaffFactory
 from tests.placements.test_release import manager
 from tests.placements.test_rounds import academies, committee, draft_round, reviewed_dossiers
 from tests.words import en, fr
@@ -53,7 +56,8 @@ pytestmark = [pytest.mark.django_db]
 
 #: Results day: 10:00 in Toronto. Offers made then are due 14 days later.
 RELEASED_AT = dt.datetime(2026, 4, 20, 14, 0, tzinfo=dt.UTC)
-DUE = RELEASED_AT + dt.timedelta(days=14)
+#: 14 days later, at the end of that day on the campaign's clock (Toronto).
+DUE = dt.datetime(2026, 5, 4, 23, 59, tzinfo=EASTERN)
 
 
 @pytest.fixture
@@ -257,7 +261,7 @@ def test_the_result_e_mail_gives_the_offers_terms_and_deadline(
     for text in (squash(body), squash(html)):
         assert academies()[0].name in text
         if language == "en":
-            assert "Answer by 4 May 2026, 10:00 a.m. Eastern time." in text
+            assert "Answer by 4 May 2026, 11:59 p.m. Eastern time." in text
             assert "Gross monthly salary: 1,036.21 EUR" in text
             assert "Contract: from 1 October 2026 to 30 April 2027 (7 months)" in text
             assert "the offer lapses and the place goes to the next candidate" in text
@@ -358,7 +362,7 @@ def test_accepting_after_the_deadline_or_someone_elses_offer_is_refused(
         )
     assert refused.value.code == "forbidden"
 
-    clock.move_to(DUE + dt.timedelta(seconds=1))
+    clock.move_to(DUE + dt.timedelta(minutes=1))
     with pytest.raises(DomainError) as refused:
         accept(run, first)
     assert refused.value.code == "expired"
@@ -409,7 +413,7 @@ def test_declining_gives_the_place_to_the_first_waitlisted_and_moves_the_list_up
         academies()[0],
         "primary",
     )
-    assert promoted.respond_by == RELEASED_AT + dt.timedelta(days=14)  # its own deadline
+    assert promoted.respond_by == DUE  # its own deadline, from the day it is made
     assert (waiting_1.status, waiting_1.result_academie, waiting_1.result_level) == (
         ApplicationStatus.PLACED,
         academies()[0],
@@ -643,6 +647,72 @@ def test_a_couple_who_accept_to_be_apart_is_promoted_one_by_one(campaign, releas
 # --- lapsing ----------------------------------------------------------------------------------
 
 
+LAST_INSTANT = DUE + dt.timedelta(seconds=59, microseconds=900_000)  # 23:59:59.9 in Toronto
+NEXT_DAY = DUE + dt.timedelta(minutes=1)  # 5 May, 00:00:00 in Toronto
+
+
+def test_an_offer_made_at_any_hour_is_due_at_the_end_of_the_day_on_the_campaigns_clock(
+    campaign,
+):
+    campaign.offer_response_days = 14
+    released = dt.datetime(2026, 4, 20, 10, 23, 41, tzinfo=EASTERN)
+    assert offer_deadline(campaign, released) == DUE
+    # 23:30 in Vancouver is already the 21st in Toronto: the campaign's clock decides
+    late = dt.datetime(2026, 4, 20, 23, 30, tzinfo=ZoneInfo("America/Vancouver"))
+    assert offer_deadline(campaign, late) == DUE + dt.timedelta(days=1)
+    campaign.time_zone = "America/Vancouver"
+    assert offer_deadline(campaign, late) == dt.datetime(
+        2026, 5, 4, 23, 59, tzinfo=ZoneInfo("America/Vancouver")
+    )
+
+
+@pytest.mark.parametrize("answer", ["accept", "decline"])
+def test_accepting_and_declining_both_hold_until_the_last_instant_of_the_deadline_minute(
+    campaign, release, run, clock, answer
+):
+    (first,) = dossiers(campaign, {"merit": "90"})
+    release({0: (1, 0)}, waitlist_size=0)
+    assert offer_for(first).respond_by == DUE
+
+    clock.move_to(LAST_INSTANT)
+    assert run(offers_expire) == {"lapsed": 0, "promoted": 0}
+    if answer == "accept":
+        accept(run, first)
+        assert offer_for(first).status == ACCEPTED
+    else:
+        run(offer_decline, offer=offer_for(first), actor=first.candidate)
+        assert Offer.objects.get(application=first).status == DECLINED
+
+
+@pytest.mark.parametrize("answer", ["accept", "decline"])
+def test_accepting_and_declining_are_both_refused_from_the_next_minute(
+    campaign, release, run, clock, answer
+):
+    (first,) = dossiers(campaign, {"merit": "90"})
+    release({0: (1, 0)}, waitlist_size=0)
+
+    clock.move_to(NEXT_DAY)  # the job has not run yet: the offer is still "pending"
+
+    def answering():
+        if answer == "accept":
+            accept(run, first)
+        else:
+            run(offer_decline, offer=offer_for(first), actor=first.candidate)
+
+    with pytest.raises(DomainError) as refused:
+        answering()
+    assert refused.value.code == "expired"
+    assert offer_for(first).status == PENDING
+    assert not offer_for(first).is_open
+    assert run(offers_expire) == {"lapsed": 1, "promoted": 0}
+
+
+def test_the_expiry_job_runs_often_enough_that_nothing_lapses_more_than_minutes_late():
+    minutes = sorted(settings.CELERY_BEAT_SCHEDULE["expire-offers"]["schedule"].minute)
+    gaps = [b - a for a, b in zip(minutes, [*minutes[1:], minutes[0] + 60], strict=True)]
+    assert max(gaps) <= 5
+
+
 def test_an_unanswered_offer_lapses_and_its_place_moves_on_once(
     campaign, release, run, clock, mailoutbox
 ):
@@ -664,7 +734,7 @@ def test_an_unanswered_offer_lapses_and_its_place_moves_on_once(
     promoted = offer_for(waiting)
     assert (promoted.source, promoted.respond_by) == (
         OfferSource.PROMOTION,
-        DUE + dt.timedelta(minutes=1, days=14),
+        DUE + dt.timedelta(days=15),  # made on 5 May at 00:00: due on 19 May
     )
     assert PromotionLog.objects.get().freed_because == OfferStatus.LAPSED
     lapsed_mail = mails(first, "offer_lapsed")
@@ -1005,7 +1075,7 @@ def test_the_promotion_e_mail_gives_the_place_terms_and_deadline(
         if language == "en":
             assert "it is offered to you (dossier" in text
             assert "Primary" in text
-            assert "Answer by 4 May 2026, 10:00 a.m. Eastern time." in text
+            assert "Answer by 4 May 2026, 11:59 p.m. Eastern time." in text
             assert "Gross monthly salary: 1,036.21 EUR" in text
             assert "valid until 30 October 2027" in text
         else:
