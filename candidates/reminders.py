@@ -16,7 +16,7 @@ from typing import Any
 
 from django.db import transaction
 from django.db.models import Q
-from django.utils import formats, timezone, translation
+from django.utils import timezone, translation
 from django.utils.translation import gettext
 
 from candidates import completeness
@@ -24,6 +24,7 @@ from candidates.choices import ApplicationStatus, DocumentKind, DocumentReview, 
 from candidates.models import Application, Document
 from candidates.selectors import dossier_load, dossier_status, section_of
 from tapif.core.models import Campaign, OutboundMessage
+from tapif.core.moments import day_words
 from tapif.core.outbox import mail_user
 from tapif.core.schedule import days_until, local_date, reminder_stage
 from tapif.core.selectors import campaign_current
@@ -237,7 +238,7 @@ def language_test_missing(application: Application) -> list[str]:
     if french is not None and french.test_date and french.test_date > deadline:
         missing.append(
             gettext("Your results are dated after %(date)s: the programme cannot accept them")
-            % {"date": formats.date_format(deadline)}
+            % {"date": day_words(deadline)}
         )
     current = {document.kind: document for document in application.current_documents}
     missing += [

@@ -51,7 +51,7 @@ from typing import Any
 from django.conf import settings
 from django.db import transaction
 from django.db.models import Count
-from django.utils import formats, timezone, translation
+from django.utils import timezone, translation
 from django.utils.translation import gettext as _
 
 from candidates.choices import ApplicationStatus
@@ -65,6 +65,7 @@ from tapif.core.audit import audit_record
 from tapif.core.exceptions import DomainError
 from tapif.core.messages import explain_all
 from tapif.core.models import Campaign, OutboundMessage, User
+from tapif.core.moments import day_words
 from tapif.core.outbox import mail_user
 from tapif.core.schedule import local_date
 
@@ -263,7 +264,7 @@ def results_release_start(
                 "The results are due on %(date)s: to release them before that date, say why "
                 "(the reason is kept in the audit log)."
             )
-            % {"date": formats.date_format(locked.campaign.results_release_date)},
+            % {"date": day_words(locked.campaign.results_release_date)},
             code="early_without_reason",
         )
     recipients = release_recipients(locked)

@@ -127,7 +127,12 @@ def test_a_campaigns_calendar_sends_each_message_once_on_its_day_in_each_languag
         assert expected in announcement.subject
         assert expected in announcement.body
     (fr_moved,) = delivered(french.candidate, DEADLINE_CHANGED_TEMPLATE)
-    assert "les candidatures ferment désormais le 6 mars 2026 à 23:59" in fr_moved.body
+    assert (
+        "les candidatures ferment désormais le 6 mars 2026 à 23 h 59, heure du Pacifique."
+        in fr_moved.body
+    )
+    (en_moved,) = delivered(english.candidate, DEADLINE_CHANGED_TEMPLATE)
+    assert "applications now close on 6 March 2026, 11:59 p.m. Pacific time." in en_moved.body
 
     # The old 7-day stage (20 February) is gone; the stages restart on 6 March, each once.
     for moment, stage in [
