@@ -26,7 +26,7 @@ from candidates.selectors import dossier_load, dossier_status, section_of
 from tapif.core.models import Campaign, OutboundMessage
 from tapif.core.moments import day_words
 from tapif.core.outbox import mail_user
-from tapif.core.schedule import days_until, local_date, reminder_stage
+from tapif.core.schedule import days_until, local_date, minute_started, reminder_stage
 from tapif.core.selectors import campaign_current
 
 DEADLINE_TEMPLATE = "candidates/email/deadline_reminder"
@@ -417,7 +417,7 @@ def correction_reminders_send(*, now: dt.datetime | None = None) -> dict[str, An
         Document.objects.filter(
             is_current=True,
             review_status=DocumentReview.REJECTED,
-            replaceable_until__gt=now,
+            replaceable_until__gte=minute_started(now),
             application__status=ApplicationStatus.INCOMPLETE,
             application__candidate__is_active=True,
         )

@@ -23,7 +23,7 @@ from evaluations.models import EvaluationRequest
 from evaluations.services import REMINDER_TEMPLATE, evaluator_link, link_token_issue
 from tapif.core.audit import audit_record
 from tapif.core.outbox import mail_address, mail_user
-from tapif.core.schedule import follow_up_due, local_date
+from tapif.core.schedule import follow_up_due, local_date, minute_started
 
 LAST_REMINDER_NOTE_TEMPLATE = "evaluations/email/evaluator_unanswered"
 
@@ -63,7 +63,7 @@ def _candidates_for_reminders(now: dt.datetime):
             status__in=OPEN_STATUSES,
             sent_at__isnull=False,
             delivery_failed_at__isnull=True,
-            application__campaign__closes_at__gte=now,
+            application__campaign__closes_at__gte=minute_started(now),
             application__candidate__is_active=True,
         )
         .filter(reminders_sent__lt=F("application__campaign__evaluator_reminder_max"))
@@ -161,7 +161,7 @@ def invitation_tokens_clear_expired(*, now: dt.datetime | None = None) -> dict[s
     now = now or timezone.now()
     cleared = (
         EvaluationRequest.objects.filter(token_hash__isnull=False)
-        .filter(Q(token_expires_at__lt=now) | ~Q(status__in=OPEN_STATUSES))
+        .filter(Q(token_expires_at__lt=minute_started(now)) | ~Q(status__in=OPEN_STATUSES))
         .update(token_hash=None)
     )
     return {"cleared": cleared}

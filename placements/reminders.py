@@ -24,7 +24,7 @@ from placements.models import Offer, ResultsRelease, SelectionRound
 from tapif.core.models import Campaign, OutboundMessage, User
 from tapif.core.outbox import mail_user
 from tapif.core.roles import PROGRAMME_MANAGER
-from tapif.core.schedule import days_until, local_date, reminder_stage
+from tapif.core.schedule import days_until, local_date, minute_started, reminder_stage
 from tapif.core.selectors import campaign_current
 
 OFFER_TEMPLATE = "placements/email/offer_reminder"
@@ -53,7 +53,7 @@ def offer_reminders_send(*, now: dt.datetime | None = None) -> dict[str, int]:
     pending = (
         Offer.objects.filter(
             status=OfferStatus.PENDING,
-            respond_by__gt=now,
+            respond_by__gte=minute_started(now),
             application__candidate__is_active=True,
         )
         .select_related("application__campaign")
@@ -81,7 +81,9 @@ def offer_reminders_send(*, now: dt.datetime | None = None) -> dict[str, int]:
             offer = (
                 Offer.objects.select_for_update(skip_locked=True, of=("self",))
                 .select_related("application__campaign", "application__candidate", "academie")
-                .filter(pk=offer_id, status=OfferStatus.PENDING, respond_by__gt=now)
+                .filter(
+                    pk=offer_id, status=OfferStatus.PENDING, respond_by__gte=minute_started(now)
+                )
                 .first()
             )
             if offer is None:
