@@ -295,6 +295,21 @@ class CampaignAdmin(AuditedAdmin):
             },
         ),
         (_("Contact"), {"fields": ("contact_email",)}),
+        (
+            _("Retention of the candidates' data"),
+            {
+                "fields": (
+                    "retention_not_selected_months",
+                    "retention_assistant_months",
+                    "retention_draft_days",
+                    "retention_identity_years",
+                ),
+                "description": _(
+                    "Replaced document versions are deleted once the dossier is decided. "
+                    "docs/privacy.md explains each rule; the privacy page prints them."
+                ),
+            },
+        ),
         (_("History"), {"fields": ("created_at", "updated_at")}),
     )
 
