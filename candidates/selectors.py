@@ -34,6 +34,7 @@ from candidates.eligibility import (
     evaluate,
     without_evaluation_level,
 )
+from candidates.fingerprint import PARTICIPATED, identity_fingerprint
 from candidates.models import (
     Application,
     Assets,
@@ -44,6 +45,7 @@ from candidates.models import (
     Experience,
     FrenchCourse,
     FrenchProfile,
+    ParticipationTrace,
     PreviousParticipation,
 )
 from tapif.core.messages import explain, explain_message
@@ -318,6 +320,25 @@ def _passport_expiry(application: Application, identity) -> object:
     return min(expiries)
 
 
+def participations_recorded(application: Application, identity) -> int:
+    """Participations the programme itself remembers of this person: the traces the retention
+    policy kept of their anonymised dossiers of other years (candidates.retention)."""
+    if identity is None:
+        return 0
+    fingerprint = identity_fingerprint(
+        last_name=identity.legal_last_name,
+        first_names=identity.legal_first_names,
+        date_of_birth=identity.date_of_birth,
+    )
+    if fingerprint is None:
+        return 0
+    return (
+        ParticipationTrace.objects.filter(fingerprint=fingerprint, outcome__in=PARTICIPATED)
+        .exclude(school_year=application.campaign.school_year)
+        .count()
+    )
+
+
 def application_facts(application: Application) -> Facts:
     """What the dossier says, as the eligibility rules read it (None where not known yet)."""
     identity = section_of(application, "identity")
@@ -343,7 +364,10 @@ def application_facts(application: Application) -> Facts:
         studies_mostly_in_canada=studies.studies_mostly_in_canada if studies else None,
         french_level=application.french_level or declared_level or None,
         passport_expiry=_passport_expiry(application, identity),
-        previous_participations=len(application.previous_participations.all()),
+        previous_participations=max(
+            len(application.previous_participations.all()),
+            participations_recorded(application, identity),
+        ),
         available_from_contract_start=(
             True if assets and assets.available_from_contract_start else None
         ),

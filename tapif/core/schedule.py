@@ -66,3 +66,15 @@ def calendar_days_since(moment: dt.datetime, now: dt.datetime, zone: dt.tzinfo) 
     """Calendar days from the day `moment` falls on to the day `now` falls on, in `zone` (a
     message delivered at 23:00 is one day old at 09:00 the next morning)."""
     return days_until(local_date(now, zone), local_date(moment, zone))
+
+
+def months_after(day: dt.date, months: int) -> dt.date:
+    """The same day `months` later, or the month's last day when it has fewer days
+    (31 August + 6 months is 28 or 29 February)."""
+    month_index = day.month - 1 + months
+    year, month = day.year + month_index // 12, month_index % 12 + 1
+    next_month = dt.date(year + month // 12, month % 12 + 1, 1)
+    return min(
+        day.replace(year=year, month=month, day=1) + dt.timedelta(days=day.day - 1),
+        next_month - dt.timedelta(days=1),
+    )
