@@ -23,6 +23,7 @@ from candidates.models import (
     FrenchCourse,
     FrenchProfile,
     Identity,
+    PreviousParticipation,
     Studies,
 )
 from tapif.core.models import AuditEntry, Institution, IssuedLetter, OutboundMessage, User
@@ -106,6 +107,7 @@ SECTIONS = (
     ExportSection(FrenchCourse, rows=_own(FrenchCourse)),
     ExportSection(Experience, rows=_own(Experience)),
     ExportSection(Assets, rows=_own(Assets)),
+    ExportSection(PreviousParticipation, rows=_own(PreviousParticipation)),
     ExportSection(
         Couple,
         rows=lambda user: (
