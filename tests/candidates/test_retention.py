@@ -18,7 +18,7 @@ from django.db import transaction
 
 from candidates import retention
 from candidates import services as dossier_services
-from candidates.choices import ApplicationStatus, DocumentKind
+from candidates.choices import DocumentKind
 from candidates.models import Application, Document, Identity, ParticipationTrace
 from candidates.selectors import application_facts, dossier_load
 from tapif.core.models import AuditEntry, JobRun, OutboundMessage
@@ -191,9 +191,7 @@ def test_replaced_versions_go_once_the_dossier_is_decided(run, private_storage):
 
 
 @pytest.mark.parametrize("storage", ["private_storage", "s3_bucket"])
-def test_documents_of_a_dossier_not_selected_go_months_after_the_results(
-    run, storage, request
-):
+def test_documents_of_a_dossier_not_selected_go_months_after_the_results(run, storage, request):
     backend = request.getfixturevalue(storage)
     application = decided(NOT_SELECTED_PATH)
     names = files_of(application)
@@ -207,9 +205,7 @@ def test_documents_of_a_dossier_not_selected_go_months_after_the_results(
 
     report = run(at(2026, 10, 15))
 
-    assert [s.rule for s in report.done[application.number]] == [
-        "retention.documents_not_selected"
-    ]
+    assert [s.rule for s in report.done[application.number]] == ["retention.documents_not_selected"]
     assert exists(names) == [False] * 3
     if storage == "s3_bucket":
         assert backend.list_objects_v2(Bucket=BUCKET).get("Contents", []) == []
@@ -230,9 +226,7 @@ def test_documents_of_an_assistant_go_months_after_the_contract(run, private_sto
     assert exists(names) == [False] * 3
 
 
-def test_anonymised_dossier_keeps_only_the_trace_that_counts_participations(
-    run, private_storage
-):
+def test_anonymised_dossier_keeps_only_the_trace_that_counts_participations(run, private_storage):
     assistant = decided(ASSISTANT_PATH)
     candidate = assistant.candidate
     run(at(2032, 4, 29))
