@@ -10,8 +10,11 @@ import hmac
 import unicodedata
 
 from django.conf import settings
+from django.core.cache import cache
+from django.db import transaction
 
 from candidates.choices import ApplicationStatus
+from candidates.models import ParticipationTrace
 
 #: Outcomes that count as a participation for the lifetime limit.
 PARTICIPATED = frozenset({ApplicationStatus.OFFER_ACCEPTED, ApplicationStatus.APPOINTED})
@@ -46,3 +49,29 @@ def identity_fingerprint(
         [_normalised(last_name), _normalised(first_names), date_of_birth.isoformat()]
     )
     return hmac.new(_fingerprint_key(), message.encode(), hashlib.sha256).hexdigest()
+
+
+#: The fingerprints of past participations, cached: every page that works out a dossier's
+#: eligibility reads them, and they change only when the retention job anonymises a dossier.
+TRACES_CACHE_KEY = "candidates:participation-traces:v1"
+TRACES_CACHE_SECONDS = 3600
+
+
+def participation_years() -> dict[str, list[str]]:
+    """The school years each fingerprint took part in (one query, then the cache)."""
+    years = cache.get(TRACES_CACHE_KEY)
+    if years is None:
+        years = {}
+        traces = ParticipationTrace.objects.filter(outcome__in=PARTICIPATED).values_list(
+            "fingerprint", "school_year"
+        )
+        for fingerprint, school_year in traces:
+            years.setdefault(fingerprint, []).append(school_year)
+        cache.set(TRACES_CACHE_KEY, years, TRACES_CACHE_SECONDS)
+    return years
+
+
+def participation_traces_changed() -> None:
+    """Forget the cached fingerprints, now and once the change commits."""
+    cache.delete(TRACES_CACHE_KEY)
+    transaction.on_commit(lambda: cache.delete(TRACES_CACHE_KEY))

@@ -313,6 +313,7 @@ AUDIT_ACTIONS = {
     "couple.dissolve": _("Couple application dissolved"),
     "application.delete": _("Draft dossier deleted by the candidate, with its files"),
     "account.delete": _("Account deleted by its owner"),
+    "personal_data.export": _("Personal data downloaded by its owner"),
     "deletion_request.create": _("Deletion of the candidate's data requested"),
     "deletion_request.settle": _("Deletion request settled under the retention policy"),
 }

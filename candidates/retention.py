@@ -31,7 +31,7 @@ from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
 from candidates.choices import ApplicationStatus
-from candidates.fingerprint import identity_fingerprint
+from candidates.fingerprint import identity_fingerprint, participation_traces_changed
 from candidates.models import (
     Application,
     Assets,
@@ -184,6 +184,7 @@ def _anonymise(application: Application, now: dt.datetime) -> list[StoredFile]:
             school_year=application.campaign.school_year,
             defaults={"outcome": application.status},
         )
+        participation_traces_changed()
     files = _erase_documents(application.documents.filter(erased_at__isnull=True), now)
     letters = list(_dossier_letters(application).filter(erased_at__isnull=True))
     files += [item for letter in letters for item in stored_file(letter.file)]

@@ -34,7 +34,7 @@ from candidates.eligibility import (
     evaluate,
     without_evaluation_level,
 )
-from candidates.fingerprint import PARTICIPATED, identity_fingerprint
+from candidates.fingerprint import identity_fingerprint, participation_years
 from candidates.models import (
     Application,
     Assets,
@@ -45,7 +45,6 @@ from candidates.models import (
     Experience,
     FrenchCourse,
     FrenchProfile,
-    ParticipationTrace,
     PreviousParticipation,
 )
 from tapif.core.messages import explain, explain_message
@@ -332,11 +331,8 @@ def participations_recorded(application: Application, identity) -> int:
     )
     if fingerprint is None:
         return 0
-    return (
-        ParticipationTrace.objects.filter(fingerprint=fingerprint, outcome__in=PARTICIPATED)
-        .exclude(school_year=application.campaign.school_year)
-        .count()
-    )
+    years = participation_years().get(fingerprint, [])
+    return len([year for year in years if year != application.campaign.school_year])
 
 
 def application_facts(application: Application) -> Facts:

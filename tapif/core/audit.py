@@ -23,7 +23,6 @@ AUDIT_ACTIONS = {
     "letter.issue": _("Letter issued"),
     "letter.staff_download": _("Letter read by staff"),
     "outbound_message.resend": _("E-mail sent again"),
-    "personal_data.export": _("Personal data downloaded by its owner"),
     "retention.apply": _("Retention policy applied"),
     "staff.create": _("Staff account created"),
     "staff.enrol": _("Account made staff"),
