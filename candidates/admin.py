@@ -42,8 +42,16 @@ from candidates.choices import (
 )
 from candidates.eligibility import RULE_FACTS, Facts, Status, Verdict
 from candidates.messages import failure_text
-from candidates.models import Application, Couple, Document, EligibilityDecision, FrenchProfile
+from candidates.models import (
+    Application,
+    Couple,
+    DeletionRequest,
+    Document,
+    EligibilityDecision,
+    FrenchProfile,
+)
 from candidates.permissions import dossier_scope
+from candidates.retention import deletion_request_settle
 from candidates.selectors import (
     HistoryItem,
     application_facts,
@@ -1023,3 +1031,56 @@ class CoupleAdmin(ReadOnlyAdmin):
     )
     def proposer_email(self, obj: Couple) -> str:
         return obj.proposer.candidate.email
+
+
+@admin.register(DeletionRequest)
+class DeletionRequestAdmin(ReadOnlyAdmin):
+    """Candidates' requests to erase their data once a dossier was submitted; settled under the
+    retention policy by `candidates.retention.deletion_request_settle`."""
+
+    list_display = ["candidate", "requested_at", "status", "settled_at", "settled_by"]
+    list_filter = ["status"]
+    search_fields = ["candidate__email", "candidate__applications__number"]
+    list_select_related = ["candidate", "settled_by"]
+    date_hierarchy = "requested_at"
+    fields = [
+        "candidate",
+        "requested_at",
+        "reason",
+        "status",
+        "settled_at",
+        "settled_by",
+        "outcome_text",
+    ]
+    readonly_fields = fields
+    actions = ["settle"]
+
+    @admin.display(description=_("outcome"))
+    def outcome_text(self, obj: DeletionRequest):
+        return format_html_join("", "<p>{}</p>", ((explain_message(item),) for item in obj.outcome))
+
+    def has_settle_permission(self, request) -> bool:
+        return request.user.has_perm("candidates.settle_deletionrequest")
+
+    @admin.action(
+        description=_("Settle under the retention policy: delete the drafts, tell what is kept"),
+        permissions=["settle"],
+    )
+    def settle(self, request, queryset):
+        return admin_action(
+            self,
+            request,
+            queryset.select_related("candidate"),
+            skip=lambda item: item.status == DeletionRequest.Status.SETTLED,
+            skipped=ngettext_lazy(
+                "%(count)d request was already settled.",
+                "%(count)d requests were already settled.",
+                "count",
+            ),
+            call=lambda item: deletion_request_settle(request=item, actor=request.user),
+            done=ngettext_lazy(
+                "%(count)d request settled; the candidate is told what is kept.",
+                "%(count)d requests settled; each candidate is told what is kept.",
+                "count",
+            ),
+        )

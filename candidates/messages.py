@@ -311,6 +311,63 @@ AUDIT_ACTIONS = {
     "couple.propose": _("Couple application proposed"),
     "couple.confirm": _("Couple application confirmed"),
     "couple.dissolve": _("Couple application dissolved"),
+    "application.delete": _("Draft dossier deleted by the candidate, with its files"),
+    "account.delete": _("Account deleted by its owner"),
+    "personal_data.export": _("Personal data downloaded by its owner"),
+    "deletion_request.create": _("Deletion of the candidate's data requested"),
+    "deletion_request.settle": _("Deletion request settled under the retention policy"),
+}
+
+#: The retention policy's steps (candidates.retention), as the job's report and the staff's
+#: plan word them; `files` is the number of stored files the step deletes.
+RETENTION_WORDS: dict[str, Word] = {
+    "retention.draft_warning": _("warn the candidate that their draft will be deleted"),
+    "retention.draft_delete": lambda params: (
+        ngettext(
+            "delete the dossier never submitted, with its %(files)s file",
+            "delete the dossier never submitted, with its %(files)s files",
+            params["files"],
+        )
+        % params
+    ),
+    "retention.replaced_versions": lambda params: (
+        ngettext(
+            "delete %(files)s replaced document version",
+            "delete %(files)s replaced document versions",
+            params["files"],
+        )
+        % params
+    ),
+    "retention.documents_not_selected": lambda params: (
+        ngettext(
+            "delete %(files)s document of a dossier that led to no contract",
+            "delete the %(files)s documents of a dossier that led to no contract",
+            params["files"],
+        )
+        % params
+    ),
+    "retention.documents_assistant": lambda params: (
+        ngettext(
+            "delete %(files)s document of an assistant",
+            "delete the %(files)s documents of an assistant",
+            params["files"],
+        )
+        % params
+    ),
+    "retention.anonymise": _(
+        "anonymise the dossier, keeping only the participation trace (fingerprint, year, outcome)"
+    ),
+    # What a settled deletion request tells the candidate.
+    "retention.draft_deleted": _("Dossier %(number)s, never submitted, is deleted."),
+    "retention.kept_until": _dated(
+        _(
+            "Dossier %(number)s: its documents are kept until %(documents_until)s, your "
+            "identity until %(identity_until)s; then only a fingerprint of your identity, the "
+            "year and the outcome remain, for the limit on participations."
+        ),
+        "documents_until",
+        "identity_until",
+    ),
 }
 
 
@@ -318,3 +375,4 @@ def register() -> None:
     """Declare this app's words (`AppConfig.ready()`)."""
     messages_register(ELIGIBILITY_WORDS)
     messages_register(AUDIT_ACTIONS)
+    messages_register(RETENTION_WORDS)

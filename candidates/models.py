@@ -138,6 +138,8 @@ class Application(models.Model):
     result_explanation = models.JSONField(
         _("explanation of the result"), default=list, blank=True, editable=False
     )
+    # Retention (candidates.retention): when the identity was anonymised, for good.
+    anonymised_at = models.DateTimeField(_("anonymised"), null=True, blank=True, editable=False)
 
     class Meta:
         verbose_name = _("application")
@@ -566,6 +568,9 @@ class Document(models.Model):
         blank=True,
         help_text=_("Set when the document is rejected: the correction window."),
     )
+    # Retention (candidates.retention): the file is deleted from storage, the row stays as the
+    # record that the document existed and how it was checked.
+    erased_at = models.DateTimeField(_("file deleted"), null=True, blank=True, editable=False)
 
     class Meta:
         verbose_name = _("document")
@@ -710,3 +715,89 @@ class EligibilityDecision(models.Model):
 
     def __str__(self) -> str:
         return f"{self.application} · {self.get_outcome_display()}"
+
+
+class ParticipationTrace(models.Model):
+    """What stays of an anonymised dossier: enough for the lifetime limit on participations.
+
+    A keyed fingerprint of the identity (HMAC of the legal names and the date of birth:
+    `candidates.retention.identity_fingerprint`), the school year and the outcome; nothing
+    that names the person. A later dossier with the same identity finds its earlier
+    participations here (`selectors.participations_recorded`).
+    """
+
+    fingerprint = models.CharField(_("identity fingerprint"), max_length=64, db_index=True)
+    school_year = models.CharField(_("school year"), max_length=9)
+    outcome = models.CharField(_("outcome"), max_length=20, choices=ApplicationStatus.choices)
+    recorded_at = models.DateTimeField(_("recorded"), default=timezone.now)
+
+    class Meta:
+        verbose_name = _("participation trace")
+        verbose_name_plural = _("participation traces")
+        ordering = ["school_year", "id"]
+        constraints = [
+            models.UniqueConstraint(
+                fields=["fingerprint", "school_year"], name="candidates_one_trace_per_year"
+            ),
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.school_year} · {self.get_outcome_display()}"
+
+
+class DeletionRequest(models.Model):
+    """A candidate's request to erase their data once a dossier was submitted.
+
+    A draft the candidate deletes themselves; a submitted dossier is kept as the retention
+    policy says, so the request goes to staff, who settle it (`retention.deletion_request_settle`):
+    what may go now goes, the candidate is told what is kept and until when.
+    """
+
+    class Status(models.TextChoices):
+        OPEN = "open", _("Waiting for the programme")
+        SETTLED = "settled", _("Settled")
+
+    candidate = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        verbose_name=_("candidate"),
+        on_delete=models.CASCADE,
+        related_name="deletion_requests",
+    )
+    reason = models.TextField(_("message from the candidate"), blank=True, max_length=2000)
+    requested_at = models.DateTimeField(_("requested"), default=timezone.now, editable=False)
+    status = models.CharField(
+        _("status"),
+        max_length=10,
+        choices=Status.choices,
+        default=Status.OPEN,
+        editable=False,
+        db_index=True,
+    )
+    settled_at = models.DateTimeField(_("settled"), null=True, blank=True, editable=False)
+    settled_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        verbose_name=_("settled by"),
+        null=True,
+        blank=True,
+        on_delete=models.SET_NULL,
+        related_name="+",
+        editable=False,
+    )
+    # What was erased at once and what is kept until when, as messages ({"code", "params"}).
+    outcome = models.JSONField(_("outcome"), default=list, blank=True, editable=False)
+
+    class Meta:
+        verbose_name = _("deletion request")
+        verbose_name_plural = _("deletion requests")
+        ordering = ["-requested_at", "-id"]
+        permissions = [("settle_deletionrequest", "Can settle a candidate's deletion request")]
+        constraints = [
+            models.UniqueConstraint(
+                fields=["candidate"],
+                condition=models.Q(status="open"),
+                name="candidates_one_open_deletion_request",
+            ),
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.candidate} ({self.requested_at:%Y-%m-%d})"

@@ -34,6 +34,7 @@ from candidates.eligibility import (
     evaluate,
     without_evaluation_level,
 )
+from candidates.fingerprint import identity_fingerprint, participation_years
 from candidates.models import (
     Application,
     Assets,
@@ -318,6 +319,22 @@ def _passport_expiry(application: Application, identity) -> object:
     return min(expiries)
 
 
+def participations_recorded(application: Application, identity) -> int:
+    """Participations the programme itself remembers of this person: the traces the retention
+    policy kept of their anonymised dossiers of other years (candidates.retention)."""
+    if identity is None:
+        return 0
+    fingerprint = identity_fingerprint(
+        last_name=identity.legal_last_name,
+        first_names=identity.legal_first_names,
+        date_of_birth=identity.date_of_birth,
+    )
+    if fingerprint is None:
+        return 0
+    years = participation_years().get(fingerprint, [])
+    return len([year for year in years if year != application.campaign.school_year])
+
+
 def application_facts(application: Application) -> Facts:
     """What the dossier says, as the eligibility rules read it (None where not known yet)."""
     identity = section_of(application, "identity")
@@ -343,7 +360,10 @@ def application_facts(application: Application) -> Facts:
         studies_mostly_in_canada=studies.studies_mostly_in_canada if studies else None,
         french_level=application.french_level or declared_level or None,
         passport_expiry=_passport_expiry(application, identity),
-        previous_participations=len(application.previous_participations.all()),
+        previous_participations=max(
+            len(application.previous_participations.all()),
+            participations_recorded(application, identity),
+        ),
         available_from_contract_start=(
             True if assets and assets.available_from_contract_start else None
         ),

@@ -8,5 +8,7 @@ class PaymentsConfig(AppConfig):
 
     def ready(self) -> None:
         from payments import messages as payments_messages
+        from payments import privacy as payments_privacy
 
         payments_messages.register()  # the words of this app's codes
+        payments_privacy.register()  # its part in the candidate's data (export, erasure)

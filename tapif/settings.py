@@ -321,7 +321,15 @@ CELERY_BEAT_SCHEDULE = {
         "task": "tapif.core.tasks.clear_expired_sessions",
         "schedule": crontab(hour=3, minute=17),
     },
+    "apply-retention": {
+        "task": "tapif.core.tasks.apply_retention",
+        "schedule": crontab(hour=2, minute=40),
+    },
 }
+
+# The key of the identity fingerprints kept by the retention policy (docs/privacy.md); derived
+# from SECRET_KEY when empty, but set it: a new SECRET_KEY would forget earlier participations.
+IDENTITY_FINGERPRINT_KEY = ENV.get("TAPIF_IDENTITY_FINGERPRINT_KEY", "")
 
 # --- Security ----------------------------------------------------------------------------------
 SESSION_COOKIE_HTTPONLY = True

@@ -26,6 +26,7 @@ urlpatterns += i18n_patterns(
         if "webauthn" in settings.MFA_SUPPORTED_TYPES
         else []
     ),
+    path("accounts/my-data/", include("candidates.account_urls")),
     path("accounts/", include("allauth.urls")),
     path("dossier/fee/", include("payments.urls")),
     path("dossier/", include("candidates.urls")),

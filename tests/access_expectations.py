@@ -69,6 +69,7 @@ PAGES: dict[str, frozenset[str]] = {
     "eligibility_check": EVERYONE,
     "core:home": SIGNED_IN,  # sends each kind of account to its own pages
     "core:letter_verify": EVERYONE,  # the public check of a letter's code
+    "core:privacy": EVERYONE,  # the privacy policy, from the campaign's retention settings
     # A staff set-up link and an invited address's confirmation link: the link is the
     # credential, whoever opens it (a GET binds nothing).
     "core:staff_setup": EVERYONE,
@@ -95,6 +96,13 @@ PAGES: dict[str, frozenset[str]] = {
     "account_confirm_reauthentication_code": SIGNED_IN,
     "account_confirm_login_code": NOBODY,  # only during a sign-in by code
     "mfa_index": SIGNED_IN,
+    # "My data": a person's own records (staff read theirs in the admin); erasing is the
+    # candidate's, a draft only its owner's.
+    "my_data:index": SIGNED_IN - STAFF - {NO_SECOND_FACTOR},
+    "my_data:download": SIGNED_IN - STAFF - {NO_SECOND_FACTOR},
+    "my_data:dossier_delete": OWNER,  # POST only
+    "my_data:account_delete": CANDIDATES,  # POST only
+    "my_data:deletion_request": CANDIDATES,  # POST only
     # Staff set up their second factor only from their set-up link (issue 15, hole 1).
     "mfa_activate_totp": SIGNED_IN - STAFF - {NO_SECOND_FACTOR},
     "mfa_generate_recovery_codes": SIGNED_IN,
@@ -223,6 +231,7 @@ ADMIN_MODELS: dict[str, dict[str, frozenset[str]]] = {
     "candidates_application": model(REVIEWED | {COMMITTEE}, obj=REVIEWED_ROW | {COMMITTEE}),
     "candidates_document": model(REVIEWED, obj=REVIEWED_ROW),
     "candidates_couple": model(REVIEWED, obj=REVIEWED_ROW),
+    "candidates_deletionrequest": model(READ_ALL, obj=NOBODY),  # NO_ROW
     "evaluations_professor": model(READ_ALL),
     "evaluations_institutioncontact": model(READ_ALL),
     "evaluations_evaluationrequest": model(REVIEWED, obj=REVIEWED_ROW),
@@ -257,6 +266,7 @@ CUSTOM_ADMIN: dict[str, frozenset[str]] = {
     "admin:app_list": REVIEWED | {COMMITTEE},  # the candidates app
     "admin:auth_user_password_change": only(SUPERUSER),
     "admin:core_issuedletter_check": READ_ALL,  # not reviewers (issue 15, hole 5)
+    "admin:core_jobrun_retention_plan": READ_ALL,  # who reads the scheduled jobs
     # A letter's file: staff who may download a letter of its kind (A's acceptance letter: who
     # reads offers, as placements_letters:offer_acceptance).
     "admin:core_issuedletter_download": COMMITTEE_READ,

@@ -264,6 +264,7 @@ def build_world(campaign) -> World:
         "candidates:participation_delete": {"pk": participation.pk},
         "candidates:document_upload": {"kind": DocumentKind.TRANSCRIPTS},
         "candidates:document_download": {"pk": passport.pk},
+        "my_data:dossier_delete": {"pk": dossier.pk},
         "evaluations:resend": {"pk": request.pk},
         "evaluations:replace": {"pk": request.pk},
         "evaluations:link": {"token": token},

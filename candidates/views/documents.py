@@ -241,7 +241,7 @@ def document_download(request, pk: int):
     if staff_needs_two_factor(request.user):
         return redirect("core:staff_setup_needed")
     document = Document.objects.select_related("application").filter(pk=pk).first()
-    if document is None:
+    if document is None or not document.file:  # a file the retention policy deleted
         raise Http404
     form = DraftDocumentReasonForm(request.POST if request.method == "POST" else None)
     reason = form.cleaned_data["reason"] if form.is_valid() else ""

@@ -39,6 +39,7 @@ from tapif.core.models import (
 )
 from tapif.core.outbox import message_resend
 from tapif.core.permissions import can_check_letter
+from tapif.core.privacy import retention_run
 from tapif.core.selectors import staff_without_second_factor, users_with_second_factor
 from tapif.core.services import (
     campaign_make_current,
@@ -295,6 +296,21 @@ class CampaignAdmin(AuditedAdmin):
             },
         ),
         (_("Contact"), {"fields": ("contact_email",)}),
+        (
+            _("Retention of the candidates' data"),
+            {
+                "fields": (
+                    "retention_not_selected_months",
+                    "retention_assistant_months",
+                    "retention_draft_days",
+                    "retention_identity_years",
+                ),
+                "description": _(
+                    "Replaced document versions are deleted once the dossier is decided. "
+                    "docs/privacy.md explains each rule; the privacy page prints them."
+                ),
+            },
+        ),
         (_("History"), {"fields": ("created_at", "updated_at")}),
     )
 
@@ -534,6 +550,31 @@ class JobRunAdmin(ReadOnlyAdmin):
     def changelist_view(self, request, extra_context=None):
         extra_context = {**(extra_context or {}), "last_runs": job_runs_table()}
         return super().changelist_view(request, extra_context)
+
+    def get_urls(self):
+        return [
+            path(
+                "retention-plan/",
+                self.admin_site.admin_view(self.retention_plan_view),
+                name="core_jobrun_retention_plan",
+            ),
+            *super().get_urls(),
+        ]
+
+    def retention_plan_view(self, request):
+        """The retention job's next run, as a dry run sees it: each step due, by dossier, then
+        those to come with their day (staff who read the scheduled jobs)."""
+        if not self.has_view_permission(request):
+            raise PermissionDenied
+        report = retention_run(dry_run=True)
+        context = {
+            **self.admin_site.each_context(request),
+            "title": _("Retention: the next run's plan"),
+            "opts": self.opts,
+            "report": report,
+            "due": [step for steps in report.done.values() for step in steps],
+        }
+        return TemplateResponse(request, "admin/core/jobrun/retention_plan.html", context)
 
     @admin.display(description=_("job"), ordering="job")
     def job_label(self, obj):

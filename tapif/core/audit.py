@@ -23,6 +23,7 @@ AUDIT_ACTIONS = {
     "letter.issue": _("Letter issued"),
     "letter.staff_download": _("Letter read by staff"),
     "outbound_message.resend": _("E-mail sent again"),
+    "retention.apply": _("Retention policy applied"),
     "staff.create": _("Staff account created"),
     "staff.enrol": _("Account made staff"),
     "staff.invite": _("Staff set-up link sent"),
@@ -51,12 +52,35 @@ def audit_record(
     dossier: str | None = None,
 ) -> AuditEntry:
     """Record an action; `data` holds what changed (use "before"/"after" for edits)."""
-    return AuditEntry.objects.create(
-        dossier=dossier if dossier is not None else dossier_number_of(target),
-        actor=actor if actor is not None and actor.pk else None,
+    return audit_record_as(
+        actor=actor,
         action=action,
         target_type=target._meta.label_lower,
         target_id=str(target.pk),
-        target_repr=str(target)[:200],
+        target_repr=str(target),
+        dossier=dossier if dossier is not None else dossier_number_of(target),
+        data=data,
+    )
+
+
+def audit_record_as(
+    *,
+    actor: User | None,
+    action: str,
+    target_type: str,
+    target_id: str,
+    target_repr: str,
+    dossier: str = "",
+    data: dict[str, Any] | None = None,
+) -> AuditEntry:
+    """`audit_record` for a record named rather than held: one that an app other than core
+    owns, or that the action itself deletes (a draft erased by the retention job)."""
+    return AuditEntry.objects.create(
+        dossier=dossier,
+        actor=actor if actor is not None and actor.pk else None,
+        action=action,
+        target_type=target_type,
+        target_id=target_id,
+        target_repr=target_repr[:200],
         data=data or {},
     )

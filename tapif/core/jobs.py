@@ -31,6 +31,7 @@ JOB_LABELS = {
     "expired_invitation_tokens": _("Clean-up of expired invitation links"),
     "unopened_invitations": _("Notices of evaluator invitations not opened"),
     "expired_sessions": _("Clean-up of expired sessions"),
+    "retention": _("Retention policy: documents deleted, dossiers anonymised"),
 }
 
 #: What the jobs' counts mean, as staff read them in the admin.
@@ -46,6 +47,8 @@ SUMMARY_LABELS = {
     "lapsed": _("offers lapsed"),
     "promoted": _("places offered to the waitlist"),
     "old_job_runs_deleted": _("old job runs deleted"),
+    "dossiers_handled": _("dossiers handled"),
+    "files_deleted": _("files deleted"),
 }
 
 

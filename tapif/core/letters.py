@@ -288,9 +288,13 @@ class Verification:
 
 def letter_verification(letter: IssuedLetter, *, full: bool = False) -> Verification:
     """The letter's standing today and its facts in the active language: the public ones only,
-    or (`full`, for staff) every recorded fact."""
+    or (`full`, for staff) every recorded fact. A letter whose dossier was anonymised by the
+    retention policy keeps its standing and states nothing any more."""
     reader = _READERS.get(letter.kind)
-    if reader is None:
+    if letter.erased_at is not None:
+        standing = reader.standing(letter) if reader else letter_standing_default(letter)
+        facts = []
+    elif reader is None:
         standing = letter_standing_default(letter)
         facts = letter_facts_display(letter)
     else:

@@ -412,6 +412,41 @@ class Campaign(models.Model):
     )
     created_at = models.DateTimeField(auto_now_add=True)
     updated_at = models.DateTimeField(auto_now=True)
+    # Retention policy (docs/privacy.md): how long the candidates' data is kept; applied every
+    # day by the retention job (tapif.core.privacy) and printed on the privacy page.
+    retention_not_selected_months = models.PositiveSmallIntegerField(
+        _("documents of dossiers not selected, kept (months after the results)"),
+        default=6,
+        validators=[MaxValueValidator(120)],
+        help_text=_(
+            "The files of every submitted dossier that did not lead to a contract (not "
+            "selected, ineligible, withdrawn, declined) are deleted this long after the results."
+        ),
+    )
+    retention_assistant_months = models.PositiveSmallIntegerField(
+        _("documents of assistants, kept (months after the contract ends)"),
+        default=12,
+        validators=[MaxValueValidator(120)],
+    )
+    retention_draft_days = models.PositiveSmallIntegerField(
+        _("dossiers never submitted, kept (days after applications close)"),
+        default=30,
+        validators=[MinValueValidator(15), MaxValueValidator(730)],
+        help_text=_(
+            "A draft never submitted is then deleted with its files; its candidate is told by "
+            "e-mail two weeks before."
+        ),
+    )
+    retention_identity_years = models.PositiveSmallIntegerField(
+        _("identity kept (years after the contract ends)"),
+        default=5,
+        validators=[MinValueValidator(1), MaxValueValidator(50)],
+        help_text=_(
+            "Then the dossier is anonymised: only a keyed fingerprint of the identity, the "
+            "school year and the outcome stay, so that the lifetime limit on participations "
+            "still applies."
+        ),
+    )
 
     class Meta:
         verbose_name = _("campaign")
@@ -834,6 +869,8 @@ class IssuedLetter(models.Model):
     )
     issued_at = models.DateTimeField(_("issued"), default=timezone.now, db_index=True)
     facts = models.JSONField(_("what it states"), default=dict, blank=True, editable=False)
+    # Retention: the file deleted and the facts forgotten with the dossier's identity.
+    erased_at = models.DateTimeField(_("file deleted"), null=True, blank=True, editable=False)
 
     class Meta:
         verbose_name = _("issued letter")

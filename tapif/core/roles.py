@@ -44,6 +44,8 @@ _MODELS = {
         "document",
         "dossierevent",
         "eligibilitydecision",
+        "participationtrace",
+        "deletionrequest",
     ],
     "evaluations": ["professor", "institutioncontact", "evaluationrequest", "evaluation"],
     "payments": ["statementimport", "bankline", "payment"],
@@ -115,6 +117,8 @@ ROLES: dict[str, frozenset[str]] = {
         "candidates.view_every_dossier",
         # A draft's documents, each read with a reason (candidates.permissions).
         "candidates.open_draft_document",
+        # Candidates' deletion requests, settled under the retention policy.
+        "candidates.settle_deletionrequest",
     }
     | _view("evaluations")
     | {"evaluations.change_institutioncontact", "evaluations.confirm_evaluator"}

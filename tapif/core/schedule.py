@@ -96,3 +96,15 @@ def end_of_day(day: dt.date, zone: dt.tzinfo) -> dt.datetime:
     """The last minute of `day` on the clock of `zone` (23:59, which exists on every day, the
     changes to and from summer time happening at night's small hours)."""
     return dt.datetime.combine(day, dt.time(23, 59), tzinfo=zone)
+
+
+def months_after(day: dt.date, months: int) -> dt.date:
+    """The same day `months` later, or the month's last day when it has fewer days
+    (31 August + 6 months is 28 or 29 February)."""
+    month_index = day.month - 1 + months
+    year, month = day.year + month_index // 12, month_index % 12 + 1
+    next_month = dt.date(year + month // 12, month % 12 + 1, 1)
+    return min(
+        day.replace(year=year, month=month, day=1) + dt.timedelta(days=day.day - 1),
+        next_month - dt.timedelta(days=1),
+    )

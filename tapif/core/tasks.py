@@ -3,7 +3,7 @@
 from celery import shared_task
 from django.core import management
 
-from tapif.core import outbox
+from tapif.core import outbox, privacy
 from tapif.core.jobs import job_runs_prune, run_job
 
 
@@ -35,3 +35,9 @@ def clear_expired_sessions() -> dict:
 def _clear_sessions_and_old_runs() -> dict:
     management.call_command("clearsessions")
     return {"old_job_runs_deleted": job_runs_prune()}
+
+
+@shared_task(name="tapif.core.tasks.apply_retention")
+def apply_retention() -> dict:
+    """Daily: apply the retention policy's steps due today (tapif.core.privacy)."""
+    return run_job("retention", privacy.retention_apply_due)

@@ -25,6 +25,7 @@ from tapif.core.exceptions import DomainError
 from tapif.core.forms import LetterCodeForm, StaffSetupForm
 from tapif.core.letters import letter_by_code, letter_verification
 from tapif.core.middleware import staff_needs_two_factor
+from tapif.core.privacy import DRAFT_WARNING_DAYS
 from tapif.core.selectors import academie_list_active, campaign_current, staff_invitation_by_token
 from tapif.core.services import staff_setup_complete, user_set_language
 
@@ -111,6 +112,19 @@ def letter_verify(request: HttpRequest) -> HttpResponse:
         context["searched"] = True
         context["verification"] = letter_verification(letter) if letter is not None else None
     return render(request, "core/letter_verify.html", context)
+
+
+@require_GET
+def privacy(request: HttpRequest) -> HttpResponse:
+    """The privacy policy, in the reader's language, written from the current campaign's
+    retention settings (what is collected, why, who sees it, how long, how to get or erase it,
+    whom to ask)."""
+    campaign = campaign_current()
+    return render(
+        request,
+        "core/privacy.html",
+        {"campaign": campaign, "draft_warning_days": DRAFT_WARNING_DAYS},
+    )
 
 
 @require_GET

@@ -13,13 +13,14 @@ from django.core.management.base import CommandError
 from candidates.completeness import count_words
 from candidates.models import Application, Couple, Document, DossierEvent, PreviousParticipation
 from candidates.selectors import dossier_load, dossier_status
+from candidates.services import application_create
 from demo.accounts import DEMO_ACCOUNTS
 from demo.campaign import demo_campaign_values
 from demo.load import load_demo
 from payments.models import BankLine, Payment, StatementImport
 from placements.models import Quota, SelectionRound
 from selection.models import MeritScore, Review, ReviewAssignment
-from tapif.core.models import AuditEntry, Campaign, User
+from tapif.core.models import AuditEntry, Campaign, JobRun, User
 from tapif.core.roles import COMMITTEE_MEMBER, PROGRAMME_MANAGER, REVIEWER
 from tapif.core.selectors import campaign_current
 from tests.candidates.factories import stored_files
@@ -299,3 +300,35 @@ def test_the_load_demo_command_prints_every_account(settings):
     for account in DEMO_ACCOUNTS:
         assert f"{account.email:<28} {account.password}" in printed
     assert User.objects.filter(email__in=COMMITTEE_EMAILS).count() == 12
+
+
+def test_retention_dry_run_on_the_demo_names_what_and_when():
+    campaign, _accounts = load_demo(now=NOW)
+    candidate = User.objects.get(email="candidate@demo.tapif.ca")
+    draft = application_create(candidate=candidate, campaign=campaign)  # started, not submitted
+    out = io.StringIO()
+
+    call_command("apply_retention", "--dry-run", stdout=out)
+
+    lines = out.getvalue().splitlines()
+    assert lines[:3] == [
+        "Retention on 2026-11-28 (dry run: nothing changed)",
+        "Nothing is due today.",
+        "Later:",
+    ]
+    assert f"2027-03-15: {draft.number} · warn the candidate that their draft will be deleted" in (
+        lines
+    )
+    assert f"2027-03-29: {draft.number} · delete the dossier never submitted, with its 0 files" in (
+        lines
+    )
+    assert (
+        "2027-10-15: CA28-00001 · delete the 5 documents of a dossier that led to no contract"
+        in lines
+    )
+    assert (
+        "2033-04-30: CA28-00001 · anonymise the dossier, keeping only the participation trace "
+        "(fingerprint, year, outcome)" in lines
+    )
+    assert not JobRun.objects.filter(job="retention").exists()  # a dry run records nothing
+    assert Application.objects.filter(pk=draft.pk).exists()
