@@ -1,24 +1,15 @@
 """Reading a bank export of received Interac e-Transfers and matching its lines to dossiers.
 
 Pure Python on purpose (no Django import): the admin upload and the `import_etransfers` command
-both call `parse_statement` then `match_statement`, and the rules are tested without a database.
+both read a file (`payments.bankfile.read_statement`) then call `match_statement`, and the rules
+are tested without a database.
 
-The CSV export (documented for staff):
-- header `date,amount,currency,sender_name,sender_email,reference_number,message`, or in French
-  `date,montant,devise,nom_expediteur,courriel_expediteur,numero_reference,message`; columns in
-  any order, names compared without case or surrounding spaces (inner spaces count as `_`),
-  English and French names may be mixed; unknown extra columns are ignored;
-- UTF-8 with or without a byte-order mark; `,` delimiter, or `;` when the header uses more `;`
-  than `,` (French spreadsheets do);
-- `date`: `2026-01-15`, `2026/01/15` or `15/01/2026`. The slash form with the year last is always
-  day first, as Canadian banks export it in French; `01/15/2026` (month first) is refused, and so
-  are two-digit years and impossible dates;
-- `amount`: `80`, `80.00`, `80,00`, optionally with `$` before or after or `CAD` before or after
-  (`$80.00`, `80,00 $`, `CAD 80.00`); no sign, no thousands separator, zero or two decimals;
-- `date`, `amount`, `currency` and `reference_number` must not be empty; the others may be.
-The first error stops the reading: `StatementError` names the physical line (the header is line
-1) and the column, and says what is wrong as a code and its parameters (worded by
-`payments.messages`). Blank lines are skipped.
+Reading a file (encodings, delimiters, import profiles, every problem at once) is
+`payments.bankfile`'s; this module keeps what a line is (`StatementLine`), what a refusal is
+(`StatementError`: the physical line, header = 1, the column, a code and its parameters, worded
+by `payments.messages`), and how amounts and dates are read: `parse_signed_amount` (thousands
+separators, negative debits), `parse_date` (a date with the year last in a given order, or
+only when it cannot be read the other way: `12/01/2026` raises AmbiguousDate).
 
 Candidate numbers in a memo (`find_candidate_numbers`): the campaign prefix then the sequence,
 whatever the case, with spaces, dashes, dots or underscores anywhere between the prefix's
@@ -28,23 +19,25 @@ prefixed number and that sequence is the only five-digit number in it (once a nu
 another campaign's prefix, such as `CA26-00042`, has been set aside). Shorter bare numbers (`42`)
 never count: amounts, days and street numbers look just like them.
 
-Matching (`match_line`, rules in order): a candidate number of a known dossier in the memo; else
-the Interac reference number a candidate declared; else the sender's e-mail equal to the
-candidate's. A memo naming several known dossiers, or a reference or e-mail shared by several
-dossiers, decides nothing and the next rule is tried. Once a dossier is found: the amount and
-currency must be the fee's (`AMOUNT_MISMATCH`, still naming the dossier), a dossier already paid
-gives `DUPLICATE` (to refund), otherwise `MATCHED`. `match_statement` reads a file's lines in
-order and treats a dossier MATCHED by an earlier line as paid, so a second payment is DUPLICATE.
-Each result explains itself with a message (`{"code": "matching.…", "params": {…}}`), worded
-where it is shown (`payments.messages`).
+Matching (`match_line`, rules in order): a candidate number of a known dossier written with its
+five digits in the memo (or description); else the Interac reference number a candidate
+declared, as the line's reference or anywhere in its memo; else the sender's e-mail equal to the
+candidate's; else a number with a digit missing, matched only when the sender's name agrees and
+otherwise SUGGESTED; else a declaration whose sender, amount and date agree, SUGGESTED (a
+suggestion is never a match: staff confirm it). A memo naming several known dossiers, or a
+reference or e-mail shared by several dossiers, decides nothing and the next rule is tried. Once
+a dossier is found: the amount and currency must be the fee's (`AMOUNT_MISMATCH`, still naming
+the dossier), a dossier already paid gives `DUPLICATE` (to refund), otherwise `MATCHED`.
+`match_statement` reads a file's lines in order and treats a dossier MATCHED by an earlier line
+as paid, so a second payment is DUPLICATE. Each result explains itself with a message (`{"code":
+"matching.…", "params": {…}}`), worded where it is shown (`payments.messages`).
 """
 
 from __future__ import annotations
 
-import csv
 import hashlib
-import io
 import re
+import unicodedata
 from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass, replace
 from datetime import date
@@ -70,8 +63,6 @@ FRENCH_COLUMNS = {
     "numero_reference": "reference_number",
     "message": "message",
 }
-REQUIRED_VALUES = ("date", "amount", "currency", "reference_number")
-_HEADER_NAMES = {name: name for name in COLUMNS} | FRENCH_COLUMNS
 
 
 # A message: a code and its (JSON-serialisable) parameters, worded where it is shown
@@ -126,16 +117,21 @@ class StatementLine:
     sender_email: str
     reference_number: str
     message: str
+    #: For a line without a reference number, its rank among the file's identical lines (two
+    #: e-Transfers alike in everything the bank shows stay two).
+    occurrence: int = 0
 
     @property
     def fingerprint(self) -> str:
         """The same payment always gives the same value, whatever the file's formatting."""
-        parts = (
+        parts: tuple[str, ...] = (
             normalise_reference(self.reference_number),
             self.date.isoformat(),
             f"{self.amount:.2f}",
             self.sender_email,
         )
+        if not self.reference_number:  # an account-activity line: what the bank wrote
+            parts += (" ".join(self.message.split()).lower(), str(self.occurrence))
         return hashlib.sha256("\x1f".join(parts).encode()).hexdigest()
 
 
@@ -150,123 +146,120 @@ def normalise_reference(reference: str) -> str:
 
 _SPACES = "\u00a0\u202f\u2009"  # no-break, narrow no-break and thin spaces (French typography)
 _AMOUNT = re.compile(
-    r"^(?:(?P<before>\$|CAD)\s*)?"
-    r"(?P<units>\d+)(?:[.,](?P<cents>\d{2}))?"
-    r"(?:\s*(?P<after>\$|CAD))?$",
+    r"^(?P<open>\()?(?P<minus>-)?(?:(?P<before>\$|CAD)\s*)?(?P<minus2>-)?"
+    r"(?P<number>\d[\d.,' ]*)"
+    r"(?:\s*(?P<after>\$|CAD))?(?P<trail>-)?(?P<close>\))?$",
     re.IGNORECASE,
 )
-_ISO_DATE = re.compile(r"^(\d{4})[-/](\d{1,2})[-/](\d{1,2})$")
-_DAY_FIRST_DATE = re.compile(r"^(\d{1,2})/(\d{1,2})/(\d{4})$")
-_CURRENCY = re.compile(r"^[A-Z]{3}$")
+_ISO_DATE = re.compile(r"^(\d{4})[-/.](\d{1,2})[-/.](\d{1,2})$")
+_YEAR_LAST_DATE = re.compile(r"^(\d{1,2})([-/.])(\d{1,2})\2(\d{4})$")
+#: The orders a date with the year last (or first) may be written in.
+DATE_ORDERS = ("DMY", "MDY", "YMD")
 
 
-def parse_amount(text: str) -> Decimal:
-    """`80`, `80.00`, `80,00`, `80.00 $`, `$80.00`, `CAD 80.00`… as Decimal('80.00')."""
+def _number(text: str, decimal: str, thousands: str) -> Decimal:
+    """`1,080.00`, `1 080,00`, `1.080,00`, `80`, `80,00` as a Decimal. With the separators
+    given (a profile's), they are used as said; otherwise the last `.` or `,` followed by exactly
+    two digits is the decimal one, and thousands may be grouped (by ` `, `'`, `.` or `,`) only
+    in front of such decimals: a bare `1,080` or `80.000` could be read two ways and is refused."""
+    if not decimal and thousands:
+        decimal = "," if thousands == "." else "."
+    if not decimal:
+        found = re.search(r"[.,](\d{2})$", text)
+        if found is None:
+            if not text.isdigit():
+                raise ValueError
+            return Decimal(f"{text}.00")
+        decimal = text[found.start()]
+        thousands = thousands or " '.,".replace(decimal, "")
+    units, _sep, cents = text.rpartition(decimal) if decimal in text else (text, "", "")
+    if decimal in text and not re.fullmatch(r"\d{2}", cents):
+        raise ValueError
+    groups = re.split("[" + re.escape(thousands) + "]", units) if thousands else [units]
+    if not all(group.isdigit() for group in groups):
+        raise ValueError
+    if len(groups) > 1 and (len(groups[0]) > 3 or any(len(g) != 3 for g in groups[1:])):
+        raise ValueError
+    return Decimal(f"{''.join(groups)}.{cents or '00'}")
+
+
+def parse_signed_amount(text: str, *, decimal: str = "", thousands: str = "") -> Decimal:
+    """An amount as the bank wrote it, negative for money that left the account: `80.00`,
+    `1,080.00`, `1 080,00 $`, `$80.00`, `CAD 80.00`, `-80.00`, `(80.00)`, `80.00-`."""
     cleaned = text.strip().translate({ord(space): " " for space in _SPACES})
     found = _AMOUNT.match(cleaned)
-    if not found or (found["before"] and found["after"]):
+    if (
+        not found
+        or (found["before"] and found["after"])
+        or bool(found["open"]) != bool(found["close"])
+    ):
         raise ValueError(f"not an amount: {text!r}")
-    amount = Decimal(f"{found['units']}.{found['cents'] or '00'}")
-    if amount <= 0:
+    try:
+        amount = _number(found["number"].strip(), decimal, thousands)
+    except (ValueError, ArithmeticError):
+        raise ValueError(f"not an amount: {text!r}") from None
+    signs = [found["open"], found["minus"], found["minus2"], found["trail"]]
+    if sum(bool(sign) for sign in signs) > 1:
+        raise ValueError(f"not an amount: {text!r}")
+    return -amount if any(signs) else amount
+
+
+def parse_amount(text: str, *, decimal: str = "", thousands: str = "") -> Decimal:
+    """A received amount (`80`, `80,00 $`, `1,080.00`…) as Decimal('80.00'); no sign, no zero."""
+    amount = parse_signed_amount(text, decimal=decimal, thousands=thousands)
+    if amount <= 0 or any(sign in text for sign in "-()"):
         raise ValueError(f"not an amount: {text!r}")
     return amount
 
 
-def parse_date(text: str) -> date:
-    """`2026-01-15`, `2026/01/15` or `15/01/2026` (always day first)."""
+class AmbiguousDate(ValueError):
+    """A date with the year last that reads both day first and month first (`12/01/2026`)."""
+
+
+def year_last_parts(text: str) -> tuple[int, int] | None:
+    """The two numbers before the year of `12/01/2026`, or None for another shape."""
+    found = _YEAR_LAST_DATE.match(text.strip())
+    return (int(found[1]), int(found[3])) if found else None
+
+
+def parse_date(text: str, order: str = "") -> date:
+    """`2026-01-15` or `2026/01/15` always; with the year last, in the `order` given (`DMY`
+    or `MDY`), or without one only when the date cannot be read the other way (`15/01/2026`,
+    `01/15/2026`): `12/01/2026` then raises AmbiguousDate. Two-digit years are refused."""
     text = text.strip()
-    if found := _ISO_DATE.match(text):
-        year, month, day = (int(part) for part in found.groups())
-    elif found := _DAY_FIRST_DATE.match(text):
-        day, month, year = (int(part) for part in found.groups())
-    else:
-        raise ValueError(f"not a date: {text!r}")
     try:
-        return date(year, month, day)
-    except ValueError:  # 31/02, or a month-first 01/15/2026
-        raise ValueError(f"not a date: {text!r}") from None
-
-
-def _header_key(cell: str) -> str:
-    return re.sub(r"\s+", "_", cell.strip().lower())
-
-
-def _read_header(cells: list[str]) -> dict[str, int]:
-    positions: dict[str, int] = {}
-    for index, cell in enumerate(cells):
-        name = _HEADER_NAMES.get(_header_key(cell))
-        if name is None:
-            continue
-        if name in positions:
-            raise StatementError(1, name, "matching.column_twice", {"column": name})
-        positions[name] = index
-    missing = [name for name in COLUMNS if name not in positions]
-    if missing:
-        raise StatementError(
-            1, ", ".join(missing), "matching.columns_missing", {"columns": missing}
-        )
-    return positions
-
-
-def _delimiter(first_line: str) -> str:
-    return ";" if first_line.count(";") > first_line.count(",") else ","
+        if found := _ISO_DATE.match(text):
+            year, month, day = (int(part) for part in found.groups())
+            return date(year, month, day)
+        if (found := _YEAR_LAST_DATE.match(text)) and order != "YMD":
+            first, second, year = int(found[1]), int(found[3]), int(found[4])
+            if not order:
+                if first > 12 >= second:
+                    order = "DMY"
+                elif second > 12 >= first:
+                    order = "MDY"
+                elif first <= 12 and second <= 12 and first != second:
+                    raise AmbiguousDate(f"not a date in a known order: {text!r}")
+                else:
+                    order = "DMY"  # 05/05/2026 reads the same both ways; 13/13 fails below
+            day, month = (first, second) if order == "DMY" else (second, first)
+            return date(year, month, day)
+    except AmbiguousDate:
+        raise
+    except ValueError:  # 31/02, month 13
+        pass
+    raise ValueError(f"not a date: {text!r}")
 
 
 def parse_statement(text: str) -> list[StatementLine]:
-    """Every payment line of a bank export, in file order; raise StatementError on the first
-    line that cannot be read."""
-    text = text.removeprefix("\ufeff")
-    first_line = text.split("\n", 1)[0]
-    reader = csv.reader(io.StringIO(text, newline=""), delimiter=_delimiter(first_line))
-    header = next(reader, None)
-    if not header or not any(cell.strip() for cell in header):
-        raise StatementError(1, None, "matching.empty")
-    positions = _read_header(header)
-    lines = []
-    next_start = reader.line_num + 1
-    for cells in reader:
-        line_number, next_start = next_start, reader.line_num + 1
-        if not any(cell.strip() for cell in cells):
-            continue
-        if len(cells) != len(header):
-            raise StatementError(
-                line_number, None, "matching.fields", {"expected": len(header), "found": len(cells)}
-            )
-        lines.append(_read_line(line_number, {name: cells[i] for name, i in positions.items()}))
-    return lines
+    """Every payment line of a bank export in the generic layout, in file order; raise the
+    first problem as StatementError (`payments.bankfile.read_statement` lists them all)."""
+    from payments.bankfile import GENERIC, read_statement
 
-
-def _read_line(line_number: int, values: dict[str, str]) -> StatementLine:
-    for column in REQUIRED_VALUES:
-        if not values[column].strip():
-            raise StatementError(line_number, column, "matching.value_empty", {"column": column})
-    try:
-        when = parse_date(values["date"])
-    except ValueError:
-        raise StatementError(
-            line_number, "date", "matching.date", {"value": values["date"]}
-        ) from None
-    try:
-        amount = parse_amount(values["amount"])
-    except ValueError:
-        raise StatementError(
-            line_number, "amount", "matching.amount", {"value": values["amount"]}
-        ) from None
-    currency = values["currency"].strip().upper()
-    if not _CURRENCY.match(currency) or ("CAD" in values["amount"].upper() and currency != "CAD"):
-        raise StatementError(
-            line_number, "currency", "matching.currency", {"value": values["currency"]}
-        )
-    return StatementLine(
-        line_number=line_number,
-        date=when,
-        amount=amount,
-        currency=currency,
-        sender_name=values["sender_name"].strip(),
-        sender_email=values["sender_email"].strip().lower(),
-        reference_number=values["reference_number"].strip(),
-        message=values["message"].strip(),
-    )
+    reading = read_statement(text, layout=GENERIC)
+    if reading.problems:
+        raise reading.problems[0]
+    return reading.lines
 
 
 # ---------------------------------------------------------------------------------------------
@@ -297,13 +290,32 @@ def canonical_number(prefix: str, sequence: int) -> str:
 def find_candidate_numbers(memo: str, prefix: str) -> list[str]:
     """The candidate numbers of the campaign named in a memo, canonical, without repeats, in
     order of appearance (see the module docstring for what counts)."""
-    found = [canonical_number(prefix, int(m[1])) for m in _prefixed_pattern(prefix).finditer(memo)]
+    return list(dict.fromkeys(number for number, _full in find_written_numbers(memo, prefix)))
+
+
+def find_written_numbers(memo: str, prefix: str) -> list[tuple[str, bool]]:
+    """`find_candidate_numbers` with, for each, whether its sequence was written with its five
+    digits (`CA27-00042`, `00042`: True; `CA27-0042`, `CA27-42`: False, a digit may be
+    missing)."""
+    found = [
+        (canonical_number(prefix, int(m[1])), len(m[1]) >= 5)
+        for m in _prefixed_pattern(prefix).finditer(memo)
+    ]
     if not found:
         others_removed = _ANY_PREFIXED.sub(" ", memo)
         bare = {m[0] for m in _BARE.finditer(others_removed)}
         if len(bare) == 1:
-            found = [canonical_number(prefix, int(bare.pop()))]
-    return list(dict.fromkeys(found))
+            found = [(canonical_number(prefix, int(bare.pop())), True)]
+    full: dict[str, bool] = {}
+    for number, whole in found:
+        full[number] = full.get(number, False) or whole
+    return list(full.items())
+
+
+def normalise_name(name: str) -> str:
+    """A name compared without accents, case, punctuation or word order."""
+    plain = unicodedata.normalize("NFKD", name).encode("ascii", "ignore").decode()
+    return " ".join(sorted(re.findall(r"[a-z]+", plain.lower())))
 
 
 def normalise_candidate_number(text: str, prefix: str) -> str | None:
@@ -325,6 +337,7 @@ def normalise_candidate_number(text: str, prefix: str) -> str | None:
 
 class Outcome(StrEnum):
     MATCHED = "matched"
+    SUGGESTED = "suggested"
     AMOUNT_MISMATCH = "amount_mismatch"
     DUPLICATE = "duplicate"
     UNMATCHED = "unmatched"
@@ -334,15 +347,30 @@ class MatchedBy(StrEnum):
     MEMO = "memo"
     REFERENCE = "reference"
     EMAIL = "email"
+    NAME = "name"
     MANUAL = "manual"
 
 
 @dataclass(frozen=True)
 class DossierFacts:
+    """A dossier as the matcher reads it: its candidate, and what the candidate declared."""
+
     number: str
     candidate_email: str
     declared_reference: str | None
     already_paid: bool
+    candidate_name: str = ""
+    declared_sender: str = ""
+    declared_amount: Decimal | None = None
+    declared_on: date | None = None
+
+    def named(self, sender: str) -> bool:
+        """Whether the line's sender is the candidate or the sender they declared."""
+        sender = normalise_name(sender)
+        return bool(sender) and sender in {
+            normalise_name(self.candidate_name),
+            normalise_name(self.declared_sender),
+        }
 
 
 @dataclass(frozen=True)
@@ -355,6 +383,8 @@ class MatchResult:
 
 
 Dossiers = Mapping[str, DossierFacts] | Sequence[DossierFacts]
+#: How many days a bank may take to show an e-Transfer the candidate says they sent.
+DAYS_TO_ARRIVE = 7
 
 
 def _by_number(dossiers: Dossiers) -> dict[str, DossierFacts]:
@@ -368,27 +398,74 @@ def _only(candidates: list[DossierFacts]) -> DossierFacts | None:
     return candidates[0] if len(candidates) == 1 else None
 
 
+def _compact(text: str) -> str:
+    return re.sub(r"[^A-Za-z0-9]", "", text).upper()
+
+
 def _identify(
     line: StatementLine, dossiers: dict[str, DossierFacts], prefix: str
-) -> tuple[DossierFacts | None, MatchedBy | None]:
-    named = [dossiers[n] for n in find_candidate_numbers(line.message, prefix) if n in dossiers]
-    if found := _only(named):
-        return found, MatchedBy.MEMO
+) -> tuple[DossierFacts | None, MatchedBy | None, Message | None]:
+    """The dossier a line names (and how), or the one it only suggests (with why)."""
+    written = [
+        (dossiers[n], full)
+        for n, full in find_written_numbers(line.message, prefix)
+        if n in dossiers
+    ]
+    if found := _only([dossier for dossier, full in written if full]):
+        return found, MatchedBy.MEMO, None
     reference = normalise_reference(line.reference_number)
+    memo = _compact(line.message)
     declared = [
         d
         for d in dossiers.values()
-        if d.declared_reference and normalise_reference(d.declared_reference) == reference
+        if d.declared_reference
+        and (
+            normalise_reference(d.declared_reference) == reference
+            or (len(_compact(d.declared_reference)) >= 6 and _compact(d.declared_reference) in memo)
+        )
     ]
     if found := _only(declared):
-        return found, MatchedBy.REFERENCE
+        return found, MatchedBy.REFERENCE, None
     if line.sender_email:
         same_email = [
             d for d in dossiers.values() if d.candidate_email.strip().lower() == line.sender_email
         ]
         if found := _only(same_email):
-            return found, MatchedBy.EMAIL
-    return None, None
+            return found, MatchedBy.EMAIL, None
+    if (found := _only([dossier for dossier, _full in written])) is not None:
+        if found.named(line.sender_name):  # a digit missing, but the name agrees
+            return found, MatchedBy.MEMO, None
+        return (
+            found,
+            MatchedBy.MEMO,
+            _message("matching.suggested_number", number=found.number, paid=_paid(line)),
+        )
+    same_payment = [
+        d
+        for d in dossiers.values()
+        if d.declared_amount == line.amount
+        and d.declared_on is not None
+        and 0 <= (line.date - d.declared_on).days <= DAYS_TO_ARRIVE
+        and d.declared_sender
+        and d.named(line.sender_name)
+    ]
+    if (found := _only(same_payment)) is not None and found.declared_on is not None:
+        return (
+            found,
+            MatchedBy.NAME,
+            _message(
+                "matching.suggested_name",
+                number=found.number,
+                sender=line.sender_name,
+                paid=_paid(line),
+                declared_on=found.declared_on.isoformat(),
+            ),
+        )
+    return None, None, None
+
+
+def _paid(line: StatementLine) -> str:
+    return f"{line.amount:.2f} {line.currency}"
 
 
 def match_line(
@@ -396,7 +473,7 @@ def match_line(
 ) -> MatchResult:
     """The outcome of one bank line against the campaign's dossiers (rules in the module
     docstring)."""
-    dossier, how = _identify(line, _by_number(dossiers), prefix)
+    dossier, how, suggestion = _identify(line, _by_number(dossiers), prefix)
     if dossier is None or how is None:
         return MatchResult(
             line,
@@ -405,6 +482,8 @@ def match_line(
             None,
             _message("matching.unmatched"),
         )
+    if suggestion is not None:
+        return MatchResult(line, Outcome.SUGGESTED, dossier.number, how, suggestion)
     return judge_line(line, dossier, how, fee=fee, currency=currency)
 
 

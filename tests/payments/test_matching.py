@@ -6,6 +6,7 @@ parse CSV text, including the two sample files kept for the import's integration
 
 from __future__ import annotations
 
+from dataclasses import replace
 from datetime import date
 from decimal import Decimal
 from pathlib import Path
@@ -14,7 +15,9 @@ import pytest
 from hypothesis import given
 from hypothesis import strategies as st
 
+from payments.bankfile import GENERIC, read_statement
 from payments.matching import (
+    AmbiguousDate,
     DossierFacts,
     MatchedBy,
     Outcome,
@@ -392,8 +395,9 @@ def test_parse_amount_accepts_the_banks_formats(text):
         "80.000",
         "-80.00",
         "0",
-        "1 000,00",
-        "1,000.00",
+        "1,000",
+        "80.00.00",
+        "1,0000.00",
         "$80.00 $",
         "€80",
         "8O",
@@ -410,20 +414,37 @@ def test_parse_amount_refuses_anything_else(text):
         ("2026-01-15", date(2026, 1, 15)),
         ("2026/01/15", date(2026, 1, 15)),
         ("15/01/2026", date(2026, 1, 15)),
-        ("01/02/2026", date(2026, 2, 1)),
+        ("01/15/2026", date(2026, 1, 15)),
+        ("15-01-2026", date(2026, 1, 15)),
+        ("05/05/2026", date(2026, 5, 5)),
         (" 2026-1-5 ", date(2026, 1, 5)),
     ],
 )
-def test_parse_date_accepts_iso_and_day_first(text, expected):
+def test_parse_date_accepts_iso_and_dates_that_read_one_way(text, expected):
     assert parse_date(text) == expected
 
 
 @pytest.mark.parametrize(
-    "text", ["01/15/2026", "15/01/26", "2026-02-30", "31/04/2026", "15-01-2026", "Jan 15 2026", ""]
+    "text", ["15/01/26", "2026-02-30", "31/04/2026", "13/13/2026", "Jan 15 2026", ""]
 )
-def test_parse_date_refuses_ambiguous_or_invalid(text):
+def test_parse_date_refuses_invalid(text):
     with pytest.raises(ValueError, match=r"^not a date"):
         parse_date(text)
+
+
+def test_parse_date_never_guesses_an_ambiguous_date():
+    with pytest.raises(AmbiguousDate):
+        parse_date("12/01/2026")
+    assert parse_date("12/01/2026", "DMY") == date(2026, 1, 12)
+    assert parse_date("12/01/2026", "MDY") == date(2026, 12, 1)
+
+
+@pytest.mark.parametrize(
+    ("text", "expected"),
+    [("1,080.00", "1080.00"), ("1 080,00 $", "1080.00"), ("1.080,00", "1080.00")],
+)
+def test_parse_amount_reads_thousands_separators(text, expected):
+    assert parse_amount(text) == Decimal(expected)
 
 
 def test_parse_statement_missing_column_is_reported_once_for_the_header():
@@ -480,7 +501,7 @@ def test_parse_statement_accepts_quoted_comma_amounts():
         ("2026-01-15,80.00,CA,A,a@example.ca,R1,fee", "currency"),
         ("2026-01-15,CAD 80.00,USD,A,a@example.ca,R1,fee", "currency"),
         (",80.00,CAD,A,a@example.ca,R1,fee", "date"),
-        ("01/15/2026,80.00,CAD,A,a@example.ca,R1,fee", "date"),
+        ("2026-15-01,80.00,CAD,A,a@example.ca,R1,fee", "date"),
     ],
 )
 def test_parse_statement_refuses_a_bad_value(row, column):
@@ -564,14 +585,20 @@ amounts = st.sampled_from(["80", "80.00", "80,00", "80.00 $", "$80.00", "80,00 $
 dates = st.dates(min_value=date(2000, 1, 1), max_value=date(2099, 12, 31))
 
 
-@given(when=dates, amount=amounts, style=st.sampled_from(["iso", "slash", "day_first"]))
+@given(
+    when=dates,
+    amount=amounts,
+    style=st.sampled_from(["iso", "slash", "day_first", "month_first"]),
+)
 def test_property_any_accepted_format_reads_the_same_payment(when, amount, style):
-    written = {
-        "iso": when.isoformat(),
-        "slash": when.strftime("%Y/%m/%d"),
-        "day_first": when.strftime("%d/%m/%Y"),
+    written, order = {
+        "iso": (when.isoformat(), ""),
+        "slash": (when.strftime("%Y/%m/%d"), ""),
+        "day_first": (when.strftime("%d/%m/%Y"), "DMY"),
+        "month_first": (when.strftime("%m/%d/%Y"), "MDY"),
     }[style]
-    [parsed] = parse_statement(csv_of(f'{written},"{amount}",CAD,A,a@example.ca,R1,fee'))
+    text = csv_of(f'{written},"{amount}",CAD,A,a@example.ca,R1,fee')
+    [parsed] = read_statement(text, layout=replace(GENERIC, date_order=order)).lines
     [reference] = parse_statement(csv_of(f"{when.isoformat()},80.00,CAD,A,a@example.ca,R1,fee"))
     assert (parsed.date, parsed.amount) == (when, Decimal("80.00"))
     assert parsed.fingerprint == reference.fingerprint
@@ -657,3 +684,65 @@ def test_sample_en_imported_twice_gives_the_same_fingerprints():
     assert [s.fingerprint for s in parse_statement(text)] == [
         s.fingerprint for s in parse_statement(text)
     ]
+
+
+# --- a digit missing, no memo column, suggestions ---------------------------------------------
+
+
+def named(number: str, name: str, **declared) -> DossierFacts:
+    return DossierFacts(
+        number=number,
+        candidate_email=f"{number.lower()}@example.ca",
+        declared_reference=declared.pop("reference", None),
+        already_paid=False,
+        candidate_name=name,
+        **declared,
+    )
+
+
+def test_a_number_with_a_digit_missing_is_only_a_suggestion():
+    dossiers = [named("CA28-00004", "Marie Tremblay"), named("CA28-00040", "Liam Obrien")]
+    result = match_line(line("TAPIF ca28-0004"), dossiers, fee=FEE, currency="CAD", prefix="CA28")
+    assert (result.outcome, result.dossier_number, result.how) == (
+        Outcome.SUGGESTED,
+        "CA28-00004",
+        MatchedBy.MEMO,
+    )
+    assert "digit missing" in en(result.explanation)
+
+
+def test_a_number_with_a_digit_missing_matches_when_the_name_agrees():
+    dossiers = [named("CA28-00004", "Marie Tremblay")]
+    agreeing = replace(line("TAPIF ca28-0004"), sender_name="TREMBLAY MARIE")
+    result = match_line(agreeing, dossiers, fee=FEE, currency="CAD", prefix="CA28")
+    assert (result.outcome, result.dossier_number) == (Outcome.MATCHED, "CA28-00004")
+
+
+def test_the_declared_reference_is_found_anywhere_in_a_description():
+    dossiers = [named("CA27-00043", "Liam Obrien", reference="C1AbCdEfGh23")]
+    text = "e-Transfer - Autodeposit LIAM OBRIEN C1AbCdEfGh23"
+    result = match_line(line(text, reference=""), dossiers, **TERMS)
+    assert (result.outcome, result.how) == (Outcome.MATCHED, MatchedBy.REFERENCE)
+
+
+def test_sender_amount_and_date_of_a_declaration_make_a_suggestion():
+    declared = {
+        "declared_sender": "Priya Patel",
+        "declared_amount": FEE,
+        "declared_on": date(2026, 1, 14),
+    }
+    dossiers = [named("CA27-00045", "Priya P.", **declared)]
+    result = match_line(
+        replace(
+            line("INTERAC E-TRANSFER RECEIVED PRIYA PATEL", reference=""), sender_name="PRIYA PATEL"
+        ),
+        dossiers,
+        **TERMS,
+    )
+    assert (result.outcome, result.dossier_number, result.how) == (
+        Outcome.SUGGESTED,
+        "CA27-00045",
+        MatchedBy.NAME,
+    )
+    late = replace(line(""), sender_name="Priya Patel", date=date(2026, 2, 20))
+    assert match_line(late, dossiers, **TERMS).outcome is Outcome.UNMATCHED
