@@ -28,6 +28,9 @@ COLUMN_NAMES = {
     "sender_email": pgettext_lazy("bank export column", "sender_email"),
     "reference_number": pgettext_lazy("bank export column", "reference_number"),
     "message": pgettext_lazy("bank export column", "message"),
+    "credit": pgettext_lazy("bank export column", "credit"),
+    "debit": pgettext_lazy("bank export column", "debit"),
+    "description": pgettext_lazy("bank export column", "description"),
 }
 
 #: How a line's dossier was found.
@@ -38,6 +41,9 @@ HOW = {
     ),
     MatchedBy.EMAIL.value: pgettext_lazy(
         "bank line found by", "the sender’s e-mail is the candidate’s"
+    ),
+    MatchedBy.NAME.value: pgettext_lazy(
+        "bank line found by", "the sender’s name, the amount and the date of a declaration"
     ),
     MatchedBy.MANUAL.value: pgettext_lazy("bank line found by", "assigned by hand"),
 }
@@ -79,8 +85,28 @@ WORDS: dict[str, Word] = {
     "matching.fields": _("Expected %(expected)s fields like the header, found %(found)s."),
     "matching.value_empty": _worded(_("The %(column)s is empty."), column=column_name),
     "matching.date": _(
-        "“%(value)s” is not a date: write 2026-01-15, 2026/01/15 or 15/01/2026 (day first)."
+        "“%(value)s” is not a date: expected 2026-01-15, or the day, the month and the year "
+        "in the order of the import profile."
     ),
+    "matching.date_ambiguous": _(
+        "“%(value)s” can be read day first or month first: choose an import profile that "
+        "says the date order."
+    ),
+    "matching.dates_ambiguous": _(
+        "The dates of this file can be read day first or month first (“%(value)s”, and no "
+        "day above 12): nothing is guessed. Import it with a profile that says the date order."
+    ),
+    "matching.dates_both_orders": _(
+        "The dates of this file are written day first (“%(day_first)s”) and month first "
+        "(“%(month_first)s”): import it with a profile that says the date order."
+    ),
+    "matching.encoding": _(
+        "The file cannot be read as %(encoding)s text: export it again as CSV, or choose a "
+        "profile with its encoding."
+    ),
+    "matching.quotes": _("A quoted field is not closed: the file is cut or badly quoted."),
+    "matching.unknown_layout": lambda params: _unknown_layout(params),
+    "matching.no_amount": _("Neither the credit nor the debit column has an amount."),
     "matching.amount": _("“%(value)s” is not an amount: write 80.00, 80,00 or 80.00 $."),
     "matching.currency": _(
         "“%(value)s” is not a currency code such as CAD (or it contradicts the amount)."
@@ -97,7 +123,43 @@ WORDS: dict[str, Word] = {
         _("Dossier %(number)s (%(how)s) is already paid: refund this %(paid)s."), how=_how
     ),
     "matching.matched": _worded(_("Fee of dossier %(number)s received (%(how)s)."), how=_how),
+    "matching.suggested_number": _(
+        "Suggestion: dossier %(number)s, whose number the memo gives with a digit missing, "
+        "and nothing else agrees. Confirm it if this %(paid)s is its fee, or assign the line."
+    ),
+    "matching.suggested_name": _(
+        "Suggestion: dossier %(number)s declared an e-Transfer of %(paid)s from %(sender)s "
+        "sent on %(declared_on)s. Confirm it if it is this one, or assign the line."
+    ),
+    "payments.suggestion_dismissed": _(
+        "The suggestion was turned down: assign the line to its dossier, or settle it."
+    ),
+    # Import profiles that could not read a line (`bankfile.Layout.problems`).
+    "layout.no_date": _("Choose the column of the date."),
+    "layout.no_amount": _("Choose the column of the amount, or of the credits."),
+    "layout.amount_and_credit": _(
+        "Choose either one amount column or credit and debit columns, not both."
+    ),
+    "layout.date_order": _("Choose the date order."),
+    "layout.separators": _("The decimal and the thousands separators must differ."),
+    "layout.missing": _("A column chosen is not in the file's header."),
 }
+
+
+def _unknown_layout(params: dict[str, Any]) -> str:
+    header = ", ".join(str(cell) for cell in params.get("header", []))
+    if params.get("closest"):
+        return _(
+            "No import profile fits this header (%(header)s). The closest, “%(closest)s”, "
+            "misses: %(columns)s. Choose a profile, or map the columns in the admin."
+        ) % {
+            "header": header,
+            "closest": params["closest"],
+            "columns": column_names(params.get("columns", [])),
+        }
+    return _("No import profile fits this header (%(header)s): map the columns in the admin.") % {
+        "header": header
+    }
 
 
 def register() -> None:
@@ -116,4 +178,7 @@ AUDIT_ACTIONS = {
     "payment.refund": _("Fee payment refunded"),
     "payments.assign_line": _("Bank line assigned to the dossier"),
     "payments.import": _("Bank statement imported"),
+    "payments.settle_line": _("Bank line settled"),
+    "payments.profile_create": _("Bank import profile created"),
+    "payments.profile_change": _("Bank import profile changed"),
 }

@@ -16,13 +16,86 @@ from django.db.models import Q
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
+from payments.bankfile import FIELDS, Layout, header_key
 from payments.choices import (
     LIVE_PAYMENT_STATUSES,
+    DateOrder,
+    DecimalSeparator,
+    FileEncoding,
     LineOutcome,
     PaymentStatus,
     RejectionReason,
     Source,
+    ThousandsSeparator,
 )
+
+
+class ImportProfile(models.Model):
+    """How one bank lays out its export: which column holds which fact, the date order, the
+    separators and the encoding (read by `payments.bankfile` as a `Layout`). A file is read
+    with the profile whose saved header it has, else the one whose columns it has."""
+
+    name = models.CharField(_("name"), max_length=100, unique=True)
+    #: A fact of `bankfile.FIELDS` -> the header names it may have (any one of them; for the
+    #: description, all of them, joined).
+    columns = models.JSONField(_("columns"), default=dict)
+    date_order = models.CharField(
+        _("date order"), max_length=3, choices=DateOrder.choices, blank=True
+    )
+    decimal_separator = models.CharField(
+        _("decimal separator"), max_length=1, choices=DecimalSeparator.choices, blank=True
+    )
+    thousands_separator = models.CharField(
+        _("thousands separator"), max_length=1, choices=ThousandsSeparator.choices, blank=True
+    )
+    encoding = models.CharField(
+        _("encoding"), max_length=20, choices=FileEncoding.choices, blank=True
+    )
+    currency = models.CharField(
+        _("currency of a file without a currency column"), max_length=3, default="CAD"
+    )
+    header_signature = models.TextField(
+        _("header it was made from"),
+        blank=True,
+        help_text=_("A file with exactly this header is read with this profile."),
+    )
+    created_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        verbose_name=_("created by"),
+        null=True,
+        blank=True,
+        on_delete=models.SET_NULL,
+        related_name="+",
+    )
+    created_at = models.DateTimeField(_("created"), default=timezone.now)
+
+    class Meta:
+        verbose_name = _("import profile")
+        verbose_name_plural = _("import profiles")
+        ordering = ["name"]
+
+    def __str__(self) -> str:
+        return self.name
+
+    @staticmethod
+    def signature_of(header: list[str]) -> str:
+        return "|".join(header_key(cell) for cell in header)
+
+    def layout(self) -> Layout:
+        return Layout(
+            name=self.name,
+            columns={
+                fact: tuple(names)
+                for fact, names in (self.columns or {}).items()
+                if fact in FIELDS and names
+            },
+            date_order=self.date_order,
+            decimal_separator=self.decimal_separator,
+            thousands_separator=self.thousands_separator,
+            encoding=self.encoding,
+            currency=self.currency,
+            signature=self.header_signature,
+        )
 
 
 class StatementImport(models.Model):
@@ -44,12 +117,23 @@ class StatementImport(models.Model):
         related_name="+",
     )
     imported_at = models.DateTimeField(_("imported"), default=timezone.now)
+    profile = models.ForeignKey(
+        ImportProfile,
+        verbose_name=_("import profile"),
+        null=True,
+        blank=True,
+        on_delete=models.SET_NULL,
+        related_name="imports",
+    )
     lines_read = models.PositiveIntegerField(_("lines read"), default=0)
     already_imported = models.PositiveIntegerField(_("already imported"), default=0)
     matched = models.PositiveIntegerField(_("matched"), default=0)
     amount_mismatch = models.PositiveIntegerField(_("amount mismatch"), default=0)
     duplicate = models.PositiveIntegerField(_("duplicates"), default=0)
     unmatched = models.PositiveIntegerField(_("unmatched"), default=0)
+    suggested = models.PositiveIntegerField(_("suggestions"), default=0)
+    debits = models.PositiveIntegerField(_("debits skipped"), default=0)
+    unreadable = models.PositiveIntegerField(_("unreadable lines left out"), default=0)
 
     class Meta:
         verbose_name = _("bank statement import")
@@ -79,9 +163,19 @@ class BankLine(models.Model):
     currency = models.CharField(_("currency"), max_length=3)
     sender_name = models.CharField(_("sender"), max_length=200, blank=True)
     sender_email = models.CharField(_("sender's e-mail"), max_length=254, blank=True)
-    reference_number = models.CharField(_("reference number"), max_length=64)
+    reference_number = models.CharField(_("reference number"), max_length=64, blank=True)
     message = models.TextField(_("message"), blank=True)
     outcome = models.CharField(_("outcome"), max_length=20, choices=LineOutcome.choices)
+    note = models.TextField(_("staff note"), blank=True)
+    settled_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        verbose_name=_("settled by"),
+        null=True,
+        blank=True,
+        on_delete=models.SET_NULL,
+        related_name="+",
+    )
+    settled_at = models.DateTimeField(_("settled"), null=True, blank=True)
     matched_by = models.CharField(_("found by"), max_length=20, choices=Source.choices, blank=True)
     # Why the line went where it did: a message of `payments.matching`, worded where shown.
     explanation = models.JSONField(_("explanation"), default=dict, blank=True)
@@ -110,7 +204,8 @@ class BankLine(models.Model):
         indexes = [models.Index(fields=["campaign", "outcome"])]
 
     def __str__(self) -> str:
-        return f"{self.received_on} · {self.amount} {self.currency} · {self.reference_number}"
+        label = self.reference_number or self.sender_name or f"#{self.line_number}"
+        return f"{self.received_on} · {self.amount} {self.currency} · {label}"
 
 
 class Payment(models.Model):

@@ -25,12 +25,20 @@ from django.utils.translation import gettext as _
 from candidates import services as dossier_services
 from candidates.choices import DocumentKind, DossierEventKind
 from candidates.models import Application
-from payments import matching
-from payments.choices import LIVE_PAYMENT_STATUSES, LineOutcome, PaymentStatus, RejectionReason
-from payments.models import BankLine, Payment, StatementImport
+from payments import bankfile, matching
+from payments.choices import (
+    LIVE_PAYMENT_STATUSES,
+    PAID_OUTCOMES,
+    UNSETTLED_OUTCOMES,
+    LineOutcome,
+    PaymentStatus,
+    RejectionReason,
+)
+from payments.models import BankLine, ImportProfile, Payment, StatementImport
 from payments.permissions import can_declare_payment, payment_open_to_declaration
 from tapif.core.audit import audit_record
 from tapif.core.exceptions import DomainError
+from tapif.core.messages import explain_all, message
 from tapif.core.models import Campaign, User
 from tapif.core.outbox import mail_user
 from tapif.core.services import rejection_note_clean
@@ -242,13 +250,18 @@ def _claim_waiting_line(payment: Payment) -> None:
         campaign=campaign, outcome=LineOutcome.UNMATCHED
     )
     line = next(
-        (row for row in waiting if matching.normalise_reference(row.reference_number) == reference),
+        (
+            row
+            for row in waiting
+            if matching.normalise_reference(row.reference_number) == reference
+            or (len(reference) >= 6 and reference in matching.normalise_reference(row.message))
+        ),
         None,
     )
     if line is None:
         return
     application = payment.application
-    facts = _facts(application.number, application.candidate.email, payment)
+    facts = _application_facts(application, payment)
     result = matching.judge_line(
         _statement_line(line),
         facts,
@@ -274,11 +287,46 @@ class ImportReport:
     already_imported: int
     results: list[matching.MatchResult] = field(default_factory=list)
     statement: StatementImport | None = None
+    profile: ImportProfile | None = None
+    reading: bankfile.Reading | None = None
 
     @property
     def counts(self) -> dict[str, int]:
+        """The new lines by what the import found (staff settle them afterwards)."""
         found = Counter(result.outcome.value for result in self.results)
-        return {outcome.value: found.get(outcome.value, 0) for outcome in LineOutcome}
+        return {outcome: found.get(outcome, 0) for outcome in IMPORT_OUTCOMES}
+
+    @property
+    def problems(self) -> list[matching.StatementError]:
+        return self.reading.problems if self.reading else []
+
+    @property
+    def debits(self) -> int:
+        return len(self.reading.debits) if self.reading else 0
+
+
+#: What an import may find for a line (the counts an import keeps).
+IMPORT_OUTCOMES = (
+    LineOutcome.MATCHED,
+    LineOutcome.SUGGESTED,
+    LineOutcome.AMOUNT_MISMATCH,
+    LineOutcome.DUPLICATE,
+    LineOutcome.UNMATCHED,
+)
+
+
+class StatementProblems(matching.StatementError):
+    """A file some of whose lines cannot be read: every problem is listed (`problems`), and
+    staff may import the readable lines (`partial=True`)."""
+
+    def __init__(self, reading: bankfile.Reading) -> None:
+        self.reading = reading
+        first = reading.problems[0]
+        super().__init__(first.line_number, first.column, first.code, first.params)
+
+    @property
+    def problems(self) -> list[matching.StatementError]:
+        return self.reading.problems
 
 
 def campaign_dossier_facts(campaign: Campaign) -> dict[str, matching.DossierFacts]:
@@ -291,52 +339,111 @@ def campaign_dossier_facts(campaign: Campaign) -> dict[str, matching.DossierFact
     }
     facts = {}
     rows = Application.objects.filter(campaign=campaign).values_list(
-        "pk", "number", "candidate__email"
+        "pk", "number", "candidate__email", "candidate__first_name", "candidate__last_name"
     )
-    for pk, number, email in rows:
-        facts[number] = _facts(number, email, live.get(pk))
+    for pk, number, email, first_name, last_name in rows:
+        facts[number] = _facts(number, email, live.get(pk), name=f"{first_name} {last_name}")
     return facts
 
 
-def _facts(number: str, email: str, payment: Payment | None) -> matching.DossierFacts:
+def _facts(
+    number: str, email: str, payment: Payment | None, *, name: str = ""
+) -> matching.DossierFacts:
     """A dossier is paid once its live payment is matched or verified, not merely declared."""
+    declared = payment is not None and payment.declared_at is not None
     return matching.DossierFacts(
         number=number,
         candidate_email=email,
-        declared_reference=payment.reference_number if payment and payment.declared_at else None,
+        declared_reference=payment.reference_number if payment and declared else None,
         already_paid=payment is not None and payment.status != PaymentStatus.DECLARED,
+        candidate_name=name.strip(),
+        declared_sender=payment.sender_name if payment and declared else "",
+        declared_amount=payment.amount if payment and declared else None,
+        declared_on=payment.sent_on if payment and declared else None,
     )
 
 
-def statement_import(
-    *, campaign: Campaign, text: str, file_name: str, actor: User | None, dry_run: bool = False
-) -> ImportReport:
-    """Read a bank export and match its new lines to the campaign's dossiers.
+def _application_facts(application: Application, payment: Payment | None):
+    return _facts(
+        application.number,
+        application.candidate.email,
+        payment,
+        name=application.candidate.get_full_name(),
+    )
 
-    Raises `matching.StatementError` (with the line number) when the file cannot be read: then
-    nothing is imported. Lines already imported (same fingerprint) are counted and skipped, so
-    importing a file twice changes nothing. A dry run reports the same outcomes, writing nothing.
+
+def statement_read(
+    *, data: bytes | str, profile: ImportProfile | None = None
+) -> tuple[bankfile.Reading, ImportProfile | None]:
+    """Read a bank export with `profile`, or the profile its header is recognised by.
+
+    Raises `matching.StatementError` when the file cannot be read at all (`bankfile.
+    UnknownLayout` when no profile fits its header). Writes nothing.
     """
-    lines = matching.parse_statement(text)
+    if profile is not None:
+        return bankfile.read_statement(data, layout=profile.layout()), profile
+    profiles = list(ImportProfile.objects.all())
+    reading = bankfile.read_statement(data, [each.layout() for each in profiles])
+    used = next((each for each in profiles if each.name == reading.layout.name), None)
+    return reading, used
+
+
+def statement_import(
+    *,
+    campaign: Campaign,
+    file_name: str,
+    actor: User | None,
+    data: bytes | str | None = None,
+    text: str | None = None,
+    profile: ImportProfile | None = None,
+    dry_run: bool = False,
+    partial: bool = False,
+) -> ImportReport:
+    """Read a bank export (`data`, bytes as uploaded, or `text`) and match its new lines to
+    the campaign's dossiers.
+
+    Raises `matching.StatementError` when the file cannot be read, and `StatementProblems`
+    (every problem listed) when some lines cannot be, unless `partial`: then the readable
+    lines are imported and the others reported. Nothing is imported on a refusal. Lines
+    already imported (same fingerprint) are counted and skipped, so importing a file twice
+    changes nothing. A dry run reports the same outcomes, writing nothing.
+    """
+    content = data if data is not None else (text or "")
+    reading, profile = statement_read(data=content, profile=profile)
+    if reading.problems and not partial:
+        raise StatementProblems(reading)
     if dry_run:
-        return _plan(campaign, lines, file_name, dry_run=True)
+        return _plan(campaign, reading, profile, file_name, dry_run=True)
     with transaction.atomic():
         # One import at a time per campaign: the second waits, then finds the lines imported.
         Campaign.objects.select_for_update(no_key=True).get(pk=campaign.pk)
-        report = _plan(campaign, lines, file_name, dry_run=False)
-        report.statement = _store(campaign, report, text, actor)
+        report = _plan(campaign, reading, profile, file_name, dry_run=False)
+        raw = content.encode() if isinstance(content, str) else content
+        report.statement = _store(campaign, report, raw, actor)
         audit_record(
             actor=actor,
             action="payments.import",
             target=report.statement,
-            data={"counts": report.counts, "already_imported": report.already_imported},
+            data={
+                "counts": report.counts,
+                "already_imported": report.already_imported,
+                "profile": profile.name if profile else reading.layout.name,
+                "unreadable": reading.unreadable,
+                "debits": len(reading.debits),
+            },
         )
     return report
 
 
 def _plan(
-    campaign: Campaign, lines: list[matching.StatementLine], file_name: str, *, dry_run: bool
+    campaign: Campaign,
+    reading: bankfile.Reading,
+    profile: ImportProfile | None,
+    file_name: str,
+    *,
+    dry_run: bool,
 ) -> ImportReport:
+    lines = reading.lines
     known = set(
         BankLine.objects.filter(fingerprint__in=[line.fingerprint for line in lines]).values_list(
             "fingerprint", flat=True
@@ -360,19 +467,24 @@ def _plan(
         lines_read=len(lines),
         already_imported=len(lines) - len(new_lines),
         results=results,
+        profile=profile,
+        reading=reading,
     )
 
 
 def _store(
-    campaign: Campaign, report: ImportReport, text: str, actor: User | None
+    campaign: Campaign, report: ImportReport, raw: bytes, actor: User | None
 ) -> StatementImport:
     statement = StatementImport.objects.create(
         campaign=campaign,
         file_name=report.file_name[:255],
-        sha256=hashlib.sha256(text.encode()).hexdigest(),
+        sha256=hashlib.sha256(raw).hexdigest(),
         imported_by=actor if actor is not None and actor.pk else None,
+        profile=report.profile,
         lines_read=report.lines_read,
         already_imported=report.already_imported,
+        debits=report.debits,
+        unreadable=len(report.reading.unreadable) if report.reading else 0,
     )
     applications = dict(Application.objects.filter(campaign=campaign).values_list("number", "pk"))
     kept = []
@@ -401,10 +513,11 @@ def _store(
         _settle_line(line, result, application, actor=actor)
         kept.append(result)
     report.results = kept
-    for outcome, count in report.counts.items():
+    counts = {str(outcome): count for outcome, count in report.counts.items()}
+    for outcome, count in counts.items():
         setattr(statement, outcome, count)
     statement.already_imported = report.already_imported
-    statement.save(update_fields=[*report.counts, "already_imported"])
+    statement.save(update_fields=[*counts, "already_imported"])
     return statement
 
 
@@ -421,9 +534,103 @@ def _statement_line(line: BankLine) -> matching.StatementLine:
     )
 
 
+# ---------------------------------------------------------------------------------------------
+# A bank line's outcome
+# ---------------------------------------------------------------------------------------------
+
+#: The moves a bank line's outcome may make. An import writes the first outcome (from
+#: `unmatched`); staff settle the rest. A line whose money counts (matched, confirmed) is
+#: refunded only through its payment, once the payment is rejected.
+LINE_TRANSITIONS: dict[str, set[str]] = {
+    LineOutcome.UNMATCHED: {
+        LineOutcome.MATCHED,
+        LineOutcome.SUGGESTED,
+        LineOutcome.AMOUNT_MISMATCH,
+        LineOutcome.DUPLICATE,
+        LineOutcome.RETURNED,
+        LineOutcome.NOT_FEE,
+    },
+    LineOutcome.SUGGESTED: {
+        LineOutcome.CONFIRMED,
+        LineOutcome.MATCHED,
+        LineOutcome.AMOUNT_MISMATCH,
+        LineOutcome.DUPLICATE,
+        LineOutcome.UNMATCHED,
+        LineOutcome.RETURNED,
+        LineOutcome.NOT_FEE,
+    },
+    LineOutcome.AMOUNT_MISMATCH: {
+        LineOutcome.MISMATCH_TOLD,
+        LineOutcome.REFUNDED,
+        LineOutcome.RETURNED,
+    },
+    LineOutcome.MISMATCH_TOLD: {LineOutcome.REFUNDED, LineOutcome.RETURNED},
+    LineOutcome.DUPLICATE: {LineOutcome.REFUNDED},
+    LineOutcome.MATCHED: {LineOutcome.REFUNDED},
+    LineOutcome.CONFIRMED: {LineOutcome.REFUNDED},
+    LineOutcome.REFUNDED: set(),
+    LineOutcome.RETURNED: set(),
+    LineOutcome.NOT_FEE: set(),
+}
+
+
+def bank_line_allows(line: BankLine, to_outcome: str) -> bool:
+    """Whether the line may move to `to_outcome` now (the admin offers only these actions)."""
+    if to_outcome not in LINE_TRANSITIONS[line.outcome]:
+        return False
+    if to_outcome == LineOutcome.REFUNDED and line.outcome in PAID_OUTCOMES:
+        payment = Payment.objects.filter(bank_line=line).first()
+        return payment is not None and payment.status == PaymentStatus.REJECTED
+    return True
+
+
+def _line_move(line: BankLine, to_outcome: str, *, actor: User | None, **changes) -> None:
+    """Write the line's new outcome (and `changes`) if the table allows the move."""
+    if to_outcome != line.outcome and to_outcome not in LINE_TRANSITIONS[line.outcome]:
+        raise DomainError(
+            _("A bank line cannot go from “%(from)s” to “%(to)s”.")
+            % {"from": LineOutcome(line.outcome).label, "to": LineOutcome(to_outcome).label},
+            code="transition",
+        )
+    line.outcome = to_outcome
+    fields = ["outcome", *changes]
+    for name, value in changes.items():
+        setattr(line, name, value)
+    if to_outcome not in UNSETTLED_OUTCOMES and actor is not None and actor.pk:
+        line.settled_by = actor
+        line.settled_at = timezone.now()
+        fields += ["settled_by", "settled_at"]
+    line.save(update_fields=fields)
+
+
+@transaction.atomic
+def bank_line_transition(
+    *, line: BankLine, to_outcome: str, actor: User | None, note: str = "", **changes
+) -> BankLine:
+    """Move a bank line to `to_outcome` if the table allows it, with staff's `note`.
+
+    Locks the line and reads its outcome there; raises DomainError for a move the table does
+    not allow, writing nothing. Saves with `update_fields`, records who settled it and an
+    audit row (from, to, note). The callers add what follows (payments, e-mails).
+    """
+    locked = BankLine.objects.select_for_update().get(pk=line.pk)
+    line.outcome = locked.outcome
+    before = locked.outcome
+    if note:
+        changes["note"] = note
+    _line_move(line, to_outcome, actor=actor, **changes)
+    audit_record(
+        actor=actor,
+        action="payments.settle_line",
+        target=line,
+        data={"from": before, "to": to_outcome, "note": note},
+        dossier=line.application.number if line.application_id else "",
+    )
+    return line
+
+
 #: What settling a bank line writes on it (staff who assign it by hand set the last two).
 SETTLED_LINE_FIELDS = (
-    "outcome",
     "matched_by",
     "explanation",
     "application",
@@ -438,19 +645,40 @@ def _settle_line(
     application: Application | None,
     *,
     actor: User | None,
+    confirmed: bool = False,
 ) -> None:
-    """Write a line's outcome and what follows for its dossier's payments."""
-    line.outcome = LineOutcome(result.outcome.value)
-    line.matched_by = result.how.value if result.how else ""
-    line.explanation = result.explanation
-    line.application = application
-    line.save(update_fields=[*SETTLED_LINE_FIELDS])
-    if application is None or result.outcome is matching.Outcome.AMOUNT_MISMATCH:
-        return
-    payment = live_payment(application, lock=True)
-    if result.outcome is matching.Outcome.MATCHED and (
-        payment is None or (payment.status == PaymentStatus.DECLARED and not payment.bank_line_id)
+    """Write a line's outcome and what follows for its dossier's payments (a `confirmed`
+    suggestion that matches becomes `confirmed`)."""
+    outcome = LineOutcome(result.outcome.value)
+    payment = None
+    if application is not None and outcome in (LineOutcome.MATCHED, LineOutcome.DUPLICATE):
+        payment = live_payment(application, lock=True)
+        fresh = payment is None or (
+            payment.status == PaymentStatus.DECLARED and not payment.bank_line_id
+        )
+        outcome = LineOutcome.MATCHED if outcome == LineOutcome.MATCHED and fresh else outcome
+        if outcome == LineOutcome.MATCHED and not fresh:
+            outcome = LineOutcome.DUPLICATE  # paid meanwhile (this import, or another)
+        if outcome == LineOutcome.MATCHED and confirmed:
+            outcome = LineOutcome.CONFIRMED
+    changes = {
+        "matched_by": result.how.value if result.how else "",
+        "explanation": result.explanation,
+        "application": application,
+        "assigned_by": line.assigned_by,
+        "assigned_at": line.assigned_at,
+    }
+    if confirmed or line.assigned_by_id:
+        bank_line_transition(line=line, to_outcome=outcome, actor=actor, **changes)
+    else:
+        _line_move(line, outcome, actor=None, **changes)
+    if application is None or outcome not in (
+        LineOutcome.MATCHED,
+        LineOutcome.CONFIRMED,
+        LineOutcome.DUPLICATE,
     ):
+        return
+    if outcome != LineOutcome.DUPLICATE:
         if payment is not None:
             payment_transition(
                 payment=payment, to_status=PaymentStatus.MATCHED, actor=actor, bank_line=line
@@ -468,9 +696,6 @@ def _settle_line(
     duplicate.status = PaymentStatus.MATCHED
     duplicate.duplicate = True
     duplicate.save()
-    if line.outcome != LineOutcome.DUPLICATE:
-        line.outcome = LineOutcome.DUPLICATE
-        line.save(update_fields=["outcome"])
 
 
 def _payment_from_line(line: BankLine, application: Application) -> Payment:
@@ -486,26 +711,41 @@ def _payment_from_line(line: BankLine, application: Application) -> Payment:
     )
 
 
+def _lock_line(line: BankLine) -> BankLine:
+    return (
+        BankLine.objects.select_for_update(of=("self",))
+        .select_related("campaign", "application__candidate")
+        .get(pk=line.pk)
+    )
+
+
+def _judge(line: BankLine, application: Application, how: matching.MatchedBy):
+    facts = _application_facts(application, live_payment(application))
+    return matching.judge_line(
+        _statement_line(line),
+        facts,
+        how,
+        fee=line.campaign.fee_amount,
+        currency=line.campaign.fee_currency,
+    )
+
+
 @transaction.atomic
 def bank_line_assign(*, line: BankLine, application: Application, actor: User) -> BankLine:
-    """Staff give an unmatched line its dossier; the same amount and duplicate checks apply."""
-    line = BankLine.objects.select_for_update().select_related("campaign").get(pk=line.pk)
-    if line.outcome != LineOutcome.UNMATCHED:
-        raise DomainError(_("Only an unmatched line can be assigned."), code="assigned")
+    """Staff give an unmatched line (or one whose suggestion is wrong) its dossier; the same
+    amount and duplicate checks apply."""
+    line = _lock_line(line)
+    if not bank_line_allows(line, LineOutcome.MATCHED):
+        raise DomainError(
+            _("Only an unmatched line, or a suggestion, can be assigned."), code="assigned"
+        )
     if application.campaign_id != line.campaign_id:
         raise DomainError(
             _("Dossier %(number)s belongs to another campaign.") % {"number": application.number},
             code="campaign",
         )
     application = _lock_application(application.pk)
-    facts = _facts(application.number, application.candidate.email, live_payment(application))
-    result = matching.judge_line(
-        _statement_line(line),
-        facts,
-        matching.MatchedBy.MANUAL,
-        fee=line.campaign.fee_amount,
-        currency=line.campaign.fee_currency,
-    )
+    result = _judge(line, application, matching.MatchedBy.MANUAL)
     line.assigned_by = actor
     line.assigned_at = timezone.now()
     _settle_line(line, result, application, actor=actor)
@@ -516,6 +756,136 @@ def bank_line_assign(*, line: BankLine, application: Application, actor: User) -
         data={"dossier": application.number, "outcome": line.outcome},
     )
     return line
+
+
+def _suggested(line: BankLine) -> BankLine:
+    line = _lock_line(line)
+    if line.outcome != LineOutcome.SUGGESTED or line.application_id is None:
+        raise DomainError(_("This line is not a suggestion."), code="status")
+    return line
+
+
+@transaction.atomic
+def bank_line_confirm(*, line: BankLine, actor: User) -> BankLine:
+    """Staff confirm the dossier the import suggested for a line: the amount and duplicate
+    checks apply as for any match (a confirmed suggestion pays the dossier's fee)."""
+    line = _suggested(line)
+    application = _lock_application(line.application_id)
+    result = _judge(line, application, matching.MatchedBy(line.matched_by or "manual"))
+    _settle_line(line, result, application, actor=actor, confirmed=True)
+    return line
+
+
+@transaction.atomic
+def bank_line_dismiss(*, line: BankLine, actor: User) -> BankLine:
+    """Staff turn down a suggestion: the line is unmatched again, to assign or settle."""
+    line = _suggested(line)
+    return bank_line_transition(
+        line=line,
+        to_outcome=LineOutcome.UNMATCHED,
+        actor=actor,
+        application=None,
+        matched_by="",
+        explanation=message("payments.suggestion_dismissed"),
+    )
+
+
+@transaction.atomic
+def bank_line_tell_mismatch(*, line: BankLine, actor: User) -> BankLine:
+    """E-mail the candidate that the amount received is not the fee, and what to do: send the
+    difference (if they sent less), or have this e-Transfer refunded and send the fee."""
+    line = _lock_line(line)
+    if line.outcome != LineOutcome.AMOUNT_MISMATCH or line.application_id is None:
+        raise DomainError(
+            _("Only a line with the wrong amount for a dossier can be told."), code="status"
+        )
+    bank_line_transition(line=line, to_outcome=LineOutcome.MISMATCH_TOLD, actor=actor)
+    campaign = line.campaign
+    short = campaign.fee_amount - line.amount if line.currency == campaign.fee_currency else None
+    _mail_line(
+        line,
+        "amount_mismatch",
+        fee=campaign.fee_amount,
+        fee_currency=campaign.fee_currency,
+        difference=short if short is not None and short > 0 else None,
+        recipient=campaign.etransfer_recipient,
+        memo=campaign.etransfer_memo_for(line.application.number),
+    )
+    return line
+
+
+def bank_line_refundable(line: BankLine) -> bool:
+    return bank_line_allows(line, LineOutcome.REFUNDED)
+
+
+@transaction.atomic
+def bank_line_refund(*, line: BankLine, actor: User, note: str = "") -> BankLine:
+    """Staff record that a line's money was sent back: a duplicate (through its payment), a
+    wrong amount, or a rejected payment's line. The candidate is told by e-mail."""
+    line = _lock_line(line)
+    if not bank_line_refundable(line):
+        raise DomainError(
+            _(
+                "Only a duplicate, a wrong amount, or the line of a rejected payment can be "
+                "refunded."
+            ),
+            code="status",
+        )
+    payment = Payment.objects.filter(bank_line=line).first()
+    if payment is not None:
+        payment_refund(payment=payment, actor=actor, note=note)
+        line.refresh_from_db()
+        return line
+    bank_line_transition(line=line, to_outcome=LineOutcome.REFUNDED, actor=actor, note=note)
+    if line.application_id is not None:
+        _mail_line(line, "line_refunded", note=note.strip())
+    return line
+
+
+@transaction.atomic
+def bank_line_return(*, line: BankLine, actor: User, note: str = "") -> BankLine:
+    """Staff record that the e-Transfer was returned to its sender (declined, or sent back to
+    someone who is not a candidate); no candidate is told."""
+    line = _lock_line(line)
+    if not bank_line_allows(line, LineOutcome.RETURNED):
+        raise DomainError(
+            _("Only a line that pays no fee can be returned to its sender."), code="status"
+        )
+    return bank_line_transition(
+        line=line, to_outcome=LineOutcome.RETURNED, actor=actor, note=note.strip()
+    )
+
+
+@transaction.atomic
+def bank_line_not_fee(*, line: BankLine, actor: User, note: str) -> BankLine:
+    """Staff record that the line is no TAPIF fee (another payment to the account), with a note
+    saying what it is."""
+    note = note.strip()
+    if not note:
+        raise DomainError(_("Say in a note what this payment is."), code="note")
+    line = _lock_line(line)
+    if not bank_line_allows(line, LineOutcome.NOT_FEE):
+        raise DomainError(
+            _("Only an unmatched line, or a suggestion, can be marked as not a fee."),
+            code="status",
+        )
+    return bank_line_transition(line=line, to_outcome=LineOutcome.NOT_FEE, actor=actor, note=note)
+
+
+def _mail_line(line: BankLine, template: str, **context) -> None:
+    application = line.application
+    mail_user(
+        user=application.candidate,
+        template_prefix=f"payments/email/{template}",
+        context={
+            "application": application,
+            "campaign": application.campaign,
+            "line": line,
+            **context,
+        },
+        campaign=application.campaign,
+        dossier=application.number,
+    )
 
 
 # ---------------------------------------------------------------------------------------------
@@ -632,5 +1002,71 @@ def payment_refund(*, payment: Payment, actor: User, note: str = "") -> Payment:
         decided_at=timezone.now(),
     )
     audit_record(actor=actor, action="payment.refund", target=payment, data={"note": note})
+    if payment.bank_line_id is not None:
+        line = BankLine.objects.select_related("application").get(pk=payment.bank_line_id)
+        if LineOutcome.REFUNDED in LINE_TRANSITIONS[line.outcome]:
+            bank_line_transition(line=line, to_outcome=LineOutcome.REFUNDED, actor=actor, note=note)
     _mail_candidate(payment, "refunded", note=note)
     return payment
+
+
+# ---------------------------------------------------------------------------------------------
+# Import profiles
+# ---------------------------------------------------------------------------------------------
+
+
+@transaction.atomic
+def import_profile_save(
+    *,
+    actor: User,
+    name: str,
+    columns: dict[str, list[str]],
+    profile: ImportProfile | None = None,
+    header: list[str] | None = None,
+    date_order: str = "",
+    decimal_separator: str = "",
+    thousands_separator: str = "",
+    encoding: str = "",
+    currency: str = "CAD",
+) -> ImportProfile:
+    """Save how a bank lays out its export (a new `profile`, from the mapping form of a first
+    import, or one edited in the admin); a file with `header` is recognised by it next time.
+    Raises DomainError if the mapping cannot read a line, or the name is taken."""
+    name = name.strip()
+    if not name:
+        raise DomainError(_("Give the profile a name."), code="name")
+    taken = ImportProfile.objects.filter(name__iexact=name)
+    if profile is not None:
+        taken = taken.exclude(pk=profile.pk)
+    if taken.exists():
+        raise DomainError(
+            _("A profile is already called “%(name)s”.") % {"name": name}, code="name"
+        )
+    created = profile is None
+    profile = profile or ImportProfile(created_by=actor)
+    before = {} if created else {"columns": profile.columns, "date_order": profile.date_order}
+    profile.name = name
+    profile.columns = {fact: list(names) for fact, names in columns.items() if names}
+    profile.date_order = date_order
+    profile.decimal_separator = decimal_separator
+    profile.thousands_separator = thousands_separator
+    profile.encoding = encoding
+    profile.currency = currency.strip().upper() or "CAD"
+    if header:
+        profile.header_signature = ImportProfile.signature_of(header)
+    problems = profile.layout().problems()
+    if header and profile.layout().missing(header):
+        problems.append("layout.missing")
+    if problems:
+        raise DomainError(explain_all(message(code) for code in problems), code="layout")
+    profile.save()
+    audit_record(
+        actor=actor,
+        action="payments.profile_create" if created else "payments.profile_change",
+        target=profile,
+        data={
+            "before": before,
+            "after": {"columns": profile.columns, "date_order": profile.date_order},
+        },
+    )
+    return profile

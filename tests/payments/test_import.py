@@ -124,7 +124,13 @@ def test_english_sample_gives_the_expected_outcome_per_line(english_sample_dossi
     assert [(r.line.line_number, r.outcome.value) for r in report.results] == [
         (line, outcome.value) for line, outcome, _number, _how in EXPECTED_EN
     ]
-    assert report.counts == {"matched": 6, "amount_mismatch": 2, "duplicate": 1, "unmatched": 1}
+    assert report.counts == {
+        "matched": 6,
+        "suggested": 0,
+        "amount_mismatch": 2,
+        "duplicate": 1,
+        "unmatched": 1,
+    }
     statement = StatementImport.objects.get()
     assert report.statement == statement
     assert (statement.file_name, statement.imported_by) == ("etransfers_en.csv", staff)
@@ -426,11 +432,11 @@ def test_a_semicolon_export_with_decimal_commas_is_accepted():
             "line 3, column amount",
         ),
         (
-            statement_csv(bank_row(message="TAPIF CA27-00042"), bank_row(date="01/15/2026")),
+            statement_csv(bank_row(message="TAPIF CA27-00042"), bank_row(date="12/01/2026")),
             "line 3, column date",
         ),
     ],
-    ids=["missing-column", "eighty", "month-first-date"],
+    ids=["missing-column", "eighty", "ambiguous-date"],
 )
 def test_a_malformed_file_is_refused_whole(text, where):
     numbered_dossier("CA27-00042")
@@ -516,7 +522,10 @@ def test_a_declared_reference_does_not_claim_a_line_of_the_wrong_amount():
 
 def unmatched_line(**values) -> BankLine:
     import_statement(
-        statement_csv(bank_row(message="Happy birthday!", sender_email="mom@example.com", **values))
+        statement_csv(
+            bank_row(message="Happy birthday!", sender_name="Mom", sender_email="mom@example.com")
+            | values
+        )
     )
     line = BankLine.objects.get(outcome=LineOutcome.UNMATCHED)
     return line
