@@ -239,6 +239,9 @@ ADMIN_MODELS: dict[str, dict[str, frozenset[str]]] = {
     "payments_payment": model(PAYMENTS_READ),
     "payments_bankline": model(PAYMENTS_READ),
     "payments_statementimport": model(PAYMENTS_READ, add=only(PAYMENTS, SUPERUSER)),
+    "payments_importprofile": model(
+        PAYMENTS_READ, add=only(PAYMENTS, SUPERUSER), delete=only(SUPERUSER)
+    ),
     "selection_criterion": model(REFERENCE, **EDITED_BY_MANAGER),
     "selection_review": model(REFERENCE, obj=REVIEWED_ROW | {COMMITTEE}),
     "selection_reviewassignment": model(READ_ALL),
@@ -271,6 +274,9 @@ CUSTOM_ADMIN: dict[str, frozenset[str]] = {
     # reads offers, as placements_letters:offer_acceptance).
     "admin:core_issuedletter_download": COMMITTEE_READ,
     "admin:payments_bankline_assign": only(PAYMENTS, SUPERUSER),
+    # Reconciliation reports (CSV): whoever reads the imports.
+    "admin:payments_statementimport_report": PAYMENTS_READ,
+    "admin:payments_statementimport_campaign_report": PAYMENTS_READ,
     "admin:selection_criterion_defaults": only(MANAGER, SUPERUSER),  # POST only
     "admin:selection_dossierunderreview_export": REFERENCE,  # filtered as the list
     "admin:placements_selectionround_release": only(MANAGER, SUPERUSER),

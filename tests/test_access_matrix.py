@@ -340,6 +340,8 @@ def custom_admin_kwargs(objects: dict[str, int]) -> dict[str, dict]:
     return {
         "admin:core_issuedletter_download": {"pk": objects["core_issuedletter"]},
         "admin:payments_bankline_assign": {"object_id": objects["payments_bankline"]},
+        "admin:payments_statementimport_report": {"object_id": objects["payments_statementimport"]},
+        "admin:payments_statementimport_campaign_report": {"campaign_id": objects["core_campaign"]},
         "admin:placements_selectionround_release": {
             "object_id": objects["placements_selectionround"]
         },

@@ -48,7 +48,7 @@ _MODELS = {
         "deletionrequest",
     ],
     "evaluations": ["professor", "institutioncontact", "evaluationrequest", "evaluation"],
-    "payments": ["statementimport", "bankline", "payment"],
+    "payments": ["statementimport", "bankline", "payment", "importprofile"],
     "selection": [
         "criterion",
         "criterionlevel",
@@ -96,7 +96,8 @@ ROLES: dict[str, frozenset[str]] = {
     # Payments and bank statements only; sees fee receipts through `can_view_document`.
     PAYMENTS_OFFICER: _view("core", "campaign")
     | _view("payments")
-    | {"payments.verify_payment", "payments.import_statement"},
+    | {"payments.verify_payment", "payments.import_statement"}
+    | {"payments.add_importprofile", "payments.change_importprofile"},
     # Runs the campaign: reference data, reopening, overrides, institution contacts; releases a
     # frozen round's results to the candidates; watches the e-mails and the scheduled jobs;
     # records académies' details, verifies assistants' criminal record checks, offers freed places.

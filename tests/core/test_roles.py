@@ -126,7 +126,7 @@ def test_the_auditor_holds_every_view_permission_of_the_project_and_nothing_else
     assert codes(Group.objects.get(name=AUDITOR).permissions.all()) == codes(every_view)
 
 
-def test_only_the_programme_manager_and_the_committee_may_change_anything():
+def test_only_the_manager_the_committee_and_the_payments_officer_may_change_anything():
     committee = {
         "placements.add_selectionround",
         "placements.change_selectionround",
@@ -150,6 +150,9 @@ def test_only_the_programme_manager_and_the_committee_may_change_anything():
             if name == PROGRAMME_MANAGER
             else committee
             if name == COMMITTEE_MEMBER
+            # The bank layouts of the fee imports (import profiles).
+            else {"payments.add_importprofile", "payments.change_importprofile"}
+            if name == PAYMENTS_OFFICER
             else set()
         )
         assert changes == expected, name

@@ -166,11 +166,13 @@ def test_upload_imports_the_english_sample_and_reports_each_line(
     assert response.templates[0].name == "admin/payments/statementimport/report.html"
     assert counts_on(html) == {
         "Matched": "4",
+        "Suggestions to confirm": "0",
         "Amount mismatch": "2",
         "Duplicates: to refund": "1",
         "Unmatched": "3",
         "Already imported (skipped)": "0",
         "Lines read": "10",
+        "Debits (not fees, skipped)": "0",
     }
     statement = StatementImport.objects.get()
     assert (statement.file_name, statement.imported_by, statement.lines_read) == (
@@ -272,11 +274,23 @@ def test_a_malformed_file_names_the_line_and_column_and_imports_nothing(
     html = response.content.decode()
     assert response.status_code == 200
     assert response.templates[0].name == "admin/payments/statementimport/upload.html"
-    assert response.context["form"].errors["file"] == [
+    assert response.context["problems"] == [
         "Line 3, column amount: “eighty” is not an amount: write 80.00, 80,00 or 80.00 $."
     ]
+    assert response.context["readable"] == 1
     assert escape("Line 3, column amount:") in html
+    assert "Import the 1 readable line" in html
     assert BankLine.objects.count() == StatementImport.objects.count() == 0
+
+    # Staff choose to import the readable line: the file comes back from the page.
+    form = response.context["form"]
+    again = admin_client.post(
+        UPLOAD,
+        {"content": form.initial["content"], "file_name": "bank.csv", "partial": "on"},
+    )
+    assert again.templates[0].name == "admin/payments/statementimport/report.html"
+    assert list(BankLine.objects.values_list("reference_number", flat=True)) == ["CAok000001"]
+    assert StatementImport.objects.get().unreadable == 1
 
 
 def test_a_malformed_file_is_explained_in_french_to_a_french_reader(
@@ -287,15 +301,17 @@ def test_a_malformed_file_is_explained_in_french_to_a_french_reader(
 
     response = upload(client, csv_file(text))
 
-    [error] = response.context["form"].errors["file"]
-    # The line, the columns by their French names, and the reader's French message.
+    error = response.context["refusal"]
+    # The line, the columns by their French names, and the reader's French message; the
+    # mapping form beside the file's first lines, to read it anyway.
+    assert response.templates[0].name == "admin/payments/statementimport/mapping.html"
     assert error.startswith(
-        "Ligne 1, colonne courriel_expediteur, numero_reference, message : Colonne(s) manquante(s)"
+        "Ligne 1, colonne courriel_expediteur, numero_reference, message : Aucun profil"
     )
     assert error.endswith(
-        " : Colonne(s) manquante(s) dans l’en-tête : courriel_expediteur, numero_reference, "
-        "message. Attendu : date,montant,devise,nom_expediteur,courriel_expediteur,"
-        "numero_reference,message."
+        "Le plus proche, «\u00a0e-Transfer (generic)\u00a0», n’a pas : courriel_expediteur, "
+        "numero_reference, message. Choisissez un profil, ou associez les colonnes dans "
+        "l’administration."
     )
     assert not BankLine.objects.exists()
 
@@ -312,16 +328,13 @@ def test_a_file_over_the_size_limit_is_refused(admin_client, reference_campaign,
     assert not BankLine.objects.exists()
 
 
-def test_a_file_that_is_not_utf8_is_refused(admin_client, reference_campaign):
-    text = (HEADER + line("CAlatin0001", "Frais payés")).encode("latin-1")
+def test_a_windows_1252_file_is_read(admin_client, reference_campaign):
+    dossiers(reference_campaign, 42)
+    text = (HEADER + line("CAlatin0001", "Frais payés CA27-00042")).encode("cp1252")
 
-    response = upload(admin_client, csv_file(text))
+    upload(admin_client, csv_file(text))
 
-    assert response.context["form"].errors["file"] == [
-        "The file is not UTF-8 text: save it again as “CSV UTF-8” from your spreadsheet and "
-        "upload it again."
-    ]
-    assert not BankLine.objects.exists()
+    assert BankLine.objects.get().message == "Frais payés CA27-00042"
 
 
 def test_a_file_with_a_byte_order_mark_is_read(admin_client, reference_campaign):
