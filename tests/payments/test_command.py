@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import io
+import json
 from pathlib import Path
 
 import pytest
@@ -37,11 +38,13 @@ def test_dry_run_prints_the_counts_and_writes_nothing(dossiers):
     output = run(SAMPLE, "--dry-run")
 
     lines = output.splitlines()
-    assert lines[:7] == [
+    assert lines[:9] == [
         "Dry run, nothing saved: etransfers_en.csv → campaign CA27",
+        "  profile: e-Transfer (generic)",
         "  lines read: 10",
         "  already imported (skipped): 0",
         "  matched: 2",
+        "  suggestion (to confirm): 0",
         "  amount mismatch: 1",
         "  duplicate (refund): 1",
         "  unmatched (queue): 6",
@@ -115,3 +118,66 @@ def test_the_campaign_can_be_named(dossiers):
     output = run(SAMPLE, "--campaign", "ca27", "--dry-run")
 
     assert output.startswith("Dry run, nothing saved: etransfers_en.csv → campaign CA27\n")
+
+
+def test_activity_export_imports_with_json_in_both_languages():
+    numbered_dossier("CA27-00042", first_name="Marie", last_name="Tremblay")
+    out = io.StringIO()
+    call_command(
+        "import_etransfers",
+        str(SAMPLES / "activity_cad.csv"),
+        "--profile",
+        "Account activity (CAD$)",
+        "--json",
+        stdout=out,
+    )
+
+    document = json.loads(out.getvalue())
+    assert (document["profile"], document["debits_skipped"], document["errors"]) == (
+        "Account activity (CAD$)",
+        [5, 13],
+        [],
+    )
+    first = document["lines"][0]
+    assert {key: first[key] for key in ("line", "outcome", "dossier", "how")} == {
+        "line": 2,
+        "outcome": "matched",
+        "dossier": "CA27-00042",
+        "how": "memo",
+    }
+    assert (
+        first["explanation_en"] == "Fee of dossier CA27-00042 received (its number is in the memo)."
+    )
+    assert first["explanation_fr"].startswith("Frais du dossier CA27-00042 reçus")
+    assert BankLine.objects.count() == 10
+
+
+def test_windows_1252_file_imports_without_a_codec_error():
+    output = run(str(SAMPLES / "etransfers_fr_cp1252.csv"), "--dry-run")
+    assert "profile: e-Transfer (generic)" in output
+    assert "  lines read: 3" in output
+
+
+def test_every_problem_is_printed_and_partial_imports_the_rest(tmp_path):
+    path = tmp_path / "bank.csv"
+    path.write_text(
+        statement_csv(
+            bank_row(reference_number="R1"),
+            bank_row(amount="eighty", reference_number="R2"),
+            bank_row(date="2026-02-30", reference_number="R3"),
+        )
+    )
+    with pytest.raises(CommandError) as refused:
+        run(str(path))
+    assert "line 3, column amount" in str(refused.value)
+    assert "line 4, column date" in str(refused.value)
+    assert not BankLine.objects.exists()
+
+    output = run(str(path), "--partial")
+    assert "line 3, column amount: not imported" in output
+    assert BankLine.objects.count() == 1
+
+
+def test_an_unknown_profile_is_named():
+    with pytest.raises(CommandError, match="no import profile called 'Nope'"):
+        run(SAMPLE, "--profile", "Nope")
