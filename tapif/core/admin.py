@@ -294,6 +294,18 @@ class CampaignAdmin(AuditedAdmin):
                 )
             },
         ),
+        (
+            _("Merit review"),
+            {
+                "fields": (
+                    "score_aggregation",
+                    "disagreement_threshold",
+                    "reviewers_per_dossier",
+                    "merit_calibration",
+                    "calibration_min_reviews",
+                )
+            },
+        ),
         (_("Contact"), {"fields": ("contact_email",)}),
         (_("History"), {"fields": ("created_at", "updated_at")}),
     )
