@@ -131,6 +131,21 @@ def _assigned(assigned: ReviewersAssigned) -> list[tuple[str, int]]:
                 messages.WARNING,
             )
         )
+    if len(assigned.groups) > 1:
+        said.append(
+            (
+                gettext(
+                    "The reviewers form %(count)d groups that share no dossier: %(groups)s. "
+                    "Their strictness cannot be compared across groups and calibration is less "
+                    "fair: assign some dossiers to reviewers of two groups."
+                )
+                % {
+                    "count": len(assigned.groups),
+                    "groups": "; ".join(", ".join(group) for group in assigned.groups),
+                },
+                messages.WARNING,
+            )
+        )
     if skipped := len(assigned.skipped):
         said.append(
             (
