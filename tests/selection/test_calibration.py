@@ -141,9 +141,7 @@ def test_decimal_of_rounds_half_up():
 
 
 def test_statistics_names_the_harsh_reviewer_by_the_shared_dossiers():
-    reviews = [
-        review(r.reviewer, r.dossier, r.score, a=int(r.score) // 20) for r in WORKED
-    ]
+    reviews = [review(r.reviewer, r.dossier, r.score, a=int(r.score) // 20) for r in WORKED]
 
     result = statistics(reviews, criteria=["a"], min_reviews=3)
 
@@ -244,9 +242,7 @@ def campaigns(draw, *, min_reviewers: int = 2):
     dossiers = [f"D{i:02d}" for i in range(draw(st.integers(1, 14)))]
     reviews = []
     for dossier in dossiers:
-        chosen = draw(
-            st.lists(st.sampled_from(reviewers), min_size=1, max_size=3, unique=True)
-        )
+        chosen = draw(st.lists(st.sampled_from(reviewers), min_size=1, max_size=3, unique=True))
         for reviewer in chosen:
             sheet = draw(sheets)
             reviews.append(
