@@ -119,6 +119,7 @@ class Calibration:
     overall_mean: Fraction
     overall_spread: Fraction
     scales: Mapping[str, ReviewerScale]
+    raw: Mapping[tuple[str, str], Fraction]  # (reviewer, dossier): the score given
     adjusted: Mapping[tuple[str, str], Fraction]  # (reviewer, dossier): the score used
     exact_merits: Mapping[str, Fraction]  # before rounding and the 0–100 bounds
     merits: Mapping[str, Decimal]  # what ranks
@@ -250,6 +251,7 @@ def calibrate(
         overall_mean=overall_mean,
         overall_spread=overall_spread,
         scales=scales,
+        raw={(r.reviewer, r.dossier): r.score for r in reviews},
         adjusted=adjusted,
         exact_merits=exact,
         merits=merits,

@@ -173,6 +173,7 @@ PAGES: dict[str, frozenset[str]] = {
     "committee:round": EVERY_DOSSIER,
     "committee:academies": EVERY_DOSSIER,
     "committee:couples": EVERY_DOSSIER,
+    "committee:calibration": EVERY_DOSSIER,
     "committee:export_csv": EVERY_DOSSIER,
     "committee:export_pdf": EVERY_DOSSIER,
 }
