@@ -40,6 +40,10 @@ PROFESSOR = "professor@demo.tapif.ca"
 INSTITUTION = "institution@demo.tapif.ca"
 ADMIN = "admin@demo.tapif.ca"
 REVIEWER_EMAIL = "reviewer@demo.tapif.ca"
+#: Two more reviewers of the committee's dossiers: one deliberately harsh, one lenient, so the
+#: reviewer statistics name them and calibration has something to correct.
+HARSH_REVIEWER = "harsh@demo.tapif.ca"
+LENIENT_REVIEWER = "lenient@demo.tapif.ca"
 MANAGER = "manager@demo.tapif.ca"
 COMMITTEE = "committee@demo.tapif.ca"
 
@@ -55,6 +59,24 @@ DEMO_ACCOUNTS = (
         "Hugo",
         "Lefebvre",
         "fr",
+        role=REVIEWER,
+    ),
+    DemoAccount(
+        HARSH_REVIEWER,
+        "demo-Reviewer-2027",
+        UserKind.STAFF,
+        "Marc",
+        "Girard",
+        "fr",
+        role=REVIEWER,
+    ),
+    DemoAccount(
+        LENIENT_REVIEWER,
+        "demo-Reviewer-2027",
+        UserKind.STAFF,
+        "Julie",
+        "Caron",
+        "en",
         role=REVIEWER,
     ),
     DemoAccount(

@@ -1,6 +1,8 @@
 """The committee's part of the demo: twelve more dossiers taken to "reviewed" (fee verified,
-documents accepted, eligible, two submitted reviews: the reviewer's and the admin's), and one
-draft selection round with quotas on six académies and a waitlist, ready to preview and freeze.
+documents accepted, eligible, two submitted reviews each, shared among four reviewers: the
+reviewer, the admin, a deliberately harsh one and a lenient one, so the reviewer statistics name
+them and calibration moves someone across the acceptance line), and one draft selection round
+with quotas on six académies and a waitlist, ready to preview and freeze.
 """
 
 from __future__ import annotations
@@ -20,6 +22,7 @@ from demo.fees import demo_fees
 from placements.models import Quota, SelectionRound
 from placements.services import round_assert_draft, round_create
 from selection.choices import FRENCH_LEVEL_CODE
+from selection.models import ReviewAssignment
 from selection.services import criteria_ensure, french_level_prefill, review_save, reviewers_assign
 from tapif.core.models import Academie, Campaign, User
 
@@ -67,9 +70,21 @@ COMMITTEE_QUOTAS = {
 COMMITTEE_WAITLIST = 3
 #: Each dossier's two score sheets, as offsets from a base sheet (so merits differ).
 _BASE_POINTS = (3, 2, 3, 2, 3, 3)  # the criteria other than the French level, in order
+#: How many points the harsh reviewer takes off, and the lenient one adds, on each criterion
+#: other than the French level (which the evaluation or test sets).
+HARSH_OFFSET = -2
+LENIENT_OFFSET = 1
 
 
-def demo_committee(campaign: Campaign, *, admin: User, manager: User, reviewer: User) -> None:
+def demo_committee(
+    campaign: Campaign,
+    *,
+    admin: User,
+    manager: User,
+    reviewer: User,
+    harsh: User,
+    lenient: User,
+) -> None:
     """The twelve reviewed dossiers and the draft round.
 
     Idempotent: only dossiers never submitted go through the journey; the round is created
@@ -80,7 +95,12 @@ def demo_committee(campaign: Campaign, *, admin: User, manager: User, reviewer: 
     new = [a for a in applications if a.is_draft and a.submitted_at is None]
     if new:
         demo_fees(campaign, new, admin=admin)
-        _review(new, manager=manager, reviewers=[reviewer, admin])
+        _review(
+            new,
+            manager=manager,
+            reviewers=[reviewer, admin, harsh, lenient],
+            offsets={harsh.pk: HARSH_OFFSET, lenient.pk: LENIENT_OFFSET},
+        )
     _round(campaign, actor=manager)
 
 
@@ -159,9 +179,18 @@ def _dossiers(campaign: Campaign) -> list[Application]:
     return list(applications.values())
 
 
-def _review(applications: list[Application], *, manager: User, reviewers: list[User]) -> None:
+def _review(
+    applications: list[Application],
+    *,
+    manager: User,
+    reviewers: list[User],
+    offsets: dict[int, int],
+) -> None:
     """The candidates submit; the manager verifies the French test, accepts every document and
-    finds the dossier eligible; the reviewer and the admin each submit a review."""
+    finds the dossier eligible; the balanced assignment gives each dossier two of `reviewers`
+    (pairs rotating, so every reviewer shares dossiers with several others), who each submit a
+    review, a reviewer in `offsets` moving every criterion but the French level by their points.
+    """
     for application in applications:
         application_submit(application=application, actor=application.candidate)
         french_test_verify(application=application, actor=manager)
@@ -179,9 +208,18 @@ def _review(applications: list[Application], *, manager: User, reviewers: list[U
     for index, application in enumerate(fresh):
         application.refresh_from_db()
         prefill = french_level_prefill(application)
-        for turn, reviewer in enumerate(reviewers):
+        assigned = [
+            a.reviewer
+            for a in ReviewAssignment.objects.filter(application=application)
+            .select_related("reviewer")
+            .order_by("assigned_at", "pk")
+        ]
+        for turn, reviewer in enumerate(assigned):
+            shift = offsets.get(reviewer.pk, 0)
             points = {
-                code: max(0, min(5, base + (index * (position + 2) + turn * position) % 3 - 1))
+                code: max(
+                    0, min(5, base + (index * (position + 2) + turn * position) % 3 - 1 + shift)
+                )
                 for position, (code, base) in enumerate(zip(others, _BASE_POINTS, strict=False))
             }
             french = prefill if prefill is not None else 3

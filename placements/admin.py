@@ -85,10 +85,9 @@ from placements.services import (
     round_assert_draft,
     round_create,
     round_freeze,
-    round_input,
     round_preview,
+    round_snapshot,
     round_supersede,
-    snapshot_of,
 )
 from tapif.core.admin_actions import Confirmation, action_data, admin_action
 from tapif.core.admin_display import ReadOnlyAdmin, html_list, html_table, short_date
@@ -466,7 +465,7 @@ class SelectionRoundAdmin(admin.ModelAdmin):
         """What freezing records: the preview's counts and the input's hash (the preview's
         DomainError, a round without places say, is reported instead)."""
         allocation = round_preview(selection_round)
-        _snapshot, digest = snapshot_of(round_input(selection_round))
+        _snapshot, digest = round_snapshot(selection_round)
         counts = Counter(o.decision for o in allocation.outcomes)
         return Confirmation(
             title=gettext("Freeze %(round)s") % {"round": selection_round},

@@ -25,9 +25,14 @@ from candidates.selectors import CandidateSituation
 from placements.allocation import Allocation, Level
 from placements.choices import OfferStatus, RankDecision
 from placements.models import Offer, Placement, Quota, RankEntry, SelectionRound
-from placements.services import round_preview
+from placements.services import (
+    CalibrationCompared,
+    round_compare_calibration,
+    round_preview,
+    round_preview_scored,
+)
 from tapif.core.messages import explain_all
-from tapif.core.models import Academie, Campaign
+from tapif.core.models import Academie, Campaign, User
 from tapif.core.schedule import days_until, local_date
 
 DECISIONS = tuple(RankDecision.values)
@@ -168,13 +173,13 @@ def _snapshot_partners(selection_round: SelectionRound) -> dict[str, str]:
 
 
 def _preview_rows(selection_round: SelectionRound) -> RoundRows:
-    allocation = round_preview(selection_round)
+    allocation, scores = round_preview_scored(selection_round)
     numbers = [o.id for o in allocation.outcomes]
     people = {
-        number: (f"{first} {last}".strip(), merit)
-        for number, first, last, merit in Application.objects.filter(
+        number: (f"{first} {last}".strip(), scores.get(number))
+        for number, first, last in Application.objects.filter(
             campaign=selection_round.campaign, number__in=numbers
-        ).values_list("number", "candidate__first_name", "candidate__last_name", "merit__merit")
+        ).values_list("number", "candidate__first_name", "candidate__last_name")
     }
     names = dict(Academie.objects.values_list("code", "name"))
     partners = _partners(selection_round.campaign)
@@ -460,4 +465,58 @@ def offer_situation(
         holds_place=state in (OfferState.ACCEPTED, OfferState.APPOINTED),
         shows_withdraw=candidate.may_withdraw and not awaiting_answer,
         withdraw_text=withdraw_text,
+    )
+
+
+# --- the committee's what-if: raw and calibrated merit ------------------------------------------
+
+
+@dataclass(frozen=True)
+class CalibrationRow:
+    compared: CalibrationCompared
+    name: str
+
+
+@dataclass(frozen=True)
+class CalibrationReading:
+    """What the round's calibration page shows: the live comparison of a draft round, or the
+    record a frozen round keeps, with the reviewers' names."""
+
+    method: str  # what the round uses (a draft: the campaign's setting; frozen: its record)
+    rows: tuple[CalibrationRow, ...] = ()
+    record: Mapping[str, Any] = field(default_factory=dict)
+    reviewer_names: Mapping[str, str] = field(default_factory=dict)
+
+    @property
+    def crossing_up(self) -> list[CalibrationRow]:
+        return [row for row in self.rows if row.compared.crosses == "up"]
+
+    @property
+    def crossing_down(self) -> list[CalibrationRow]:
+        return [row for row in self.rows if row.compared.crosses == "down"]
+
+
+def round_calibration(*, selection_round: SelectionRound) -> CalibrationReading:
+    """A draft round compared with raw and calibrated merit (DomainError when it cannot be
+    previewed); a frozen or superseded round's calibration record."""
+    if not selection_round.is_draft:
+        record = (selection_round.parameters or {}).get("merit_calibration") or {"method": "none"}
+        keys = [int(key) for key in record.get("reviewers", {}) if key.isdigit()]
+        names = {
+            str(user.pk): user.get_full_name() or user.email
+            for user in User.objects.filter(pk__in=keys)
+        }
+        return CalibrationReading(
+            method=record.get("method", "none"), record=record, reviewer_names=names
+        )
+    compared = round_compare_calibration(selection_round)
+    full = {
+        number: f"{first} {last}".strip()
+        for number, first, last in Application.objects.filter(
+            campaign=selection_round.campaign, number__in=[c.id for c in compared]
+        ).values_list("number", "candidate__first_name", "candidate__last_name")
+    }
+    return CalibrationReading(
+        method=selection_round.campaign.merit_calibration,
+        rows=tuple(CalibrationRow(c, full.get(c.id, "")) for c in compared),
     )

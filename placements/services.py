@@ -26,6 +26,11 @@ What the algorithm is given for each dossier of the campaign (`round_input`):
   or "together preferred" as declared.
 - criteria (for the tie rule): per criterion, the mean of the submitted reviews' points, in
   hundredths of a point (the ranking compares whole numbers: 3.5 points is 350).
+- the merit score: the dossier's `MeritScore` when the campaign does not calibrate (today's
+  figure, so the snapshot is exactly as before); with calibration on, the calibrated merit
+  (`selection.selectors.merit_calibration`), and the snapshot then also keeps, under
+  "merit_calibration", every review's exact score and the figures the calibration used, so
+  `selection.calibration.calibrate` gives the same merits again from the snapshot alone.
 """
 
 from __future__ import annotations
@@ -33,6 +38,7 @@ from __future__ import annotations
 import hashlib
 import json
 from collections import Counter, defaultdict
+from dataclasses import dataclass
 from decimal import ROUND_HALF_EVEN, Decimal
 from pathlib import Path
 from typing import Any
@@ -57,9 +63,12 @@ from placements.allocation import (
 from placements.choices import RoundStatus
 from placements.models import Placement, Quota, RankEntry, ResultsRelease, SelectionRound
 from selection import ranking
+from selection.calibration import Calibration
+from selection.calibration import Method as CalibrationMethod
 from selection.choices import ReviewStatus
 from selection.models import Criterion, Score
 from selection.ranking import DEFAULT_TIE_BREAK_CRITERIA, RankingError, RankInput, rank
+from selection.selectors import merit_calibration
 from tapif.core.audit import audit_record
 from tapif.core.exceptions import DomainError
 from tapif.core.messages import explain_message
@@ -122,8 +131,30 @@ def _partners(application_ids: set[int]) -> dict[int, tuple[int, str]]:
     return partners
 
 
-def round_input(selection_round: SelectionRound) -> SelectionInput:
-    """What the algorithm is given for this round, read from the database (module docstring)."""
+def round_merit(
+    selection_round: SelectionRound, *, method: str | None = None
+) -> Calibration | None:
+    """The calibrated merits the round uses, by the campaign's calibration setting or by
+    `method` ("none" or "standardise", the committee's what-if); None without calibration
+    (the stored merits, as ever)."""
+    campaign = selection_round.campaign
+    if (method or campaign.merit_calibration) == CalibrationMethod.NONE:
+        return None
+    return merit_calibration(campaign, method=method)
+
+
+def round_snapshot(selection_round: SelectionRound) -> tuple[dict[str, Any], str]:
+    """The snapshot a freeze would record now, and its SHA-256 (the freeze's confirmation)."""
+    merit = round_merit(selection_round)
+    return snapshot_of(round_input(selection_round, merit=merit), merit=merit)
+
+
+def round_input(
+    selection_round: SelectionRound, *, merit: Calibration | None = None
+) -> SelectionInput:
+    """What the algorithm is given for this round, read from the database (module docstring).
+    `merit` calibrated (not "none") gives the calibrated merits instead of the stored ones."""
+    calibrated = merit if merit is not None and merit.method is not CalibrationMethod.NONE else None
     campaign = selection_round.campaign
     quotas = {
         quota.academie.code: allocation.Quota(primary=quota.primary, secondary=quota.secondary)
@@ -141,7 +172,6 @@ def round_input(selection_round: SelectionRound) -> SelectionInput:
     number_of = {application.pk: application.number for application in applications}
     candidates = []
     for application in applications:
-        merit = getattr(application, "merit", None)
         reviewed = application.status == ApplicationStatus.REVIEWED
         assets = getattr(application, "assets", None)
         returning = application.participations > 0
@@ -149,7 +179,7 @@ def round_input(selection_round: SelectionRound) -> SelectionInput:
         candidates.append(
             Candidate(
                 id=application.number,
-                score=merit.merit if reviewed and merit is not None else None,
+                score=_score(application, calibrated) if reviewed else None,
                 eligible=True,
                 returning=returning,
                 previous_evaluation_positive=returning,
@@ -171,6 +201,16 @@ def round_input(selection_round: SelectionRound) -> SelectionInput:
         tie_break_criteria=_tie_break_criteria(campaign),
         academie_names=dict(Academie.objects.values_list("code", "name")),
     )
+
+
+def _score(application: Application, calibrated: Calibration | None) -> Decimal | None:
+    """The merit the round ranks by: the stored one, or the calibrated one (the stored one for
+    a dossier the calibration did not see)."""
+    stored = getattr(application, "merit", None)
+    stored_merit = stored.merit if stored is not None else None
+    if calibrated is None:
+        return stored_merit
+    return calibrated.merits.get(application.number, stored_merit)
 
 
 def input_to_dict(selection: SelectionInput) -> dict[str, Any]:
@@ -203,9 +243,21 @@ def input_to_dict(selection: SelectionInput) -> dict[str, Any]:
     }
 
 
-def snapshot_of(selection: SelectionInput) -> tuple[dict[str, Any], str]:
-    """The snapshot (plain data) and the SHA-256 of its canonical JSON (sorted keys, compact)."""
+def snapshot_of(
+    selection: SelectionInput, *, merit: Calibration | None = None
+) -> tuple[dict[str, Any], str]:
+    """The snapshot (plain data) and the SHA-256 of its canonical JSON (sorted keys, compact).
+    A calibrated `merit` adds its record and every review's exact score ("merit_calibration");
+    without calibration the snapshot is exactly what it always was."""
     data = input_to_dict(selection)
+    if merit is not None and merit.method is not CalibrationMethod.NONE:
+        data["merit_calibration"] = {
+            **merit.record(),
+            "reviews": [
+                [reviewer, dossier, str(score)]
+                for (reviewer, dossier), score in sorted(merit.raw.items())
+            ],
+        }
     return data, snapshot_sha256(data)
 
 
@@ -233,9 +285,69 @@ def _run(selection: SelectionInput) -> tuple[ranking.Ranking, allocation.Allocat
         raise DomainError(explain_message(error.message)) from error
 
 
-def round_preview(selection_round: SelectionRound) -> allocation.Allocation:
-    """The round's outcome on today's dossiers and quotas. Nothing is saved."""
-    return _run(round_input(selection_round))[1]
+def round_preview(
+    selection_round: SelectionRound, *, method: str | None = None
+) -> allocation.Allocation:
+    """The round's outcome on today's dossiers and quotas, by the campaign's calibration setting
+    (or `method`). Nothing is saved."""
+    return round_preview_scored(selection_round, method=method)[0]
+
+
+def round_preview_scored(
+    selection_round: SelectionRound, *, method: str | None = None
+) -> tuple[allocation.Allocation, dict[str, Decimal | None]]:
+    """`round_preview` with the merit score each candidate was ranked by (calibrated or not)."""
+    merit = round_merit(selection_round, method=method)
+    selection = round_input(selection_round, merit=merit)
+    return _run(selection)[1], {c.id: c.score for c in selection.candidates}
+
+
+@dataclass(frozen=True)
+class CalibrationCompared:
+    """One candidate's rank and decision with raw and with calibrated scores."""
+
+    id: str
+    raw_score: Decimal | None
+    raw_rank: int | None
+    raw_decision: str
+    calibrated_score: Decimal | None
+    calibrated_rank: int | None
+    calibrated_decision: str
+
+    @property
+    def crosses(self) -> str:
+        """ "up" when calibration accepts a candidate raw scores leave out, "down" the other
+        way, "" when the acceptance does not change."""
+        raw = self.raw_decision == "accepted"
+        calibrated = self.calibrated_decision == "accepted"
+        return "" if raw == calibrated else ("up" if calibrated else "down")
+
+
+def round_compare_calibration(selection_round: SelectionRound) -> list[CalibrationCompared]:
+    """The committee's what-if: the round previewed with raw and with calibrated scores, side
+    by side, best calibrated rank first (then the unranked by number). Nothing is saved."""
+    raw = round_preview(selection_round, method=CalibrationMethod.NONE)
+    calibrated_merit = merit_calibration(
+        selection_round.campaign, method=CalibrationMethod.STANDARDISE
+    )
+    calibrated_input = round_input(selection_round, merit=calibrated_merit)
+    calibrated = _run(calibrated_input)[1]
+    raw_scores = {c.id: c.score for c in round_input(selection_round).candidates}
+    calibrated_scores = {c.id: c.score for c in calibrated_input.candidates}
+    before = {o.id: o for o in raw.outcomes}
+    rows = [
+        CalibrationCompared(
+            id=o.id,
+            raw_score=raw_scores.get(o.id),
+            raw_rank=before[o.id].rank,
+            raw_decision=str(before[o.id].decision),
+            calibrated_score=calibrated_scores.get(o.id),
+            calibrated_rank=o.rank,
+            calibrated_decision=str(o.decision),
+        )
+        for o in calibrated.outcomes
+    ]
+    return sorted(rows, key=lambda r: (r.calibrated_rank is None, r.calibrated_rank or 0, r.id))
 
 
 # --- the round's life ------------------------------------------------------------------------
@@ -324,14 +436,15 @@ def round_freeze(*, selection_round: SelectionRound, actor: User) -> SelectionRo
             % {"campaign": campaign},
             code="round_already_frozen",
         )
-    selection = round_input(locked)
+    merit = round_merit(locked)
+    selection = round_input(locked, merit=merit)
     if not any(q.primary or q.secondary for q in selection.quotas.values()):
         raise DomainError(
             _("Round %(number)s has no places: give the académies their quotas first.")
             % {"number": locked.number},
             code="round_without_places",
         )
-    snapshot, digest = snapshot_of(selection)
+    snapshot, digest = snapshot_of(selection, merit=merit)
     ranked, outcome = _run(selection)
     locked.status = RoundStatus.FROZEN
     locked.snapshot = snapshot
@@ -341,6 +454,7 @@ def round_freeze(*, selection_round: SelectionRound, actor: User) -> SelectionRo
         "algorithm_version": algorithm_version(),
         "criteria_points": "mean of the submitted reviews, in hundredths of a point",
         "returning_evaluation": "assumed positive: the dossier records no previous evaluation",
+        "merit_calibration": merit.record() if merit else {"method": str(CalibrationMethod.NONE)},
     }
     locked.frozen_by = actor
     locked.frozen_at = timezone.now()
@@ -375,6 +489,7 @@ def round_freeze(*, selection_round: SelectionRound, actor: User) -> SelectionRo
             "snapshot_sha256": digest,
             "candidates": len(outcome.outcomes),
             "accepted": sum(o.decision == "accepted" for o in outcome.outcomes),
+            "merit_calibration": str(merit.method if merit else CalibrationMethod.NONE),
         },
     )
     return locked

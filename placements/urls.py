@@ -12,6 +12,7 @@ urlpatterns = [
     path("<int:round_pk>/", views.round_detail, name="round"),
     path("<int:round_pk>/academies/", views.round_academies, name="academies"),
     path("<int:round_pk>/couples/", views.round_couples, name="couples"),
+    path("<int:round_pk>/calibration/", views.round_calibration, name="calibration"),
     path("<int:round_pk>/export.csv", views.export_csv, name="export_csv"),
     path("<int:round_pk>/export.pdf", views.export_pdf, name="export_pdf"),
 ]

@@ -17,10 +17,13 @@ from __future__ import annotations
 import csv
 from collections.abc import Callable, Iterator
 from dataclasses import asdict
+from decimal import Decimal
 
 from django.http import HttpRequest, HttpResponse, StreamingHttpResponse
 from django.shortcuts import get_object_or_404
+from django.urls import reverse
 from django.utils import translation
+from django.utils.formats import number_format
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_GET
 
@@ -204,6 +207,70 @@ def round_couples(request: HttpRequest, round_pk: int) -> HttpResponse:
                     "preference": preference_label(couple.preference),
                 }
                 for couple in couples
+            ],
+        },
+    )
+
+
+def method_label(method: str) -> str:
+    return {
+        "none": _("Scores as the reviewers gave them"),
+        "standardise": _("Calibrated per reviewer (standardised onto the common scale)"),
+    }.get(method, method)
+
+
+def _figure(value: str | None) -> str:
+    """A recorded figure ("58.8000") as the reader's language writes it, to 2 decimals."""
+    return "—" if value is None else number_format(Decimal(value), 2)
+
+
+@committee_view
+def round_calibration(request: HttpRequest, round_pk: int) -> HttpResponse:
+    """The what-if: a draft round ranked with raw and with calibrated scores side by side, and
+    who crosses the acceptance line either way; a frozen round's calibration record."""
+    selection_round = _round(round_pk)
+    error = ""
+    reading = None
+    try:
+        reading = selectors.round_calibration(selection_round=selection_round)
+    except DomainError as exc:
+        error = str(exc)
+    reviewers = []
+    record = reading.record if reading is not None else {}
+    if reading is not None:
+        reviewers = [
+            {
+                "name": reading.reviewer_names.get(key, key),
+                "reviews": figures["reviews"],
+                "mean": _figure(figures["mean"]),
+                "spread": _figure(figures["spread"]),
+                "calibrated": figures["calibrated"],
+            }
+            for key, figures in record.get("reviewers", {}).items()
+        ]
+        reviewers.sort(key=lambda r: r["name"])
+    return render(
+        request,
+        "placements/committee_calibration.html",
+        {
+            "title": _("Raw and calibrated merit"),
+            "round": selection_round,
+            "preview": selection_round.is_draft,
+            "error": error,
+            "reading": reading,
+            "method": method_label(reading.method) if reading else "",
+            "reviewers": reviewers,
+            "min_reviews": record.get("min_reviews"),
+            "overall_mean": _figure(record.get("overall_mean")),
+            "overall_spread": _figure(record.get("overall_spread")),
+            "statistics_url": reverse("selection:statistics"),
+            "rows": [
+                {
+                    "row": row,
+                    "raw_decision": decision_label(row.compared.raw_decision),
+                    "calibrated_decision": decision_label(row.compared.calibrated_decision),
+                }
+                for row in (reading.rows if reading else ())
             ],
         },
     )

@@ -50,6 +50,7 @@ from selection.models import (
 )
 from selection.selectors import (
     ASSIGN_PERMISSION,
+    STATISTICS_PERMISSION,
     is_blind,
     reviews_visible,
 )
@@ -108,6 +109,13 @@ def _numbers(numbers: list[str]) -> str:
     return shown
 
 
+def _statistics_link(request) -> dict[str, str]:
+    """The reviewer statistics' link, for those who may read every reviewer's figures."""
+    if not request.user.has_perm(STATISTICS_PERMISSION):
+        return {}
+    return {"statistics_url": reverse("selection:statistics")}
+
+
 def _assigned(assigned: ReviewersAssigned) -> list[tuple[str, int]]:
     """What staff read after assigning reviewers: made, still short, skipped."""
     said = [
@@ -128,6 +136,21 @@ def _assigned(assigned: ReviewersAssigned) -> list[tuple[str, int]]:
                     len(short),
                 )
                 % {"count": len(short), "numbers": _numbers(short)},
+                messages.WARNING,
+            )
+        )
+    if len(assigned.groups) > 1:
+        said.append(
+            (
+                gettext(
+                    "The reviewers form %(count)d groups that share no dossier: %(groups)s. "
+                    "Their strictness cannot be compared across groups and calibration is less "
+                    "fair: assign some dossiers to reviewers of two groups."
+                )
+                % {
+                    "count": len(assigned.groups),
+                    "groups": "; ".join(", ".join(group) for group in assigned.groups),
+                },
                 messages.WARNING,
             )
         )
@@ -232,6 +255,7 @@ class ReviewAdmin(ReadOnlyAdmin):
     ]
     search_fields = ["application__number", "reviewer__email", "reviewer__last_name"]
     list_select_related = ["application", "reviewer"]
+    change_list_template = "admin/selection/review/change_list.html"
     readonly_fields = [
         "dossier_display",
         "reviewer",
@@ -256,6 +280,11 @@ class ReviewAdmin(ReadOnlyAdmin):
         ),
         (_("Scores"), {"fields": ["scores_display", "french_level_note"]}),
     ]
+
+    def changelist_view(self, request, extra_context=None):
+        return super().changelist_view(
+            request, extra_context={**(extra_context or {}), **_statistics_link(request)}
+        )
 
     def get_queryset(self, request):
         scoped = (
@@ -532,6 +561,11 @@ class DossierUnderReviewAdmin(ReadOnlyAdmin):
             .exclude(status=ApplicationStatus.DRAFT)
             .annotate(submitted_reviews=_submitted_count())
             .prefetch_related(Prefetch("review_assignments", queryset=assignments))
+        )
+
+    def changelist_view(self, request, extra_context=None):
+        return super().changelist_view(
+            request, extra_context={**(extra_context or {}), **_statistics_link(request)}
         )
 
     def get_list_display(self, request):

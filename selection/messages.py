@@ -47,7 +47,17 @@ RANKING_WORDS: dict[str, Word] = {
     "ranking.repeated_tie_break": _("Tie-break criteria listed more than once: %(criteria)s."),
 }
 
-SELECTION_WORDS: dict[str, Word] = {**SCORING_WORDS, **RANKING_WORDS}
+CALIBRATION_WORDS: dict[str, Word] = {
+    "calibration.unknown_method": _("Unknown calibration %(value)s: expected one of %(choices)s."),
+    "calibration.min_reviews": _(
+        "Calibration needs a minimum number of reviews of 2 or more, got %(value)s."
+    ),
+    "calibration.repeated_review": _(
+        "The reviewer %(reviewer)s has two reviews of dossier %(dossier)s."
+    ),
+}
+
+SELECTION_WORDS: dict[str, Word] = {**SCORING_WORDS, **RANKING_WORDS, **CALIBRATION_WORDS}
 
 
 # Audit actions recorded by this app's services, read by the dossier's history and the audit

@@ -199,6 +199,12 @@ def _round_half_up(value: Fraction) -> Decimal:
     return (Decimal(sign * cents) / 100).quantize(_CENT)
 
 
+def exact_reviewer_score(points: Mapping[str, int], criteria: Sequence[Criterion]) -> Fraction:
+    """One reviewer's score of a dossier before any rounding (what `merit_score` combines and
+    `selection.calibration` standardises)."""
+    return _exact_reviewer_score(points, criteria)
+
+
 def reviewer_score(points: Mapping[str, int], criteria: Sequence[Criterion]) -> Decimal:
     """One reviewer's score of a dossier, 0.00 to 100.00 (rules in the module docstring)."""
     return _round_half_up(_exact_reviewer_score(points, criteria))
@@ -228,6 +234,17 @@ def _merit(scores: list[Fraction], method: Aggregation) -> Decimal | None:
     # Both are exact on Fractions and independent of the order of the sheets.
     combined = statistics.mean(scores) if method is Aggregation.MEAN else statistics.median(scores)
     return _round_half_up(Fraction(combined))
+
+
+def combine(scores: Sequence[Fraction], method: Aggregation | str) -> Decimal | None:
+    """Exact reviewers' scores combined by `method` and rounded half-up once to 2 decimals
+    (None with no score): the last step of `merit_score`, for scores calibrated elsewhere."""
+    return _merit(list(scores), _aggregation(method))
+
+
+def round_half_up(value: Fraction) -> Decimal:
+    """An exact value to 2 decimals, a half cent rounded away from zero."""
+    return _round_half_up(value)
 
 
 def _spread(shown: tuple[Decimal, ...]) -> Decimal:

@@ -9,8 +9,11 @@ from django.db.models import Exists, OuterRef, Q, QuerySet
 from candidates.choices import ApplicationStatus, PaymentStatus
 from candidates.models import Application
 from candidates.services import DOCUMENT_CHECK_STATUSES
+from selection import calibration, scoring
 from selection.choices import ReviewStatus
-from selection.models import ConflictOfInterest, Criterion, Review, ReviewAssignment
+from selection.models import ConflictOfInterest, Criterion, Review, ReviewAssignment, Score
+from tapif.core.exceptions import DomainError
+from tapif.core.messages import explain_message
 from tapif.core.models import Campaign, User
 
 #: Dossiers reviewers work on: submitted, fee verified, not (yet) found ineligible.
@@ -145,4 +148,106 @@ def reviews_visible_to(application: Application, reviewer: User) -> list[Review]
         .exclude(reviewer=reviewer)
         .select_related("reviewer")
         .prefetch_related("scores__criterion")
+    )
+
+
+# --- fair merit: the reviews as the calibration reads them, and the evidence --------------------
+
+#: Who may read every reviewer's figures (programme managers, the committee, auditors): never a
+#: blind reviewer, since the page shows everyone's scores.
+STATISTICS_PERMISSION = "selection.view_meritscore"
+
+
+def reviewer_key(reviewer_id: int) -> str:
+    """How a reviewer is named in the calibration's input and a frozen round's record."""
+    return str(reviewer_id)
+
+
+def merit_reviews(campaign: Campaign) -> list[calibration.ReviewScore]:
+    """Every submitted review of the campaign with its exact score (the campaign's criteria and
+    weights) and its points, ordered by dossier number then reviewer. DomainError if a sheet
+    does not fit today's criteria (a criterion added after it was submitted)."""
+    criteria = [scoring.Criterion(c.code, c.weight) for c in criteria_of(campaign)]
+    sheets: dict[int, tuple[int, str, dict[str, int]]] = {}
+    rows = (
+        Score.objects.filter(
+            review__application__campaign=campaign, review__status=ReviewStatus.SUBMITTED
+        )
+        .order_by("review__application__number", "review__reviewer_id", "criterion__position")
+        .values_list(
+            "review_id",
+            "review__reviewer_id",
+            "review__application__number",
+            "criterion__code",
+            "points",
+        )
+    )
+    for review_id, reviewer_id, number, code, points in rows:
+        sheets.setdefault(review_id, (reviewer_id, number, {}))[2][code] = points
+    reviews = []
+    try:
+        for reviewer_id, number, sheet in sheets.values():
+            reviews.append(
+                calibration.ReviewScore(
+                    reviewer=reviewer_key(reviewer_id),
+                    dossier=number,
+                    score=scoring.exact_reviewer_score(sheet, criteria),
+                    points=sheet,
+                )
+            )
+    except scoring.ScoringError as error:
+        raise DomainError(explain_message(error.message), code="scores") from error
+    return reviews
+
+
+def merit_calibration(campaign: Campaign, *, method: str | None = None) -> calibration.Calibration:
+    """The campaign's merits by its calibration setting (or `method`), from every submitted
+    review, with the figures used."""
+    try:
+        return calibration.calibrate(
+            merit_reviews(campaign),
+            method=method or campaign.merit_calibration,
+            min_reviews=campaign.calibration_min_reviews,
+            aggregation=campaign.score_aggregation,
+        )
+    except calibration.CalibrationError as error:
+        raise DomainError(explain_message(error.message), code="calibration") from error
+
+
+@dataclass(frozen=True)
+class MeritStatistics:
+    """The statistics page's reading: the pure figures and the names to show them with."""
+
+    campaign: Campaign
+    statistics: calibration.Statistics
+    reviewer_names: dict[str, str]
+    criteria: list[Criterion]
+    dossier_ids: dict[str, int]  # dossier number → the dossier's primary key, for links
+    reviews: int
+
+
+def merit_statistics(campaign: Campaign) -> MeritStatistics:
+    reviews = merit_reviews(campaign)
+    criteria = criteria_of(campaign)
+    figures = calibration.statistics(
+        reviews,
+        criteria=[c.code for c in criteria],
+        min_reviews=campaign.calibration_min_reviews,
+    )
+    keys = {review.reviewer for review in reviews}
+    users = User.objects.filter(pk__in=[int(key) for key in keys])
+    names = {reviewer_key(u.pk): u.get_full_name() or u.email for u in users}
+    numbers = [d.dossier for d in figures.most_disagreed]
+    dossier_ids = dict(
+        Application.objects.filter(campaign=campaign, number__in=numbers).values_list(
+            "number", "pk"
+        )
+    )
+    return MeritStatistics(
+        campaign=campaign,
+        statistics=figures,
+        reviewer_names=names,
+        criteria=criteria,
+        dossier_ids=dossier_ids,
+        reviews=len(reviews),
     )

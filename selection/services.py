@@ -18,7 +18,7 @@ from candidates.choices import ApplicationStatus
 from candidates.models import Application
 from candidates.services import application_transition
 from selection import scoring
-from selection.assignment import balanced_assignment
+from selection.assignment import balanced_assignment, reviewer_groups
 from selection.choices import FRENCH_LEVEL_CODE, ReviewStatus, rubric_for
 from selection.models import (
     ConflictOfInterest,
@@ -237,11 +237,14 @@ def conflict_declare(
 
 class ReviewersAssigned(NamedTuple):
     """What `reviewers_assign` did: assignments made, the numbers of the dossiers still short of
-    reviewers, and those left out because they are not open to review (`skip_closed`)."""
+    reviewers, those left out because they are not open to review (`skip_closed`), and, when
+    the campaign's assignments leave reviewers who share no dossier with one another (directly
+    or through others), each such group's reviewer names, largest group first."""
 
     made: int
     short: list[str]
     skipped: list[str]
+    groups: list[list[str]] = []
 
 
 @transaction.atomic
@@ -273,12 +276,32 @@ def reviewers_assign(
     for application in applications:
         if is_reviewable(application):
             by_campaign.setdefault(application.campaign_id, []).append(application)
-    made, short = 0, []
+    made, short, groups = 0, [], []
     for group in by_campaign.values():
         added, still_short = _reviewers_assign_campaign(group, reviewers, actor)
         made += added
         short += still_short
-    return ReviewersAssigned(made=made, short=short, skipped=[a.number for a in closed])
+        separate = reviewer_groups_of(group[0].campaign)
+        if len(separate) > 1:
+            groups += separate
+    return ReviewersAssigned(
+        made=made, short=short, skipped=[a.number for a in closed], groups=groups
+    )
+
+
+def reviewer_groups_of(campaign: Campaign) -> list[list[str]]:
+    """The campaign's reviewers grouped by the dossiers they share (`reviewer_groups`), by
+    name: one group when every reviewer can be compared with every other."""
+    assignments: dict[int, list[int]] = {}
+    for application_id, reviewer_id in (
+        ReviewAssignment.objects.filter(application__campaign=campaign)
+        .order_by("application__number", "assigned_at", "pk")
+        .values_list("application_id", "reviewer_id")
+    ):
+        assignments.setdefault(application_id, []).append(reviewer_id)
+    groups = reviewer_groups(assignments)
+    users = User.objects.in_bulk([r for group in groups for r in group])
+    return [[users[r].get_full_name() or users[r].email for r in group] for group in groups]
 
 
 def _reviewers_assign_campaign(

@@ -9,6 +9,7 @@ app_name = "selection"
 urlpatterns = [
     path("", views.queue, name="queue"),
     path("next/", views.next_dossier, name="next"),
+    path("statistics/", views.statistics, name="statistics"),
     path("<str:number>/", views.dossier, name="dossier"),
     path("<str:number>/score/", views.score, name="score"),
     path("<str:number>/conflict/", views.conflict, name="conflict"),

@@ -13,6 +13,8 @@ own review is submitted, the other reviewers' scores. Every write goes through t
 from __future__ import annotations
 
 from collections.abc import Callable, Mapping
+from decimal import Decimal
+from fractions import Fraction
 from typing import Any
 from urllib.parse import urlsplit
 
@@ -23,6 +25,7 @@ from django.core.files.storage import default_storage
 from django.http import Http404, HttpRequest, HttpResponse
 from django.shortcuts import get_object_or_404, redirect
 from django.urls import reverse
+from django.utils import formats
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_GET, require_POST
 
@@ -43,7 +46,7 @@ from candidates.selectors import (
 from evaluations.choices import EvaluationStatus
 from evaluations.models import Evaluation
 from evaluations.selectors import evaluation_rows
-from selection import selectors, services
+from selection import calibration, selectors, services
 from selection.forms import SUBMIT, ConflictForm, DocumentRejectForm, ReviewForm
 from selection.staff import render, staff_view
 from tapif.core.exceptions import DomainError
@@ -122,6 +125,132 @@ def next_dossier(request: HttpRequest) -> HttpResponse:
         messages.info(request, _("Nothing left to review."))
         return redirect("selection:queue")
     return redirect(_dossier_url(application))
+
+
+# --- the reviewers' statistics (managers, committee, auditors) ---------------------------------
+
+
+def _fig(value, places: int = 2) -> str:
+    """An exact figure as the reader's language writes it ("—" for none)."""
+    if value is None:
+        return "—"
+    return formats.number_format(Decimal(calibration.decimal_of(value, places)), places)
+
+
+def _signed(value, places: int = 2) -> str:
+    if value is None:
+        return "—"
+    text = _fig(value, places)
+    return f"+{text}" if value > 0 else text
+
+
+def _verdict_label(verdict: str, strictness) -> str:
+    points = _fig(abs(strictness)) if strictness is not None else ""
+    return {
+        "harsh": _("Harsher than the others on the same dossiers, by %(points)s points")
+        % {"points": points},
+        "lenient": _("More lenient than the others on the same dossiers, by %(points)s points")
+        % {"points": points},
+        "in_line": _("In line with the others"),
+        "no_shared": _("Shares no dossier with another reviewer: no comparison"),
+    }[verdict]
+
+
+def _statistics_page(request: HttpRequest) -> HttpResponse:
+    """Per reviewer: reviews, mean and spread of their scores and of each criterion, their
+    strictness on shared dossiers and whether they can be calibrated; the agreement per
+    criterion; the dossiers the reviewers disagree on most. Reads only (`merit_statistics`)."""
+    campaign = campaign_current()
+    context: dict[str, Any] = {"title": _("Reviewer statistics"), "campaign": campaign}
+    if campaign is None:
+        return render(request, "selection/statistics.html", context)
+    try:
+        found = selectors.merit_statistics(campaign)
+    except DomainError as error:
+        return render(request, "selection/statistics.html", {**context, "error": error.message})
+    figures = found.statistics
+    labels = {c.code: c.label for c in found.criteria}
+    names = found.reviewer_names
+    reviewers = [
+        {
+            "name": names.get(f.reviewer, f.reviewer),
+            "verdict": f.verdict,
+            "reviews": f.reviews,
+            "mean": _fig(f.mean),
+            "spread": _fig(f.spread),
+            "shared": f.shared,
+            "strictness": _signed(f.strictness),
+            "judgement": _verdict_label(f.verdict, f.strictness),
+            "calibrated": f.calibrated,
+            "criteria": [
+                {
+                    "label": labels.get(c.criterion, c.criterion),
+                    "mean": _fig(c.mean),
+                    "spread": _fig(c.spread),
+                    "strictness": _signed(c.strictness),
+                }
+                for c in f.criteria
+            ],
+        }
+        for f in figures.reviewers
+    ]
+    agreement = [
+        {
+            "label": _("Score (out of 100)")
+            if a.criterion == calibration.SCORE
+            else labels.get(a.criterion, a.criterion),
+            "alpha": _fig(a.alpha, 3),
+            "dossiers": a.dossiers,
+            "reading": _alpha_reading(a.alpha),
+        }
+        for a in figures.agreement
+    ]
+    disagreed = [
+        {
+            "number": d.dossier,
+            "url": _dossier_admin_url(found.dossier_ids.get(d.dossier)),
+            "spread": _fig(d.spread),
+            "scores": [(names.get(r, r), _fig(score)) for r, score in d.scores],
+        }
+        for d in figures.most_disagreed
+    ]
+    groups = [[names.get(r, r) for r in group] for group in figures.groups]
+    return render(
+        request,
+        "selection/statistics.html",
+        {
+            **context,
+            "reviews": found.reviews,
+            "reviewers": reviewers,
+            "criteria": [c.label for c in found.criteria],
+            "agreement": agreement,
+            "disagreed": disagreed,
+            "groups": groups if len(groups) > 1 else [],
+            "min_reviews": campaign.calibration_min_reviews,
+            "calibration": campaign.get_merit_calibration_display(),
+            "notable": _fig(calibration.STRICTNESS_NOTABLE),
+        },
+    )
+
+
+def _dossier_admin_url(pk: int | None) -> str:
+    return reverse("admin:candidates_application_change", args=[pk]) if pk else ""
+
+
+def _alpha_reading(alpha) -> str:
+    """Krippendorff's usual reading of alpha."""
+    if alpha is None:
+        return _("Not enough shared dossiers to tell")
+    if alpha >= Fraction(8, 10):
+        return _("Reliable agreement")
+    if alpha >= Fraction(667, 1000):
+        return _("Tentative agreement")
+    return _("Weak agreement: the rubric is read differently")
+
+
+statistics = staff_view(
+    _statistics_page, permission=selectors.STATISTICS_PERMISSION, methods=require_GET
+)
 
 
 # --- one dossier ------------------------------------------------------------------------------

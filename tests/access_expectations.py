@@ -169,6 +169,8 @@ PAGES: dict[str, frozenset[str]] = {
     # The review queue: scorers; A's dossier, only to the reviewer assigned to it.
     "selection:queue": only(REVIEWER_OTHER, REVIEWER_A, SUPERUSER),
     "selection:next": only(REVIEWER_OTHER, REVIEWER_A, SUPERUSER),
+    # Every reviewer's figures: managers, the committee, auditors; never a (blind) reviewer.
+    "selection:statistics": EVERY_DOSSIER,
     "selection:dossier": only(REVIEWER_A),
     "selection:score": only(REVIEWER_A),  # POST only
     "selection:conflict": only(REVIEWER_A),  # POST only
@@ -179,6 +181,7 @@ PAGES: dict[str, frozenset[str]] = {
     "committee:round": EVERY_DOSSIER,
     "committee:academies": EVERY_DOSSIER,
     "committee:couples": EVERY_DOSSIER,
+    "committee:calibration": EVERY_DOSSIER,
     "committee:export_csv": EVERY_DOSSIER,
     "committee:export_pdf": EVERY_DOSSIER,
 }

@@ -284,6 +284,7 @@ def build_world(campaign) -> World:
         "committee:round": {"round_pk": frozen.pk},
         "committee:academies": {"round_pk": frozen.pk},
         "committee:couples": {"round_pk": frozen.pk},
+        "committee:calibration": {"round_pk": frozen.pk},
         "committee:export_csv": {"round_pk": frozen.pk},
         "committee:export_pdf": {"round_pk": frozen.pk},
         "account_confirm_email": {"key": "not-a-key"},

@@ -295,6 +295,18 @@ class CampaignAdmin(AuditedAdmin):
                 )
             },
         ),
+        (
+            _("Merit review"),
+            {
+                "fields": (
+                    "score_aggregation",
+                    "disagreement_threshold",
+                    "reviewers_per_dossier",
+                    "merit_calibration",
+                    "calibration_min_reviews",
+                )
+            },
+        ),
         (_("Contact"), {"fields": ("contact_email",)}),
         (
             _("Retention of the candidates' data"),

@@ -410,6 +410,27 @@ class Campaign(models.Model):
             "of these countries."
         ),
     )
+    # Fair merit (selection.calibration): whether reviewers' scores are calibrated per reviewer.
+    merit_calibration = models.CharField(
+        _("calibrate reviewers' scores"),
+        max_length=12,
+        choices=[
+            ("none", _("No: the scores as the reviewers gave them")),
+            ("standardise", _("Per reviewer: standardised onto the common scale")),
+        ],
+        default="none",
+        help_text=_(
+            "Standardised: each score becomes how far it sits above the reviewer's own average, "
+            "in their own spread, put back on the mean and spread of all reviews, so a harsh or "
+            "a lenient reviewer weighs like the others. The committee's preview shows both."
+        ),
+    )
+    calibration_min_reviews = models.PositiveSmallIntegerField(
+        _("reviews needed to calibrate a reviewer"),
+        default=5,
+        validators=[MinValueValidator(2)],
+        help_text=_("A reviewer with fewer submitted reviews keeps their scores as given."),
+    )
     created_at = models.DateTimeField(auto_now_add=True)
     updated_at = models.DateTimeField(auto_now=True)
     # Retention policy (docs/privacy.md): how long the candidates' data is kept; applied every

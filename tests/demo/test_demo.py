@@ -159,7 +159,10 @@ def test_load_demo_takes_twelve_dossiers_to_reviewed_for_the_committee():
                 "reviewer__email", flat=True
             )
         )
-        == ["admin@demo.tapif.ca"] * 12 + ["reviewer@demo.tapif.ca"] * 12
+        == ["admin@demo.tapif.ca"] * 7
+        + ["harsh@demo.tapif.ca"] * 7
+        + ["lenient@demo.tapif.ca"] * 7
+        + ["reviewer@demo.tapif.ca"] * 3  # who has the five dossiers of the review demo too
     )
     assert {a.assets.school_level for a in dossiers} == {"primary", "secondary", "either"}
     assert {a.french_level for a in dossiers} == {"B1", "B2", "C1", "C2"}
@@ -188,6 +191,28 @@ def test_load_demo_prepares_one_draft_round_with_quotas_for_the_committee():
     decisions = [o.decision for o in round_preview(selection_round).outcomes]
     assert len(decisions) == 12
     assert {"accepted", "waitlisted", "not_selected"} <= set(decisions)
+
+
+def test_load_demo_has_a_harsh_and_a_lenient_reviewer_that_calibration_corrects():
+    from placements.selectors import round_calibration
+    from selection.selectors import merit_statistics
+
+    campaign, _accounts = load_demo(now=NOW)
+
+    found = merit_statistics(campaign)
+    verdicts = {
+        found.reviewer_names[f.reviewer]: (f.verdict, f.calibrated)
+        for f in found.statistics.reviewers
+    }
+    assert verdicts == {
+        "Marc Girard": ("harsh", True),
+        "Julie Caron": ("lenient", True),
+        "Alice Martin": ("in_line", True),
+        "Hugo Lefebvre": ("in_line", False),  # 3 reviews: not enough to calibrate
+    }
+    assert len(found.statistics.groups) == 1  # the rotating pairs connect all four
+    reading = round_calibration(selection_round=SelectionRound.objects.get(campaign=campaign))
+    assert len(reading.crossing_up) == len(reading.crossing_down) == 1
 
 
 def test_load_demo_creates_the_committee_account_with_totp():
@@ -246,7 +271,7 @@ def test_load_demo_twice_changes_nothing(private_storage):
 
     assert _counts() == first
     assert stored_files(private_storage) == files
-    assert (first["Campaign"], first["User"], first["Authenticator"]) == (2, 24, 4)
+    assert (first["Campaign"], first["User"], first["Authenticator"]) == (2, 26, 6)
     assert (first["Application"], first["Payment"], first["BankLine"]) == (17, 17, 17)
     assert (first["Review"], first["MeritScore"], first["SelectionRound"]) == (24, 12, 1)
     assert (first["Couple"], first["PreviousParticipation"], first["Quota"]) == (1, 1, 6)

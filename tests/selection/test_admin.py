@@ -348,6 +348,34 @@ def test_assign_action_reports_dossiers_still_short(client, campaign, boss):
     ]
 
 
+def test_assign_action_warns_when_reviewers_form_separate_groups(client, campaign, boss):
+    first, second, third = (reviewable(campaign) for _ in range(3))
+    ann, bob, cid, dan = (
+        scorer(first_name=n, last_name="Lecteur") for n in ("Ann", "Bob", "Cid", "Dan")
+    )
+    assign(first, ann, bob)
+    assign(second, cid, dan)
+    log_in(client, boss)
+
+    response = assign_post(client, [third], apply="yes", reviewers=[ann.pk, bob.pk])
+
+    texts = [m.message for m in get_messages(response.wsgi_request)]
+    assert texts == [
+        "2 assignments made.",
+        "The reviewers form 2 groups that share no dossier: Ann Lecteur, Bob Lecteur; "
+        "Cid Lecteur, Dan Lecteur. Their strictness cannot be compared across groups and "
+        "calibration is less fair: assign some dossiers to reviewers of two groups.",
+    ]
+
+    # One dossier read by Bob and Cid joins the two groups: no warning any more.
+    client.get(DOSSIERS)  # the messages above are read
+    fourth = reviewable(campaign)
+    assign(fourth, cid)
+    response = assign_post(client, [fourth], apply="yes", reviewers=[bob.pk])
+
+    assert [m.message for m in get_messages(response.wsgi_request)] == ["1 assignment made."]
+
+
 def test_assign_action_needs_the_permission(client, campaign):
     application, reviewer = reviewable(campaign), scorer()
     log_in(client, reviewer)

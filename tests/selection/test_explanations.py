@@ -1,13 +1,15 @@
-"""Every refusal the scoring and the ranking can give is worded in both languages."""
+"""Every refusal the scoring, the ranking and the calibration can give is worded in both
+languages."""
 
 from __future__ import annotations
 
 from decimal import Decimal
+from fractions import Fraction
 
 import pytest
 from django.utils import translation
 
-from selection import ranking, scoring
+from selection import calibration, ranking, scoring
 from selection.messages import SELECTION_WORDS
 from tapif.core.messages import explain_message
 
@@ -35,11 +37,17 @@ REFUSALS = [
     lambda: ranking.rank([ranking.RankInput("x", 1.5, "B2", {})], campaign_code="C"),
     lambda: ranking.rank([ranking.RankInput("x", Decimal(1), "B2", {})] * 2, campaign_code="C"),
     lambda: ranking.rank([], campaign_code="C", criteria_order=("a", "a")),
+    lambda: calibration.calibrate([], method="shrink"),
+    lambda: calibration.calibrate([], method="standardise", min_reviews=1),
+    lambda: calibration.calibrate(
+        [calibration.ReviewScore("r", "d", Fraction(1))] * 2, method="none"
+    ),
 ]
+ERRORS = (scoring.ScoringError, ranking.RankingError, calibration.CalibrationError)
 
 
-def _refusal(call) -> scoring.ScoringError | ranking.RankingError:
-    with pytest.raises((scoring.ScoringError, ranking.RankingError)) as caught:
+def _refusal(call) -> Exception:
+    with pytest.raises(ERRORS) as caught:
         call()
     return caught.value
 
