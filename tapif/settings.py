@@ -173,6 +173,12 @@ ACCOUNT_RATE_LIMITS = {
     # Evaluation invitations, resends and replacements per candidate (evaluations.views).
     "evaluation_invite": f"{TAPIF_EVALUATION_INVITES_PER_HOUR}/h/key",
 }
+# Behind the reverse proxy every request comes from the proxy's address: the limits above key
+# on the client's address, which the proxy appends to X-Forwarded-For. Set this to the number of
+# proxies in front of gunicorn (1 for the documented one); the client is then that many entries
+# from the right of X-Forwarded-For, so entries a client writes itself are never read. 0 (a
+# laptop, no proxy) reads REMOTE_ADDR only. Our own limits (letter_verify) use the same address.
+ALLAUTH_TRUSTED_PROXY_COUNT = env_int(ENV, "TAPIF_TRUSTED_PROXY_COUNT", 0)
 MFA_ADAPTER = "tapif.core.adapters.MFAAdapter"
 MFA_SUPPORTED_TYPES = ["totp", "recovery_codes"]
 # Recovery codes are shown once, when they are made (a stolen session cannot read them later).
