@@ -18,7 +18,10 @@ class CoreConfig(AppConfig):
 
         post_migrate.connect(sync_roles_after_migrate, dispatch_uid="tapif.core.sync_roles")
         messages_register(AUDIT_ACTIONS)  # the words of this app's audit actions
-        from tapif.core import signals  # noqa: F401 (connects the receivers)
+        from tapif.core import (
+            checks,  # noqa: F401 (registers the production checks)
+            signals,  # noqa: F401 (connects the receivers)
+        )
 
 
 class TapifAdminConfig(admin_apps.AdminConfig):

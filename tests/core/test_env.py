@@ -108,7 +108,8 @@ def _run_django(code: str, **env: str) -> subprocess.CompletedProcess:
     clean = {
         k: v
         for k, v in os.environ.items()
-        if not k.startswith(("DJANGO_", "DATABASE_")) and k != "SITE_URL"
+        if not k.startswith(("DJANGO_", "DATABASE_", "CELERY_", "AWS_", "EMAIL_"))
+        and k not in ("SITE_URL", "CACHE_URL")
     }
     clean.update(env, DJANGO_SETTINGS_MODULE="tapif.settings")
     return subprocess.run(  # noqa: S603 (our own interpreter and code)
@@ -143,14 +144,25 @@ def test_production_mode_requires_allowed_hosts():
     assert "DJANGO_ALLOWED_HOSTS is required" in result.stderr
 
 
+#: Every service named (the checks connect to none of them).
+PRODUCTION_SERVICES = {
+    "DATABASE_URL": "postgres://tapif:secret@db.embassy.test:5432/tapif",
+    "CACHE_URL": "redis://redis.embassy.test:6379/1",
+    "CELERY_BROKER_URL": "redis://redis.embassy.test:6379/0",
+    "AWS_STORAGE_BUCKET_NAME": "tapif-documents",
+    "EMAIL_HOST": "smtp.embassy.test",
+}
+
+
 def test_production_mode_passes_the_deployment_checklist():
     result = _run_django(
         "from django.core.management import call_command; "
         "call_command('check', deploy=True, fail_level='WARNING')",
         DJANGO_DEBUG="0",
         DJANGO_SECRET_KEY=secrets.token_urlsafe(50),
-        DJANGO_ALLOWED_HOSTS="tapif.example.org",
-        SITE_URL="https://tapif.example.org",
+        DJANGO_ALLOWED_HOSTS="tapif.embassy.test",
+        SITE_URL="https://tapif.embassy.test",
+        **PRODUCTION_SERVICES,
     )
     assert result.returncode == 0, result.stderr
     assert "no issues" in result.stdout + result.stderr
