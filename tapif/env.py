@@ -130,3 +130,13 @@ def celery_config(env: Mapping[str, str]) -> dict[str, Any]:
         "task_always_eager": not broker,
         "task_eager_propagates": True,
     }
+
+
+def log_format(env: Mapping[str, str]) -> str:
+    """ "json" or "plain": LOG_FORMAT if set, else JSON in production (DJANGO_DEBUG=0)."""
+    chosen = env.get("LOG_FORMAT", "").strip().lower()
+    if chosen in ("json", "plain"):
+        return chosen
+    if chosen:
+        raise EnvError(f"LOG_FORMAT must be json or plain; got {env['LOG_FORMAT']!r}")
+    return "plain" if env_bool(env, "DJANGO_DEBUG", True) else "json"

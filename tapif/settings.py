@@ -21,6 +21,7 @@ from tapif.env import (
     env_bool,
     env_int,
     env_list,
+    log_format,
     storages_config,
 )
 
@@ -265,6 +266,8 @@ CELERY_TASK_IGNORE_RESULT = True
 CELERY_TIMEZONE = TIME_ZONE
 CELERY_TASK_ACKS_LATE = True
 CELERY_WORKER_PREFETCH_MULTIPLIER = 1
+# The worker and beat log through LOGGING below (UTC, JSON, masked), not Celery's own handler.
+CELERY_WORKER_HIJACK_ROOT_LOGGER = False
 CELERY_BROKER_CONNECTION_RETRY_ON_STARTUP = True
 # Tasks are published from web requests (after commit): a broker that is down, or hung with its
 # port still open, must make the publish fail within seconds (the outbox keeps the message
@@ -368,13 +371,32 @@ SECURE_CSP = {
     "object-src": [CSP.NONE],
 }
 
+# Every process (web, worker, beat) logs through this: UTC ISO 8601 timestamps, JSON lines in
+# production (LOG_FORMAT), e-mail addresses and link secrets masked (tapif/core/logs.py).
+# gunicorn's own lines: `gunicorn -c python:tapif.gunicorn_conf`.
+LOG_FORMAT = log_format(ENV)
 LOGGING = {
     "version": 1,
     "disable_existing_loggers": False,
-    "formatters": {"plain": {"format": "%(asctime)s %(levelname)s %(name)s %(message)s"}},
-    "handlers": {"console": {"class": "logging.StreamHandler", "formatter": "plain"}},
+    "filters": {"redact": {"()": "tapif.core.logs.RedactingFilter"}},
+    "formatters": {
+        "plain": {
+            "()": "tapif.core.logs.UtcFormatter",
+            "format": "%(asctime)s %(levelname)s %(name)s %(message)s",
+        },
+        "json": {"()": "tapif.core.logs.JsonFormatter"},
+    },
+    "handlers": {
+        "console": {
+            "class": "logging.StreamHandler",
+            "formatter": LOG_FORMAT,
+            "filters": ["redact"],
+        },
+    },
     "root": {"handlers": ["console"], "level": ENV.get("DJANGO_LOG_LEVEL", "INFO")},
     "loggers": {
+        # Through the root's handler only (Django's default adds an unfiltered console one).
+        "django": {"handlers": [], "level": "INFO"},
         "django.db.backends": {"level": "WARNING"},
         "weasyprint": {"level": "WARNING"},
         "fontTools": {"level": "WARNING"},

@@ -1,0 +1,62 @@
+"""gunicorn's settings: `gunicorn -c python:tapif.gunicorn_conf tapif.wsgi --bind …`.
+
+Access and error lines to standard output and error, in the same shape as the application's
+(`LOGGING`, tapif/core/logs.py): UTC ISO 8601 time, JSON in production (`LOG_FORMAT`), and no
+secret from the request line. Evaluators and staff open links whose path carries a token
+(`/fr/evaluations/r/<token>/`, `/fr/staff/setup/<token>/`): the access log would keep it, and
+the Referer of every request made from that page too. `RedactingLogger` masks them, and e-mail
+addresses (an admin search `?q=jo@example.ca`), in every field of the line.
+
+Command-line options still override these (`--bind`, `--workers`, `GUNICORN_CMD_ARGS`).
+"""
+
+from __future__ import annotations
+
+import logging
+import os
+import time
+
+from gunicorn.glogging import Logger
+
+from tapif.core.logs import JsonFormatter, RedactingFilter, UtcFormatter, redact
+from tapif.env import log_format
+
+accesslog = "-"
+errorlog = "-"
+# The client's address comes from X-Forwarded-For (TAPIF_TRUSTED_PROXY_COUNT, in Django), not
+# from gunicorn; %(h)s below is the proxy's. Apache's combined format otherwise.
+access_log_format = '%(h)s %(t)s "%(r)s" %(s)s %(b)s %(M)sms "%(f)s" "%(a)s"'
+logger_class = "tapif.gunicorn_conf.RedactingLogger"
+
+
+class RedactingLogger(Logger):
+    """gunicorn's logger, its lines masked (`tapif.core.logs.redact`) and timed in UTC."""
+
+    def setup(self, cfg) -> None:
+        super().setup(cfg)
+        json_lines = log_format(os.environ) == "json"
+        for log in (self.error_log, self.access_log):
+            for handler in log.handlers:
+                if not getattr(handler, "_gunicorn", False):
+                    continue  # another's (a logconfig's, a test's): left as it is
+                if log is self.access_log:
+                    formatter = JsonFormatter() if json_lines else logging.Formatter("%(message)s")
+                else:
+                    formatter = (
+                        JsonFormatter()
+                        if json_lines
+                        else UtcFormatter("%(asctime)s [%(process)d] %(levelname)s %(message)s")
+                    )
+                handler.setFormatter(formatter)
+                if not any(isinstance(existing, RedactingFilter) for existing in handler.filters):
+                    handler.addFilter(RedactingFilter())
+
+    def atoms(self, resp, req, environ, request_time) -> dict:
+        return {
+            key: redact(value) if isinstance(value, str) else value
+            for key, value in super().atoms(resp, req, environ, request_time).items()
+        }
+
+    def now(self) -> str:
+        """The access line's own time (%(t)s), in UTC."""
+        return time.strftime("[%Y-%m-%dT%H:%M:%SZ]", time.gmtime())
