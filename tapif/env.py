@@ -8,6 +8,7 @@ Django.
 from __future__ import annotations
 
 from collections.abc import Mapping
+from email.utils import formataddr, getaddresses
 from pathlib import Path
 from typing import Any
 
@@ -140,3 +141,16 @@ def log_format(env: Mapping[str, str]) -> str:
     if chosen:
         raise EnvError(f"LOG_FORMAT must be json or plain; got {env['LOG_FORMAT']!r}")
     return "plain" if env_bool(env, "DJANGO_DEBUG", True) else "json"
+
+
+def admins_config(env: Mapping[str, str]) -> list[str]:
+    """DJANGO_ADMINS ("Name <a@example.org>, b@example.org") as Django's ADMINS: addresses."""
+    raw = env.get("DJANGO_ADMINS", "").strip()
+    if not raw:
+        return []
+    admins = []
+    for name, address in getaddresses([raw]):
+        if "@" not in address or " " in address:
+            raise EnvError(f"DJANGO_ADMINS must be e-mail addresses, comma-separated; got {raw!r}")
+        admins.append(formataddr((name, address)) if name else address)
+    return admins

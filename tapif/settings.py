@@ -14,7 +14,9 @@ from django.core.exceptions import ImproperlyConfigured
 from django.utils.csp import CSP
 from django.utils.translation import gettext_lazy as _
 
+from tapif.core.sentry import sentry_init
 from tapif.env import (
+    admins_config,
     cache_config,
     celery_config,
     database_config,
@@ -255,6 +257,9 @@ elif _email_backend.endswith("filebased.EmailBackend"):
 MAILERS = {"default": {"BACKEND": _email_backend, "OPTIONS": _email_options}}
 DEFAULT_FROM_EMAIL = ENV.get("DEFAULT_FROM_EMAIL", "TAPIF Canada <no-reply@tapif.ca>")
 SERVER_EMAIL = DEFAULT_FROM_EMAIL
+# Who receives Django's error mails (server errors, failed tasks) when DJANGO_DEBUG=0; with a
+# SENTRY_DSN the reports go to Sentry too, and this may stay empty.
+ADMINS = admins_config(ENV)
 
 # --- Celery ------------------------------------------------------------------------------------
 _celery = celery_config(ENV)
@@ -378,7 +383,10 @@ LOG_FORMAT = log_format(ENV)
 LOGGING = {
     "version": 1,
     "disable_existing_loggers": False,
-    "filters": {"redact": {"()": "tapif.core.logs.RedactingFilter"}},
+    "filters": {
+        "redact": {"()": "tapif.core.logs.RedactingFilter"},
+        "require_debug_false": {"()": "django.utils.log.RequireDebugFalse"},
+    },
     "formatters": {
         "plain": {
             "()": "tapif.core.logs.UtcFormatter",
@@ -392,13 +400,27 @@ LOGGING = {
             "formatter": LOG_FORMAT,
             "filters": ["redact"],
         },
+        # Server errors and failed tasks, to ADMINS, in production only.
+        "mail_admins": {
+            "level": "ERROR",
+            "class": "tapif.core.admin_mail.RedactingAdminEmailHandler",
+            "filters": ["require_debug_false", "redact"],
+        },
     },
     "root": {"handlers": ["console"], "level": ENV.get("DJANGO_LOG_LEVEL", "INFO")},
     "loggers": {
-        # Through the root's handler only (Django's default adds an unfiltered console one).
-        "django": {"handlers": [], "level": "INFO"},
+        # The root's console and the admins' mail (Django's default adds an unfiltered console).
+        "django": {"handlers": ["mail_admins"], "level": "INFO"},
+        "celery.app.trace": {"handlers": ["mail_admins"]},
         "django.db.backends": {"level": "WARNING"},
         "weasyprint": {"level": "WARNING"},
         "fontTools": {"level": "WARNING"},
     },
 }
+
+# Error reports to Sentry or GlitchTip when a DSN is set: no personal data (tapif/core/sentry.py).
+sentry_init(
+    dsn=ENV.get("SENTRY_DSN", ""),
+    environment=ENV.get("SENTRY_ENVIRONMENT", "production"),
+    release=ENV.get("SENTRY_RELEASE", ""),
+)
