@@ -290,6 +290,12 @@ CELERY_TASK_PUBLISH_RETRY_POLICY = {
 RESULTS_RELEASE_BATCH_SECONDS = env_int(ENV, "RESULTS_RELEASE_BATCH_SECONDS", 10)
 # A static schedule: *what* each job sends, and when, is read from the campaign at run time.
 CELERY_BEAT_SCHEDULE = {
+    # Beat's heartbeat (tapif.core.health): dropped if no worker takes it within the minute.
+    "beat-tick": {
+        "task": "tapif.core.tasks.beat_tick",
+        "schedule": crontab(minute="*"),
+        "options": {"expires": 55},
+    },
     "requeue-pending-messages": {
         "task": "tapif.core.tasks.requeue_pending_messages",
         "schedule": crontab(minute="*/5"),
@@ -355,7 +361,7 @@ SESSION_COOKIE_AGE = 60 * 60 * 12
 SESSION_COOKIE_SECURE = not DEBUG
 CSRF_COOKIE_SECURE = not DEBUG
 SECURE_SSL_REDIRECT = env_bool(ENV, "DJANGO_SECURE_SSL_REDIRECT", not DEBUG)
-SECURE_REDIRECT_EXEMPT = [r"^healthz$"]
+SECURE_REDIRECT_EXEMPT = [r"^healthz$", r"^readyz$"]
 SECURE_PROXY_SSL_HEADER = ("HTTP_X_FORWARDED_PROTO", "https")
 SECURE_HSTS_SECONDS = env_int(ENV, "DJANGO_SECURE_HSTS_SECONDS", 0 if DEBUG else 31_536_000)
 SECURE_HSTS_INCLUDE_SUBDOMAINS = not DEBUG

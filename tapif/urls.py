@@ -11,6 +11,7 @@ urlpatterns = [
     path("admin/review/", include("selection.urls")),
     path("admin/", admin.site.urls),
     path("healthz", core_views.healthz, name="healthz"),
+    path("readyz", core_views.readyz, name="readyz"),
     path("language/", core_views.switch_language, name="switch_language"),
 ]
 

@@ -64,6 +64,7 @@ EVERY_DOSSIER = only(MANAGER, COMMITTEE, AUDITOR, SUPERUSER)
 PAGES: dict[str, frozenset[str]] = {
     # Public pages.
     "healthz": EVERYONE,
+    "readyz": EVERYONE,  # readiness: each service's status, nothing personal
     "switch_language": EVERYONE,  # POST only
     "core:landing": EVERYONE,
     "eligibility_check": EVERYONE,

@@ -3,7 +3,7 @@
 from celery import shared_task
 from django.core import management
 
-from tapif.core import outbox, privacy
+from tapif.core import health, outbox, privacy
 from tapif.core.jobs import job_runs_prune, run_job
 
 
@@ -41,3 +41,9 @@ def _clear_sessions_and_old_runs() -> dict:
 def apply_retention() -> dict:
     """Daily: apply the retention policy's steps due today (tapif.core.privacy)."""
     return run_job("retention", privacy.retention_apply_due)
+
+
+@shared_task(name="tapif.core.tasks.beat_tick", ignore_result=True)
+def beat_tick() -> None:
+    """Every minute: beat is alive (read by /readyz and `manage.py healthcheck beat`)."""
+    health.beat_tick_record()

@@ -11,7 +11,7 @@ from django.conf import settings
 from django.contrib.auth import login
 from django.contrib.auth.decorators import login_required
 from django.db import connection
-from django.http import HttpRequest, HttpResponse, HttpResponseRedirect
+from django.http import HttpRequest, HttpResponse, HttpResponseRedirect, JsonResponse
 from django.shortcuts import redirect, render
 from django.urls import translate_url
 from django.utils import timezone, translation
@@ -20,6 +20,7 @@ from django.views.decorators.cache import never_cache
 from django.views.decorators.debug import sensitive_post_parameters
 from django.views.decorators.http import require_GET, require_http_methods, require_POST
 
+from tapif.core import health
 from tapif.core.choices import UserKind
 from tapif.core.exceptions import DomainError
 from tapif.core.forms import LetterCodeForm, StaffSetupForm
@@ -132,6 +133,25 @@ def healthz(request: HttpRequest) -> HttpResponse:
     with connection.cursor() as cursor:
         cursor.execute("SELECT 1")
     return HttpResponse("ok", content_type="text/plain")
+
+
+@require_GET
+@never_cache
+def readyz(request: HttpRequest) -> JsonResponse:
+    """Readiness for a load balancer or a monitor: each service's check (tapif.core.health),
+    200 when none failed, else 503. No personal data; no rate limit; plain HTTP allowed."""
+    checks = health.readiness()
+    failed = any(check.failed for check in checks.values())
+    return JsonResponse(
+        {
+            "status": health.FAILED if failed else health.OK,
+            "checks": {
+                name: {"status": check.status, "detail": check.detail}
+                for name, check in checks.items()
+            },
+        },
+        status=503 if failed else 200,
+    )
 
 
 # --- Staff set-up: the second factor comes only from the e-mailed link -------------------------
