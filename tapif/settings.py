@@ -340,6 +340,10 @@ CELERY_BEAT_SCHEDULE = {
         "task": "evaluations.tasks.flag_unopened_invitations",
         "schedule": crontab(hour=9, minute=5),
     },
+    "staff-alerts": {
+        "task": "tapif.core.tasks.send_staff_alerts",
+        "schedule": crontab(minute="*/15"),
+    },
     "clear-expired-sessions": {
         "task": "tapif.core.tasks.clear_expired_sessions",
         "schedule": crontab(hour=3, minute=17),

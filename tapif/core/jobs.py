@@ -32,6 +32,29 @@ JOB_LABELS = {
     "unopened_invitations": _("Notices of evaluator invitations not opened"),
     "expired_sessions": _("Clean-up of expired sessions"),
     "retention": _("Retention policy: documents deleted, dossiers anonymised"),
+    "staff_alerts": _("Alerts to programme managers"),
+}
+
+#: The Celery task that runs each job, as CELERY_BEAT_SCHEDULE names it: the schedule says when
+#: the job is due, so a job that has not run on time can be told (tapif.core.alerts).
+#: A job whose task is not on the schedule runs on demand.
+JOB_TASKS = {
+    "deliver_pending_mail": "tapif.core.tasks.requeue_pending_messages",
+    "deadline_reminders": "candidates.tasks.send_deadline_reminders",
+    "language_test_reminders": "candidates.tasks.send_language_test_reminders",
+    "evaluator_reminders": "evaluations.tasks.send_evaluator_reminders",
+    "correction_reminders": "candidates.tasks.send_correction_reminders",
+    # Run when staff move a deadline, not on the schedule: only a failed run is told.
+    "deadline_changes": "candidates.tasks.announce_deadline_change",
+    "offer_reminders": "placements.tasks.send_offer_reminders",
+    "results_day_reminders": "placements.tasks.send_results_day_reminders",
+    "results_release": "placements.tasks.resume_results_releases",
+    "offer_expiry": "placements.tasks.expire_offers",
+    "expired_invitation_tokens": "evaluations.tasks.clear_expired_invitation_tokens",
+    "unopened_invitations": "evaluations.tasks.flag_unopened_invitations",
+    "expired_sessions": "tapif.core.tasks.clear_expired_sessions",
+    "retention": "tapif.core.tasks.apply_retention",
+    "staff_alerts": "tapif.core.tasks.send_staff_alerts",
 }
 
 #: What the jobs' counts mean, as staff read them in the admin.
@@ -49,6 +72,7 @@ SUMMARY_LABELS = {
     "old_job_runs_deleted": _("old job runs deleted"),
     "dossiers_handled": _("dossiers handled"),
     "files_deleted": _("files deleted"),
+    "problems": _("problems found"),
 }
 
 

@@ -3,7 +3,7 @@
 from celery import shared_task
 from django.core import management
 
-from tapif.core import health, outbox, privacy
+from tapif.core import alerts, health, outbox, privacy
 from tapif.core.jobs import job_runs_prune, run_job
 
 
@@ -47,3 +47,9 @@ def apply_retention() -> dict:
 def beat_tick() -> None:
     """Every minute: beat is alive (read by /readyz and `manage.py healthcheck beat`)."""
     health.beat_tick_record()
+
+
+@shared_task(name="tapif.core.tasks.send_staff_alerts")
+def send_staff_alerts() -> dict:
+    """Every 15 minutes: tell the programme managers about failed e-mails and late jobs."""
+    return run_job("staff_alerts", alerts.staff_alerts_send)
