@@ -23,9 +23,12 @@ _EMAIL = re.compile(r"[A-Za-z0-9._%+\-]+(?:@|%40)((?:[A-Za-z0-9\-]+\.)+[A-Za-z]{
 #: Paths whose next segment is a secret: /<lang>/evaluations/r/<token>/ (invitation),
 #: /evaluations/c/<token>/ (address confirmation), /staff/setup/<token>/ (not …/needed/),
 #: allauth's /accounts/confirm-email/<key>/ and /accounts/password/reset/key/<uidb36-key>/.
+#: Also percent-encoded, as in a `next=` parameter (`%2Fevaluations%2Fr%2F<token>`).
 _TOKEN_PATH = re.compile(
-    r"(/(?:evaluations/[rc]|staff/setup|accounts/confirm-email|accounts/password/reset/key)/)"
-    r"(?!needed/)[^/?#\s\"']+"
+    r"((?:/|%2F)(?:evaluations(?:/|%2F)[rc]|staff(?:/|%2F)setup|accounts(?:/|%2F)confirm-email"
+    r"|accounts(?:/|%2F)password(?:/|%2F)reset(?:/|%2F)key)(?:/|%2F))"
+    r"(?!needed(?:/|%2F))(?:(?!%2F)[^/?#&\s\"'])+",
+    re.IGNORECASE,
 )
 #: Secrets in a query string or a "name=value" message.
 _TOKEN_PARAMETER = re.compile(r"(\b(?:token|key|code|secret|password)=)[^&\s\"']+", re.IGNORECASE)

@@ -34,6 +34,10 @@ TOKEN = "q0Zk3c1W2v-8mYp_LrT5nB7xA9sD4fG6hJ1kL3zX5cV"
             "/en/verify/?code=[redacted]&token=[redacted]",
         ),
         ("/fr/evaluations/requests/12/", "/fr/evaluations/requests/12/"),
+        (
+            f"/fr/accounts/login/?next=%2Ffr%2Fevaluations%2Fr%2F{TOKEN}%2F",
+            "/fr/accounts/login/?next=%2Ffr%2Fevaluations%2Fr%2F[redacted]%2F",
+        ),
         ("status_code=500 in 3 ms", "status_code=500 in 3 ms"),
     ],
 )
@@ -166,7 +170,8 @@ def test_gunicorn_access_lines_carry_no_token_and_no_address(monkeypatch):
 
     assert TOKEN not in line
     assert "jo@" not in line
-    assert '"GET /fr/evaluations/r/[redacted]/?email=***@example.ca HTTP/1.1" 200 1234 2ms' in line
+    assert "email=" not in line  # no query string, as in the proxy's log
+    assert '"GET /fr/evaluations/r/[redacted]/ HTTP/1.1" 200 1234 2ms' in line
     assert '"https://tapif.embassy.test/fr/staff/setup/[redacted]/" "Firefox"' in line
     assert line.startswith("10.0.0.2 [")
     assert "Z] " in line
