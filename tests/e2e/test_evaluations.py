@@ -19,7 +19,7 @@ from urllib.parse import urlsplit
 import pytest
 from django.conf import settings
 from django.core import mail
-from django.utils import formats, timezone, translation
+from django.utils import timezone, translation
 from playwright.sync_api import BrowserContext, Page, expect
 
 from candidates import services as dossier_services
@@ -29,6 +29,7 @@ from evaluations.choices import EvaluationStatus, RequestStatus
 from evaluations.models import Evaluation, EvaluationRequest
 from tapif.core.choices import UserKind
 from tapif.core.models import Campaign, Institution, User
+from tapif.core.moments import moment_words
 from tests.e2e.conftest import TIMEOUT_MS
 from tests.e2e.helpers import (
     CONFIRMATION_LINK,
@@ -134,9 +135,9 @@ def _link_path(message) -> str:
 
 
 def _shown(moment: dt.datetime, campaign: Campaign, language: str = "en") -> str:
-    """A moment as the pages print it: DATETIME_FORMAT in the campaign's time zone."""
+    """A moment as the pages print it: in the campaign's time zone, the zone named."""
     with translation.override(language):
-        return formats.date_format(timezone.localtime(moment, campaign.zone), "DATETIME_FORMAT")
+        return moment_words(moment, campaign)
 
 
 def _invite(page: Page, *, name: str, email: str, button: str = "Send the invitation") -> None:
