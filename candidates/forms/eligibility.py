@@ -4,11 +4,10 @@ from __future__ import annotations
 
 from django import forms
 from django.utils.translation import gettext_lazy as _
-from django_countries import countries
 
 from candidates.choices import CefrLevel, Citizenship, EnrolmentStatus
 from candidates.eligibility import Facts
-from candidates.forms.sections import DateInput, yes_no_field
+from candidates.forms.sections import DateInput, country_field, yes_no_field
 
 
 class EligibilityCheckForm(forms.Form):
@@ -19,10 +18,8 @@ class EligibilityCheckForm(forms.Form):
         widget=forms.RadioSelect,
         choices=Citizenship.choices,
     )
-    country_of_citizenship = forms.ChoiceField(
-        label=_("Permanent residents: country of citizenship"),
-        required=False,
-        choices=lambda: [("", "—"), *countries],
+    country_of_citizenship = country_field(
+        _("Permanent residents: country of citizenship"), required=False
     )
     resides_in_canada = yes_no_field(_("Do you live in Canada?"))
     exchange_student_abroad = yes_no_field(_("If not: are you abroad on a student exchange?"))

@@ -25,12 +25,23 @@ from candidates.models import (
 from tapif.core.choices import Language
 from tapif.core.models import Academie, Institution
 from tapif.core.moments import day_words
+from tapif.core.widgets import CachedOptionsSelect
 
 YES_NO = [(True, _("Yes")), (False, _("No"))]
 
 
 def _country_choices():
     return [("", "—"), *countries]
+
+
+def country_field(label, **kwargs) -> forms.ChoiceField:
+    """A country select whose ~250 options are rendered once per language (see the widget)."""
+    return forms.ChoiceField(
+        label=label,
+        choices=_country_choices,
+        widget=CachedOptionsSelect(list_name="countries"),
+        **kwargs,
+    )
 
 
 class DateInput(forms.DateInput):
@@ -70,13 +81,12 @@ class SectionForm(forms.ModelForm):
 
 
 class IdentityForm(SectionForm):
-    country_of_birth = forms.ChoiceField(label=_("Country of birth"), choices=_country_choices)
-    country_of_citizenship = forms.ChoiceField(
-        label=_("Country of citizenship"),
-        choices=_country_choices,
+    country_of_birth = country_field(_("Country of birth"))
+    country_of_citizenship = country_field(
+        _("Country of citizenship"),
         help_text=_("Permanent residents: the country whose passport you hold."),
     )
-    country = forms.ChoiceField(label=_("Country"), choices=_country_choices)
+    country = country_field(_("Country"))
     resides_in_canada = yes_no_field(_("Do you live in Canada?"))
     exchange_student_abroad = yes_no_field(
         _("Are you abroad on a student exchange?"),
@@ -263,7 +273,7 @@ class FrenchCourseForm(forms.ModelForm):
 
 
 class ExperienceForm(forms.ModelForm):
-    country = forms.ChoiceField(label=_("Country"), choices=_country_choices, required=False)
+    country = country_field(_("Country"), required=False)
 
     class Meta:
         model = Experience
