@@ -98,10 +98,11 @@ from __future__ import annotations
 
 import json
 from collections import Counter
-from collections.abc import Iterable, Mapping, Sequence
+from collections.abc import Callable, Iterable, Mapping, Sequence
 from dataclasses import dataclass, field
 from decimal import Decimal
 from enum import StrEnum
+from functools import cached_property, partial
 from itertools import product
 from typing import Any
 
@@ -118,6 +119,10 @@ Message = dict[str, Any]
 
 def _message(code: str, **params: Any) -> Message:
     return {"code": code, "params": params}
+
+
+def _messages(*messages: Message) -> list[Message]:
+    return list(messages)
 
 
 class AllocationError(ValueError):
@@ -208,6 +213,10 @@ class Applicant:
 
 @dataclass(frozen=True)
 class Outcome:
+    """One candidate's outcome. `explanation` (one message per sentence) is written the first
+    time it is read, from the final state of the allocation: a committee reads a few, the
+    freeze stores them all, and a what-if on 100,000 candidates need not write any."""
+
     id: str
     rank: int | None
     decision: Decision
@@ -215,12 +224,18 @@ class Outcome:
     academie: str | None
     level: Level | None
     preference_obtained: int | None  # 1..3, None outside the preferences or not placed
-    explanation: list[Message]  # one message per sentence
     flags: tuple[Flag, ...] = ()
+    explain: Callable[[], list[Message]] = field(
+        default=list, repr=False, compare=False, kw_only=True
+    )
+
+    @cached_property
+    def explanation(self) -> list[Message]:
+        return self.explain()
 
 
 def _outcome(
-    applicant: Applicant, decision: Decision, explanation: list[Message], **fields: Any
+    applicant: Applicant, decision: Decision, explain: Callable[[], list[Message]], **fields: Any
 ) -> Outcome:
     """An outcome for the applicant (at their rank, unplaced unless `fields` say otherwise)."""
     values: dict[str, Any] = {
@@ -231,7 +246,7 @@ def _outcome(
         "preference_obtained": None,
         **fields,
     }
-    return Outcome(id=applicant.id, decision=decision, explanation=explanation, **values)
+    return Outcome(id=applicant.id, decision=decision, explain=explain, **values)
 
 
 @dataclass(frozen=True)
@@ -653,7 +668,19 @@ class _Context:
         return _message("allocation.rank", rank=applicant.rank, count=self.ranked_count)
 
     def placed(self, applicant: Applicant, result: _Placed) -> Outcome:
-        code = self.board.codes[result.academie]
+        return Outcome(
+            id=applicant.id,
+            rank=applicant.rank,
+            decision=Decision.ACCEPTED,
+            waitlist_position=None,
+            academie=self.board.codes[result.academie],
+            level=_LEVELS[result.level],
+            preference_obtained=result.preference,
+            flags=tuple(result.flags),
+            explain=partial(self._placed_explanation, applicant, result),
+        )
+
+    def _placed_explanation(self, applicant: Applicant, result: _Placed) -> list[Message]:
         label = self.board.labels[result.academie]
         level = str(_LEVELS[result.level])
         explanation = [self._rank(applicant), _message("allocation.accepted")]
@@ -696,32 +723,27 @@ class _Context:
                     requests=result.fallback_requests,
                 )
             )
-        return Outcome(
-            id=applicant.id,
-            rank=applicant.rank,
-            decision=Decision.ACCEPTED,
-            waitlist_position=None,
-            academie=code,
-            level=_LEVELS[result.level],
-            preference_obtained=result.preference,
-            explanation=explanation,
-            flags=tuple(result.flags),
-        )
+        return explanation
 
     def waitlisted(self, applicant: Applicant, position: int, sent_back: bool) -> Outcome:
+        return _outcome(
+            applicant,
+            Decision.WAITLISTED,
+            partial(self._waitlisted_explanation, applicant, position, sent_back),
+            waitlist_position=position,
+            flags=(Flag.COUPLE_WAITLISTED,) if sent_back else (),
+        )
+
+    def _waitlisted_explanation(
+        self, applicant: Applicant, position: int, sent_back: bool
+    ) -> list[Message]:
         if sent_back:
             why = [_message("allocation.couple_sent_back")]
         elif applicant.returning:
             why = [_message("allocation.returning_waitlisted")]
         else:
             why = [self._no_place(applicant)]
-        return _outcome(
-            applicant,
-            Decision.WAITLISTED,
-            [self._rank(applicant), _message("allocation.waitlisted", position=position), *why],
-            waitlist_position=position,
-            flags=(Flag.COUPLE_WAITLISTED,) if sent_back else (),
-        )
+        return [self._rank(applicant), _message("allocation.waitlisted", position=position), *why]
 
     def _no_place(self, applicant: Applicant) -> Message:
         levels = _TEACHES[applicant.school_level]
@@ -733,12 +755,18 @@ class _Context:
 
     def unplaced(self, applicant: Applicant) -> Outcome:
         return _outcome(
-            applicant,
-            Decision.ACCEPTED,
-            [self._rank(applicant), _message("allocation.accepted_unplaced")],
+            applicant, Decision.ACCEPTED, partial(self._unplaced_explanation, applicant)
         )
 
+    def _unplaced_explanation(self, applicant: Applicant) -> list[Message]:
+        return [self._rank(applicant), _message("allocation.accepted_unplaced")]
+
     def not_selected(self, applicant: Applicant) -> Outcome:
+        return _outcome(
+            applicant, Decision.NOT_SELECTED, partial(self._not_selected_explanation, applicant)
+        )
+
+    def _not_selected_explanation(self, applicant: Applicant) -> list[Message]:
         if applicant.returning:
             why = [_message("allocation.returning_not_evaluated")]
         else:
@@ -746,18 +774,14 @@ class _Context:
                 self._no_place(applicant),
                 _message("allocation.waitlist_full", size=self.waitlist_size),
             ]
-        return _outcome(
-            applicant,
-            Decision.NOT_SELECTED,
-            [self._rank(applicant), _message("allocation.not_selected"), *why],
-        )
+        return [self._rank(applicant), _message("allocation.not_selected"), *why]
 
     def unranked(self, applicant: Applicant) -> Outcome:
         if not applicant.eligible:
             decision, code = Decision.INELIGIBLE, "allocation.ineligible"
         else:
             decision, code = Decision.NOT_SELECTED, "allocation.unscored"
-        return _outcome(applicant, decision, [_message(code)], rank=None)
+        return _outcome(applicant, decision, partial(_messages, _message(code)), rank=None)
 
 
 # ---------------------------------------------------------------------------------------------

@@ -670,3 +670,13 @@ def test_explanations_name_the_academies_when_their_names_are_given():
     assert "Paris:" in en(named["b"].explanation)
     assert "Affecté(e) à Lyon" in fr(named["b"].explanation)
     assert "Placed in lyon (secondary)" in en(plain["b"].explanation)
+
+
+def test_explanations_are_written_when_read_and_then_kept():
+    applicants = [app("a", 1), app("b", 2), app("c", 3)]
+    allocation = allocate(applicants, {"PARIS": q(secondary=1)}, waitlist_size=1)
+    outcome = allocation.by_id()["b"]
+    assert "explanation" not in outcome.__dict__  # nothing written by the allocation itself
+    first = outcome.explanation
+    assert first[1] == {"code": "allocation.waitlisted", "params": {"position": 1}}
+    assert outcome.explanation is first
