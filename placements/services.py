@@ -70,6 +70,7 @@ from selection.models import Criterion, Score
 from selection.ranking import DEFAULT_TIE_BREAK_CRITERIA, RankingError, RankInput, rank
 from selection.selectors import merit_calibration
 from tapif.core.audit import audit_record
+from tapif.core.bulk import bulk_insert
 from tapif.core.exceptions import DomainError
 from tapif.core.messages import explain_message
 from tapif.core.models import Academie, Campaign, User
@@ -506,29 +507,47 @@ def _write_results(
     )
     academies = dict(Academie.objects.values_list("code", "pk"))
     by_id = {entry.id: entry for entry in ranked.ranked}
-    RankEntry.objects.bulk_create(
-        RankEntry(
-            round=selection_round,
-            application_id=applications[o.id],
-            rank=o.rank,
-            merit=by_id[o.id].score if o.id in by_id else None,
-            tie_break=(by_id[o.id].tie_break or "") if o.id in by_id else "",
-            decision=str(o.decision),
-            waitlist_position=o.waitlist_position,
-            flags=[str(flag) for flag in o.flags],
-        )
-        for o in outcome.outcomes
+    # Plain rows, not model instances: a round holds tens of thousands of them (issue 16).
+    bulk_insert(
+        RankEntry,
+        [
+            "round",
+            "application",
+            "rank",
+            "merit",
+            "tie_break",
+            "decision",
+            "waitlist_position",
+            "flags",
+        ],
+        (
+            (
+                selection_round.pk,
+                applications[o.id],
+                o.rank,
+                by_id[o.id].score if o.id in by_id else None,
+                (by_id[o.id].tie_break or "") if o.id in by_id else "",
+                str(o.decision),
+                o.waitlist_position,
+                [str(flag) for flag in o.flags],
+            )
+            for o in outcome.outcomes
+        ),
     )
-    Placement.objects.bulk_create(
-        Placement(
-            round=selection_round,
-            application_id=applications[o.id],
-            academie_id=academies[o.academie] if o.academie else None,
-            level=str(o.level) if o.level else "",
-            preference_obtained=o.preference_obtained,
-            explanation=o.explanation,
-        )
-        for o in outcome.outcomes
+    bulk_insert(
+        Placement,
+        ["round", "application", "academie", "level", "preference_obtained", "explanation"],
+        (
+            (
+                selection_round.pk,
+                applications[o.id],
+                academies[o.academie] if o.academie else None,
+                str(o.level) if o.level else "",
+                o.preference_obtained,
+                o.explanation,
+            )
+            for o in outcome.outcomes
+        ),
     )
 
 

@@ -552,3 +552,25 @@ def test_admin_frozen_results_are_listed_read_only_by_round(client, campaign):
     assert all(d.number in entries.content.decode() for d in dossiers)
     assert all(d.number in placements.content.decode() for d in dossiers)
     assert entries.context["has_add_permission"] is False
+
+
+def test_freeze_writes_its_rows_in_queries_independent_of_the_round_size(campaign):
+    """The results are written as plain rows, in batches: a bigger round, the same queries."""
+    from django.db import connection
+    from django.test.utils import CaptureQueriesContext
+
+    counts = []
+    for size in (3, 30):
+        reviewed_dossiers(campaign, [f"{50 + n % 40}.{n % 100:02d}" for n in range(size)])
+        selection_round = draft_round(campaign, {0: (2, 2), 1: (1, 1)}, waitlist_size=2)
+        with CaptureQueriesContext(connection) as queries:
+            frozen = round_freeze(selection_round=selection_round, actor=committee())
+        counts.append(len(queries))
+        entries = RankEntry.objects.filter(round=frozen)
+        assert entries.count() == Application.objects.filter(campaign=campaign).count()
+        placement = Placement.objects.filter(round=frozen, academie__isnull=False).first()
+        assert placement.explanation[1] == {"code": "allocation.accepted", "params": {}}
+        assert entries.exclude(merit=None).first().merit > 0
+        frozen.status = "superseded"  # make room for the next freeze of this campaign
+        frozen.save(update_fields=["status"])
+    assert counts[0] == counts[1]
