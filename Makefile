@@ -7,7 +7,7 @@ PY := $(VENV)/bin/python
 export UV_PYTHON_DOWNLOADS := never
 export UV_PROJECT_ENVIRONMENT := $(VENV)
 
-.PHONY: demo test e2e lint format messages serve install check-python check-system clean worker beat services \
+.PHONY: bench demo test e2e lint format messages serve install check-python check-system clean worker beat services \
 	audit backup restore restore-drill
 
 check-python:
@@ -49,6 +49,13 @@ lint: install
 	$(VENV)/bin/ruff check .
 	$(VENV)/bin/ruff format --check .
 	$(PY) manage.py makemigrations --check --dry-run
+
+# Every benchmark once (benchmarks/README.md): a throw-away PostgreSQL database and a Redis
+# database number (BENCH_DB_NAME, BENCH_REDIS_DB: scripts/bench.sh), figures as `name: value`
+# lines and a table, kept in var/bench/last.txt.
+bench: install
+	$(PY) manage.py compilemessages --ignore=.venv --ignore=.tools -v 0
+	@scripts/bench.sh
 
 # Known vulnerabilities in the locked dependencies (pip-audit; exit 2 = the service was out of
 # reach and nothing is claimed).

@@ -4,7 +4,8 @@ Creates the dossiers in bulk (every section, two reviewers, a submitted review a
 with `tests.selection.review_dossiers.bulk_dossiers`) on a throw-away SQLite database under
 /tmp, then opens /admin/selection/dossierunderreview/ as a programme manager through Django's
 test client: prints the queries of one request and the median and worst server time, for the
-plain list, a filtered list, a search, and the CSV export of all dossiers.
+plain list, a filtered list, a search, and the CSV export of all dossiers, then the same as
+`name: value` lines (`review_csv_10k_s`, `queries_review_first_page_10k`, …).
 """
 
 from __future__ import annotations
@@ -83,6 +84,8 @@ def main() -> None:
         ("CSV, all", f"{base}export/"),
     ]
     print(f"{'page':<12} {'queries':>7} {'median ms':>10} {'max ms':>8}")
+    figures: dict[str, str] = {}
+    size = f"{args.dossiers // 1000}k" if args.dossiers >= 1000 else str(args.dossiers)
     for name, url in pages:
         queries: list[str] = []
 
@@ -104,6 +107,11 @@ def main() -> None:
                 b"".join(response.streaming_content)
             times.append((time.perf_counter() - began) * 1000)
         print(f"{name:<12} {len(queries):>7} {statistics.median(times):>10.1f} {max(times):>8.1f}")
+        key = "csv" if name.startswith("CSV") else name.replace(" ", "_")
+        figures[f"queries_review_{key}_{size}"] = str(len(queries))
+        figures[f"review_{key}_{size}_s"] = f"{statistics.median(times) / 1000:.3f}"
+    for name, value in figures.items():
+        print(f"{name}: {value}")
 
 
 if __name__ == "__main__":
