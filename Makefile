@@ -52,8 +52,8 @@ lint: install
 
 # Every benchmark once (benchmarks/README.md): a throw-away PostgreSQL database and a Redis
 # database number (BENCH_DB_NAME, BENCH_REDIS_DB: scripts/bench.sh), figures as `name: value`
-# lines and a table, kept in var/bench/last.txt.
-bench: install
+# lines and a table, kept in var/bench/last.txt. Uses the virtualenv as it is (no sync).
+bench:
 	$(PY) manage.py compilemessages --ignore=.venv --ignore=.tools -v 0
 	@scripts/bench.sh
 

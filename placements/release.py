@@ -66,7 +66,7 @@ from tapif.core.exceptions import DomainError
 from tapif.core.messages import explain_all
 from tapif.core.models import Campaign, OutboundMessage, User
 from tapif.core.moments import day_words
-from tapif.core.outbox import mail_user
+from tapif.core.outbox import dispatch_together, mail_user
 from tapif.core.schedule import local_date
 
 logger = logging.getLogger(__name__)
@@ -373,11 +373,12 @@ def _batch(release_id: int, *, paced: bool) -> Batch:
     chunk = release.recipients[release.processed : release.processed + step.size]
     counts = Counter(release.counts)
     skipped = list(release.skipped_dossiers)
-    for loaded in _load(selection_round, chunk):
-        outcome = _tell(selection_round, loaded, actor=release.started_by)
-        counts[outcome.outcome] += 1
-        if outcome.outcome == ReleaseOutcome.SKIPPED:
-            skipped.append(outcome.number)
+    with dispatch_together():  # the batch's e-mails: one task, one connection to the server
+        for loaded in _load(selection_round, chunk):
+            outcome = _tell(selection_round, loaded, actor=release.started_by)
+            counts[outcome.outcome] += 1
+            if outcome.outcome == ReleaseOutcome.SKIPPED:
+                skipped.append(outcome.number)
     release.processed += len(chunk)
     release.counts = dict(counts)
     release.skipped_dossiers = skipped

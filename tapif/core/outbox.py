@@ -18,14 +18,17 @@ from __future__ import annotations
 import datetime as dt
 import logging
 import smtplib
-from collections.abc import Iterable, Mapping
+from collections import Counter
+from collections.abc import Iterable, Iterator, Mapping
+from contextlib import contextmanager
+from contextvars import ContextVar
 from dataclasses import dataclass
 from decimal import Decimal
 from typing import Any
 
 from django.apps import apps
 from django.conf import settings
-from django.core.mail import EmailMultiAlternatives
+from django.core.mail import EmailMultiAlternatives, mailers
 from django.db import IntegrityError, models, transaction
 from django.db.models import F, Q
 from django.dispatch import Signal
@@ -185,7 +188,7 @@ def mail_address(
         if dedup_key and OutboundMessage.objects.filter(dedup_key=dedup_key).exists():
             return None
         raise
-    transaction.on_commit(lambda: dispatch(message.pk), robust=True)
+    _dispatch_on_commit(message.pk)
     return message
 
 
@@ -216,6 +219,46 @@ def _campaign_and_dossier(
     return campaign or context.get("campaign"), dossier
 
 
+# Messages written inside `dispatch_together()`: delivered by one task, over one connection.
+_together: ContextVar[list[int] | None] = ContextVar("outbox_together", default=None)
+
+
+def _dispatch_on_commit(message_id: int) -> None:
+    gathered = _together.get()
+    if gathered is not None:
+        gathered.append(message_id)
+    else:
+        transaction.on_commit(lambda: dispatch(message_id), robust=True)
+
+
+@contextmanager
+def dispatch_together() -> Iterator[None]:
+    """Deliver the messages written inside the block with one task, over one connection to the
+    mail server, once the transaction commits (a batch of results: not one task and one SMTP
+    session per e-mail)."""
+    if _together.get() is not None:  # already gathering: the outer block dispatches
+        yield
+        return
+    gathered: list[int] = []
+    token = _together.set(gathered)
+    try:
+        yield
+    finally:
+        _together.reset(token)
+    if gathered:
+        transaction.on_commit(lambda: dispatch_many(gathered), robust=True)
+
+
+def dispatch_many(message_ids: list[int]) -> None:
+    """Hand a batch of messages to one Celery task; see `dispatch`."""
+    from tapif.core.tasks import deliver_messages  # tasks import this module
+
+    try:
+        deliver_messages.delay(list(message_ids))
+    except Exception:  # the broker is unreachable: the messages stay pending, nothing is lost
+        logger.warning("%s e-mails left pending: the task queue is unreachable", len(message_ids))
+
+
 def dispatch(message_id: int) -> None:
     """Hand the message to Celery; a broker that is down leaves it to the requeue job."""
     from tapif.core.tasks import deliver_message  # tasks import this module
@@ -237,8 +280,30 @@ class Delivery:
     retry_in: int | None = None
 
 
-def message_deliver(message_id: int, *, now: dt.datetime | None = None) -> Delivery:
-    """Send one message if it is due and nobody else is sending it; record the outcome."""
+def messages_deliver(message_ids: Iterable[int]) -> dict[int, Delivery]:
+    """Send several messages over one connection to the mail server, each claimed and recorded
+    as `message_deliver` does (a message that fails does not stop the others)."""
+    mailer = mailers.default
+    deliveries = {}
+    try:
+        mailer.open()
+    except Exception:  # the server is down: each message records the error and its retry
+        logger.warning("E-mail batch: the mail server could not be reached")
+    try:
+        for message_id in message_ids:
+            deliveries[message_id] = message_deliver(message_id, mailer=mailer)
+    finally:
+        mailer.close()
+    counts = Counter(delivery.status for delivery in deliveries.values())
+    logger.info("E-mail batch of %s: %s", len(deliveries), dict(counts))
+    return deliveries
+
+
+def message_deliver(
+    message_id: int, *, now: dt.datetime | None = None, mailer: Any = None
+) -> Delivery:
+    """Send one message if it is due and nobody else is sending it; record the outcome.
+    `mailer`: an open mail connection to reuse (`messages_deliver`)."""
     now = now or timezone.now()
     if not _claim(message_id, now):
         status = OutboundMessage.objects.filter(pk=message_id).values_list("status", flat=True)
@@ -246,7 +311,10 @@ def message_deliver(message_id: int, *, now: dt.datetime | None = None) -> Deliv
     message = OutboundMessage.objects.select_related("recipient").get(pk=message_id)
     try:
         email = _build(message)
-        email.send()
+        if mailer is None:
+            email.send()
+        else:
+            mailer.send_messages([email])
     except Exception as error:  # classified: a transient one is retried, the rest recorded
         return _record_failure(message, error, now=timezone.now())
     return _record_sent(message, subject=email.subject, now=timezone.now())

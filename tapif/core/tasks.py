@@ -20,6 +20,18 @@ def deliver_message(self, message_id: int) -> str:
     return delivery.status
 
 
+@shared_task(bind=True, name="tapif.core.tasks.deliver_messages")
+def deliver_messages(self, message_ids: list[int]) -> dict:
+    """Send a batch of outbox e-mails over one connection (a results release's batch); each
+    message meeting a transient failure is retried on its own with `deliver_message`."""
+    deliveries = outbox.messages_deliver(message_ids)
+    if not self.request.is_eager:
+        for message_id, delivery in deliveries.items():
+            if delivery.retry_in is not None:
+                deliver_message.apply_async((message_id,), countdown=delivery.retry_in)
+    return {str(pk): delivery.status for pk, delivery in deliveries.items()}
+
+
 @shared_task(name="tapif.core.tasks.requeue_pending_messages")
 def requeue_pending_messages() -> dict:
     """Every few minutes: send again what a broker outage or a crashed worker left waiting."""

@@ -392,3 +392,49 @@ def test_runs_with_nothing_to_do_in_a_row_are_one_row():
 
     runs = list(JobRun.objects.order_by("started_at", "id").values_list("summary", "repeats"))
     assert runs == [({"requeued": 0}, 2), ({"requeued": 2}, 1), ({"requeued": 0}, 1)]
+
+
+class CountingBackend(BaseEmailBackend):
+    """The outside world: a mail server that counts the connections opened to it."""
+
+    opened = 0
+    sent: list = []
+
+    def __init__(self, *args, **kwargs):
+        super().__init__(*args, **kwargs)
+        self.connection = None
+
+    def open(self):
+        if self.connection is None:
+            type(self).opened += 1
+            self.connection = object()
+            return True
+        return False
+
+    def close(self):
+        self.connection = None
+
+    def send_messages(self, email_messages):
+        created = self.open()
+        type(self).sent.extend(email_messages)
+        if created:
+            self.close()
+        return len(email_messages)
+
+
+def test_messages_written_together_are_sent_by_one_task_over_one_connection(
+    dossier, settings, django_capture_on_commit_callbacks
+):
+    settings.MAILERS = {"default": {"BACKEND": f"{__name__}.CountingBackend"}}
+    CountingBackend.opened, CountingBackend.sent = 0, []
+    with (
+        django_capture_on_commit_callbacks(execute=True) as callbacks,
+        transaction.atomic(),
+        outbox.dispatch_together(),
+    ):
+        messages = [write(dossier, dedup_key=f"batch:{n}") for n in range(5)]
+    assert len(callbacks) == 1  # one dispatch for the whole batch
+    assert CountingBackend.opened == 1
+    assert len(CountingBackend.sent) == 5
+    assert set(OutboundMessage.objects.values_list("status", flat=True)) == {Status.SENT}
+    assert {m.pk for m in messages} == set(OutboundMessage.objects.values_list("pk", flat=True))
