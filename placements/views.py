@@ -19,6 +19,7 @@ from collections.abc import Callable, Iterator
 from dataclasses import asdict
 from decimal import Decimal
 
+from django.core.paginator import Paginator
 from django.http import HttpRequest, HttpResponse, StreamingHttpResponse
 from django.shortcuts import get_object_or_404
 from django.urls import reverse
@@ -93,6 +94,10 @@ def _round(round_pk: int) -> SelectionRound:
     )
 
 
+#: Rows of the committee's ranked list per page (the exports hold every row).
+RANKED_LIST_PAGE_SIZE = 200
+
+
 def _display(row: RankedRow, language: str) -> dict:
     """What a template or export shows for one row, labels translated."""
     return {
@@ -135,6 +140,10 @@ def round_detail(request: HttpRequest, round_pk: int) -> HttpResponse:
     row_filter = _row_filter(request)
     rows = result.rows if result else ()
     shown = selectors.rows_filter(rows, row_filter=row_filter)
+    # A page of rows at a time: only they are worded (explanations, labels) and rendered.
+    page = Paginator(shown, RANKED_LIST_PAGE_SIZE).get_page(request.GET.get("page"))
+    others = request.GET.copy()
+    others.pop("page", None)
     language = _language()
     academies = sorted({(r.academie_code, r.academie_name) for r in rows if r.academie_code})
     counts = selectors.decision_counts(rows)
@@ -146,8 +155,11 @@ def round_detail(request: HttpRequest, round_pk: int) -> HttpResponse:
             "round": selection_round,
             "preview": selection_round.is_draft,
             "error": error,
-            "rows": [_display(row, language) for row in shown],
+            "rows": [_display(row, language) for row in page.object_list],
+            "page": page,
+            "shown": len(shown),
             "total": len(rows),
+            "page_query": others.urlencode(),
             "counts": [(decision_label(d), d, n) for d, n in counts.items()],
             "filter": row_filter,
             "filtered": request.GET.urlencode(),

@@ -400,3 +400,24 @@ def test_on_s3_the_pdf_export_is_a_private_object_behind_a_signed_redirect(
     stored = s3_bucket.get_object(Bucket=BUCKET, Key=key)["Body"].read()
     text = "".join(p.extract_text() for p in PdfReader(io.BytesIO(stored)).pages)
     assert frozen.snapshot_sha256 in "".join(text.split())
+
+
+def test_the_ranked_list_is_shown_a_page_at_a_time_keeping_the_filters(
+    client, round_of_four, monkeypatch
+):
+    from placements import views
+
+    monkeypatch.setattr(views, "RANKED_LIST_PAGE_SIZE", 3)
+    selection_round, dossiers = round_of_four
+    log_in(client, committee())
+    target = url("round", selection_round)
+    first = client.get(target, {"decision": "", "page": "1"})
+    assert [item["row"].number for item in first.context["rows"]] == [
+        d.number for d in dossiers[:3]
+    ]
+    html = page(first)
+    assert "Page 1 of 2" in html or "Page 1 sur 2" in html
+    assert 'href="?decision=&amp;page=2" rel="next"' in html
+    second = client.get(target, {"page": "2"})
+    assert [item["row"].number for item in second.context["rows"]] == [dossiers[3].number]
+    assert "4 candidates shown of 4" in page(second) or "4 candidats" in page(second)
