@@ -37,8 +37,8 @@ import sys
 import psycopg
 
 with psycopg.connect(sys.argv[1], autocommit=True) as connection:
-    row = connection.execute(sys.argv[2]).fetchone() if sys.argv[2].startswith("SELECT") else None
-    print(row[0] if row else "")
+    cursor = connection.execute(sys.argv[2])
+    print(cursor.fetchone()[0] if sys.argv[2].startswith("SELECT") else "")
 PY
 }
 
