@@ -54,3 +54,12 @@ def clock(value, where=None):
     """`{{ campaign.closes_at|clock:campaign }}`: the time of day and its zone, "23 h 59, heure
     du Pacifique"."""
     return moments.clock_words(value, where)
+
+
+@register.simple_tag(takes_context=True)
+def session_seconds_left(context) -> int:
+    """Seconds before the signed-in visitor's session ends (the session-expiry warning)."""
+    request = context.get("request")
+    if request is None or not hasattr(request, "session"):
+        return 0
+    return request.session.get_expiry_age()
