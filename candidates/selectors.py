@@ -11,7 +11,6 @@ from django.db.models import Prefetch, Q, QuerySet
 from django.utils import formats, timezone
 from django.utils.text import capfirst
 from django.utils.translation import gettext, gettext_lazy, ngettext
-from django_countries import countries
 
 from candidates import completeness
 from candidates.choices import (
@@ -50,6 +49,7 @@ from candidates.models import (
 )
 from tapif.core.messages import explain, explain_message
 from tapif.core.models import Academie, AuditEntry, Campaign, User
+from tapif.core.templatetags.tapif import country
 
 
 def application_for(*, candidate: User, campaign: Campaign | None) -> Application | None:
@@ -166,7 +166,7 @@ def _yes_no(value: bool | None) -> str:
 
 
 def country_name(code: str) -> str:
-    return (countries.name(code) or code) if code else "—"
+    return country(code) or "—"
 
 
 def _answer_value(instance: Any, field: Any) -> Any:

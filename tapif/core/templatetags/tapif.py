@@ -63,3 +63,14 @@ def session_seconds_left(context) -> int:
     if request is None or not hasattr(request, "session"):
         return 0
     return request.session.get_expiry_age()
+
+
+@register.filter
+def country(code):
+    """`{{ identity.country|country }}`: a country's name in the page's language ("Canada"),
+    from its ISO code; "" for no code."""
+    if not code:
+        return ""
+    from django_countries import countries
+
+    return countries.name(code) or code
