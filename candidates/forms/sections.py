@@ -113,7 +113,7 @@ class IdentityForm(SectionForm):
             "citizenship": forms.RadioSelect,
             "legal_first_names": forms.TextInput(attrs={"autocomplete": "given-name"}),
             "legal_last_name": forms.TextInput(attrs={"autocomplete": "family-name"}),
-            "address_line": forms.TextInput(attrs={"autocomplete": "street-address"}),
+            "address_line": forms.TextInput(attrs={"autocomplete": "address-line1"}),
             "city": forms.TextInput(attrs={"autocomplete": "address-level2"}),
             "province": forms.TextInput(attrs={"autocomplete": "address-level1"}),
             "postal_code": forms.TextInput(attrs={"autocomplete": "postal-code"}),

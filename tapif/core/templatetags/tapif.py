@@ -74,3 +74,14 @@ def country(code):
     from django_countries import countries
 
     return countries.name(code) or code
+
+
+@register.filter
+def iso(value):
+    """`<time datetime="{{ value|iso }}">`: an ISO 8601 moment to the second (HTML's `<time>`
+    takes at most three decimals, Python writes six)."""
+    if not value:
+        return ""
+    if hasattr(value, "microsecond"):
+        value = value.replace(microsecond=0)
+    return value.isoformat()
