@@ -147,15 +147,16 @@
         if (button) { button.focus(); }
       }, Math.min(wait, 2147483647));
     };
-    warning.addEventListener("submit", function (event) {
+    var extend = warning.querySelector("form");
+    extend.addEventListener("submit", function (event) {
       event.preventDefault();
-      post(warning.action, new FormData(warning))
+      post(extend.action, new FormData(extend))
         .then(function (response) { return response.json(); })
         .then(function (answer) {
           warning.hidden = true;
           schedule(answer.seconds_left);
         })
-        .catch(function () { warning.submit(); });
+        .catch(function () { extend.submit(); });
     });
     schedule(parseInt(warning.dataset.secondsLeft, 10) || 0);
   }
