@@ -6,8 +6,10 @@ from functools import wraps
 
 from django.contrib.auth.views import redirect_to_login
 from django.core.exceptions import PermissionDenied
+from django.http import JsonResponse
 from django.shortcuts import redirect
 from django.utils import timezone
+from django.utils.translation import gettext_lazy
 
 from candidates.choices import PAYMENT_CANDIDATE_LABELS
 from candidates.permissions import can_own_dossier
@@ -34,6 +36,9 @@ def candidate_application(request):
 
 #: Session key of the fields of a POST that met an expired session (restored after sign-in).
 PENDING_POST = "tapif_pending_post"
+SESSION_ENDED = gettext_lazy(
+    "Your session has ended: press Save to sign in again, what you typed will be kept."
+)
 #: Form fields never kept: the CSRF token is renewed at sign-in.
 _NOT_KEPT = frozenset({"csrfmiddlewaretoken"})
 
@@ -67,6 +72,10 @@ def dossier_view(view):
     @wraps(view)
     def wrapper(request, *args, **kwargs):
         if not request.user.is_authenticated:
+            if request.headers.get("X-Requested-With") == "fetch":
+                # A page's script (autosave): the session is left alone, so the page's own
+                # Save, sent at the same moment, keeps its fields in it.
+                return JsonResponse({"error": str(SESSION_ENDED)}, status=401)
             if request.method == "POST":
                 _keep_pending_post(request)
             return redirect_to_login(request.get_full_path())

@@ -73,7 +73,7 @@
     saving = post(form.dataset.autosave, new FormData(form))
       .then(function (response) { return response.json(); })
       .then(function (answer) {
-        if (answer.error) { say(answer.error); return; }
+        if (answer.error) { dirty = true; say(answer.error); return; }
         versionField().value = answer.version;
         say(answer.overtaken ? answer.overtaken + " " + answer.message : answer.message);
         if (channel) { channel.postMessage({ section: form.dataset.section }); }

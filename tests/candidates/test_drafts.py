@@ -155,3 +155,14 @@ def test_pages_load_the_static_script_with_the_nonce(client):
         response.content.decode(),
     )
     assert "'unsafe-inline'" not in response["Content-Security-Policy"]
+
+
+def test_an_autosave_after_the_session_ended_leaves_the_session_alone(client):
+    response = client.post(
+        "/en/dossier/sections/assets/draft/",
+        {"motivation_letter": LETTER},
+        HTTP_X_REQUESTED_WITH="fetch",
+    )
+    assert response.status_code == 401
+    assert "press Save to sign in again" in response.json()["error"]
+    assert "sessionid" not in response.cookies  # the page's own Save keeps its fields
