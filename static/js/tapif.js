@@ -26,14 +26,20 @@
     };
   }
 
+  // One request of ours at a time: an autosave never races the live rules or another save.
+  var queue = Promise.resolve();
   function post(url, body) {
-    return fetch(url, {
-      method: "POST",
-      body: body,
-      credentials: "same-origin",
-      headers: { "X-Requested-With": "fetch" },
-      redirect: "error"
+    var sent = queue.then(function () {
+      return fetch(url, {
+        method: "POST",
+        body: body,
+        credentials: "same-origin",
+        headers: { "X-Requested-With": "fetch" },
+        redirect: "error"
+      });
     });
+    queue = sent.catch(function () {});
+    return sent;
   }
 
   // --- Autosave -------------------------------------------------------------------------------
