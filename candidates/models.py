@@ -451,6 +451,35 @@ class Assets(models.Model):
         return [a for a in (self.academie_1, self.academie_2, self.academie_3) if a is not None]
 
 
+class SectionDraft(models.Model):
+    """What the candidate typed on a section page and has not yet saved (autosaved as they type).
+
+    The draft is the section's content shown to the candidate until they press Save, which
+    validates it and writes the section row; nothing reads a draft for completeness, eligibility
+    or review. `data` holds the form's raw values by field name; `version` grows with each write
+    so that a second tab learns it was overtaken (the last write wins).
+    """
+
+    application = models.ForeignKey(
+        Application, on_delete=models.CASCADE, related_name="section_drafts"
+    )
+    section = models.CharField(_("section"), max_length=20)  # a key of services' section models
+    data = models.JSONField(_("typed values"), default=dict)
+    version = models.PositiveIntegerField(default=1)
+    updated_at = models.DateTimeField(auto_now=True)
+
+    class Meta:
+        verbose_name = _("section draft")
+        verbose_name_plural = _("section drafts")
+        default_permissions = ()  # never shown to staff: only the candidate reads a draft
+        constraints = [
+            models.UniqueConstraint(fields=["application", "section"], name="one_draft_per_section")
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.application} · {self.section} draft"
+
+
 class PreviousParticipation(models.Model):
     application = models.ForeignKey(
         Application, on_delete=models.CASCADE, related_name="previous_participations"

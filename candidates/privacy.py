@@ -24,6 +24,7 @@ from candidates.models import (
     FrenchProfile,
     Identity,
     PreviousParticipation,
+    SectionDraft,
     Studies,
 )
 from tapif.core.models import AuditEntry, Institution, IssuedLetter, OutboundMessage, User
@@ -108,6 +109,7 @@ SECTIONS = (
     ExportSection(Experience, rows=_own(Experience)),
     ExportSection(Assets, rows=_own(Assets)),
     ExportSection(PreviousParticipation, rows=_own(PreviousParticipation)),
+    ExportSection(SectionDraft, rows=_own(SectionDraft)),
     ExportSection(
         Couple,
         rows=lambda user: (

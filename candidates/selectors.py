@@ -11,7 +11,6 @@ from django.db.models import Prefetch, Q, QuerySet
 from django.utils import formats, timezone
 from django.utils.text import capfirst
 from django.utils.translation import gettext, gettext_lazy, ngettext
-from django_countries import countries
 
 from candidates import completeness
 from candidates.choices import (
@@ -46,9 +45,11 @@ from candidates.models import (
     FrenchCourse,
     FrenchProfile,
     PreviousParticipation,
+    SectionDraft,
 )
 from tapif.core.messages import explain, explain_message
 from tapif.core.models import Academie, AuditEntry, Campaign, User
+from tapif.core.templatetags.tapif import country
 
 
 def application_for(*, candidate: User, campaign: Campaign | None) -> Application | None:
@@ -95,6 +96,11 @@ def section_of(application: Application, name: str):
         return getattr(application, name)
     except Application._meta.get_field(name).related_model.DoesNotExist:
         return None
+
+
+def section_draft_of(application: Application, name: str) -> SectionDraft | None:
+    """The candidate's unsaved draft of a section page, or None."""
+    return SectionDraft.objects.filter(application=application, section=name).first()
 
 
 # --- the dossier as staff read it (the admin's dossier page and the review page) -----------------
@@ -160,7 +166,7 @@ def _yes_no(value: bool | None) -> str:
 
 
 def country_name(code: str) -> str:
-    return (countries.name(code) or code) if code else "—"
+    return country(code) or "—"
 
 
 def _answer_value(instance: Any, field: Any) -> Any:
@@ -335,12 +341,21 @@ def participations_recorded(application: Application, identity) -> int:
     return len([year for year in years if year != application.campaign.school_year])
 
 
-def application_facts(application: Application) -> Facts:
-    """What the dossier says, as the eligibility rules read it (None where not known yet)."""
-    identity = section_of(application, "identity")
-    studies = section_of(application, "studies")
-    french = section_of(application, "french")
-    assets = section_of(application, "assets")
+def application_facts(application: Application, typed: Mapping[str, Any] | None = None) -> Facts:
+    """What the dossier says, as the eligibility rules read it (None where not known yet).
+
+    `typed` replaces saved section rows by unsaved ones (section name to an unsaved row): what
+    the candidate is typing, judged before it is saved.
+    """
+    typed = typed or {}
+
+    def _section(name: str):
+        return typed[name] if name in typed else section_of(application, name)
+
+    identity = _section("identity")
+    studies = _section("studies")
+    french = _section("french")
+    assets = _section("assets")
     experiences = list(application.experiences.all())
     declared_level = french.test_level if french and french.proof_route == "official_test" else ""
     return Facts(
@@ -374,12 +389,12 @@ def application_facts(application: Application) -> Facts:
 EVALUATION_SOURCE = "evaluation"
 
 
-def dossier_verdict(application: Application) -> Verdict:
+def dossier_verdict(application: Application, typed: Mapping[str, Any] | None = None) -> Verdict:
     """The eligibility verdict of a dossier, worded so the candidate may read it: a French level
     from a professor's evaluation is never named, only whether the requirement is met (staff
-    read the level itself in the dossier's facts)."""
+    read the level itself in the dossier's facts). `typed`: as for `application_facts`."""
     rules = campaign_rules(application.campaign)
-    verdict = evaluate(application_facts(application), rules)
+    verdict = evaluate(application_facts(application, typed), rules)
     if application.french_level and application.french_level_source == EVALUATION_SOURCE:
         verdict = without_evaluation_level(verdict, rules)
     return verdict

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import datetime as dt
 from collections.abc import Mapping
+from dataclasses import dataclass
 from typing import Any
 
 from django.conf import settings
@@ -43,6 +44,7 @@ from candidates.models import (
     FrenchProfile,
     Identity,
     NumberSequence,
+    SectionDraft,
     Studies,
 )
 from candidates.selectors import dossier_load, dossier_status, dossier_verdict
@@ -191,7 +193,57 @@ def section_update(
     row.full_clean(exclude=["application"])
     row.save(update_fields=[*data.keys(), "updated_at"])
     application.save(update_fields=["updated_at"])
+    SectionDraft.objects.filter(application=application, section=section).delete()
     return row
+
+
+@dataclass(frozen=True)
+class DraftSaved:
+    draft: SectionDraft
+    overtaken: bool  # another tab had written a newer draft than the one this write started from
+
+
+@transaction.atomic
+def section_draft_save(
+    *,
+    application: Application,
+    section: str,
+    data: Mapping[str, Any],
+    base_version: int | None,
+    actor: User,
+) -> DraftSaved:
+    """Keep what the candidate typed on a section page, unvalidated, until they press Save.
+
+    The last write wins. `base_version` is the draft version the writer last saw (None for a
+    page opened with no draft): when the stored draft is newer, the write still happens and the
+    result says the writer was overtaken, so that page can tell its reader. Nothing else
+    changes: completeness, eligibility and staff pages read only saved sections.
+    """
+    if section not in _SECTION_MODELS:
+        raise DomainError(_("This section has no draft."), code="not_found")
+    application = _lock(application)
+    application_assert_editable(application)
+    draft = (
+        SectionDraft.objects.select_for_update()
+        .filter(application=application, section=section)
+        .first()
+    )
+    if draft is None:
+        draft = SectionDraft.objects.create(
+            application=application, section=section, data=dict(data)
+        )
+        return DraftSaved(draft=draft, overtaken=base_version not in (None, 0))
+    overtaken = base_version is not None and base_version != draft.version
+    draft.data = dict(data)
+    draft.version += 1
+    draft.save(update_fields=["data", "version", "updated_at"])
+    return DraftSaved(draft=draft, overtaken=overtaken)
+
+
+@transaction.atomic
+def section_draft_discard(*, application: Application, section: str, actor: User) -> None:
+    """Drop a section's draft: the candidate goes back to what they last saved."""
+    SectionDraft.objects.filter(application=application, section=section).delete()
 
 
 @transaction.atomic

@@ -24,6 +24,8 @@ urlpatterns = [
         name="participation_delete",
     ),
     path("couple/", sections.couple, name="couple"),
+    path("sections/<slug:section>/draft/", sections.section_draft, name="section_draft"),
+    path("sections/<slug:section>/rules/", sections.section_rules, name="section_rules"),
     path("documents/", documents.document_list, name="documents"),
     path("documents/<str:kind>/upload/", documents.document_upload, name="document_upload"),
     path("documents/<int:pk>/file/", documents.document_download, name="document_download"),

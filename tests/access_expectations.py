@@ -99,6 +99,7 @@ PAGES: dict[str, frozenset[str]] = {
     "mfa_index": SIGNED_IN,
     # "My data": a person's own records (staff read theirs in the admin); erasing is the
     # candidate's, a draft only its owner's.
+    "core:session_extend": SIGNED_IN,  # POST only: "Stay signed in", any signed-in page
     "my_data:index": SIGNED_IN - STAFF - {NO_SECOND_FACTOR},
     "my_data:download": SIGNED_IN - STAFF - {NO_SECOND_FACTOR},
     "my_data:dossier_delete": OWNER,  # POST only
@@ -128,6 +129,8 @@ PAGES: dict[str, frozenset[str]] = {
     "candidates:summary": CANDIDATES,
     "candidates:summary_pdf": CANDIDATES,
     "candidates:timeline": CANDIDATES,
+    "candidates:section_draft": CANDIDATES,  # POST only: autosave of a section page
+    "candidates:section_rules": CANDIDATES,  # POST only: live eligibility of a section page
     "payments:fee": CANDIDATES,
     "evaluations:evaluator": CANDIDATES,
     # A's rows, by their id: A only.

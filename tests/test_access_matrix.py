@@ -263,6 +263,8 @@ def build_world(campaign) -> World:
         "candidates:experience_delete": {"pk": experience.pk},
         "candidates:participation_delete": {"pk": participation.pk},
         "candidates:document_upload": {"kind": DocumentKind.TRANSCRIPTS},
+        "candidates:section_draft": {"section": "identity"},
+        "candidates:section_rules": {"section": "identity"},
         "candidates:document_download": {"pk": passport.pk},
         "my_data:dossier_delete": {"pk": dossier.pk},
         "evaluations:resend": {"pk": request.pk},

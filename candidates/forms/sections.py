@@ -64,6 +64,13 @@ def yes_no_field(label, help_text="") -> forms.TypedChoiceField:
     )
 
 
+def _radios_without_blank(form: forms.BaseForm) -> None:
+    """A radio list needs no "choose an option" entry: none ticked means no answer."""
+    for field in form.fields.values():
+        if isinstance(field.widget, forms.RadioSelect) and hasattr(field, "choices"):
+            field.choices = [(v, label) for v, label in field.choices if v not in ("", None)]
+
+
 class SectionForm(forms.ModelForm):
     """Every section field is optional when saving: completeness is reported, not enforced."""
 
@@ -72,9 +79,7 @@ class SectionForm(forms.ModelForm):
         super().__init__(*args, **kwargs)
         for field in self.fields.values():
             field.required = False
-            if isinstance(field.widget, forms.RadioSelect) and hasattr(field, "choices"):
-                # A radio list needs no "choose an option" entry: none ticked means no answer.
-                field.choices = [(v, label) for v, label in field.choices if v not in ("", None)]
+        _radios_without_blank(self)
 
     def model_data(self) -> dict:
         return {name: self.cleaned_data[name] for name in self._meta.fields if name in self.fields}
@@ -123,7 +128,7 @@ class IdentityForm(SectionForm):
             "citizenship": forms.RadioSelect,
             "legal_first_names": forms.TextInput(attrs={"autocomplete": "given-name"}),
             "legal_last_name": forms.TextInput(attrs={"autocomplete": "family-name"}),
-            "address_line": forms.TextInput(attrs={"autocomplete": "street-address"}),
+            "address_line": forms.TextInput(attrs={"autocomplete": "address-line1"}),
             "city": forms.TextInput(attrs={"autocomplete": "address-level2"}),
             "province": forms.TextInput(attrs={"autocomplete": "address-level1"}),
             "postal_code": forms.TextInput(attrs={"autocomplete": "postal-code"}),
@@ -295,6 +300,10 @@ class ExperienceForm(forms.ModelForm):
             "abroad_activity": forms.RadioSelect,
             "description": forms.Textarea(attrs={"rows": 4}),
         }
+
+    def __init__(self, *args, **kwargs):
+        super().__init__(*args, **kwargs)
+        _radios_without_blank(self)
 
     def clean(self):
         data = super().clean()

@@ -4,9 +4,12 @@ from __future__ import annotations
 
 from functools import wraps
 
-from django.contrib.auth.decorators import login_required
+from django.contrib.auth.views import redirect_to_login
 from django.core.exceptions import PermissionDenied
+from django.http import JsonResponse
 from django.shortcuts import redirect
+from django.utils import timezone
+from django.utils.translation import gettext_lazy
 
 from candidates.choices import PAYMENT_CANDIDATE_LABELS
 from candidates.permissions import can_own_dossier
@@ -31,12 +34,51 @@ def candidate_application(request):
     return application_for(candidate=request.user, campaign=campaign_current())
 
 
-def dossier_view(view):
-    """Give the view `request.dossier` (fully loaded) or send the candidate to start one."""
+#: Session key of the fields of a POST that met an expired session (restored after sign-in).
+PENDING_POST = "tapif_pending_post"
+SESSION_ENDED = gettext_lazy(
+    "Your session has ended: press Save to sign in again, what you typed will be kept."
+)
+#: Form fields never kept: the CSRF token is renewed at sign-in.
+_NOT_KEPT = frozenset({"csrfmiddlewaretoken"})
 
-    @login_required
+
+def _keep_pending_post(request) -> None:
+    """A form sent after the session expired: keep its fields for the page to restore them
+    once the candidate has signed in again (`pending_post_for`)."""
+    request.session[PENDING_POST] = {
+        "path": request.path,
+        "at": timezone.now().isoformat(),
+        "fields": {k: v for k, v in request.POST.lists() if k not in _NOT_KEPT},
+    }
+
+
+def pending_post_for(request) -> dict[str, list[str]] | None:
+    """The fields kept by `_keep_pending_post` for this page, taken out of the session."""
+    pending = request.session.get(PENDING_POST)
+    if not pending or pending.get("path") != request.path:
+        return None
+    del request.session[PENDING_POST]
+    return pending["fields"]
+
+
+def dossier_view(view):
+    """Give the view `request.dossier` (fully loaded) or send the candidate to start one.
+
+    A form sent with an expired session is not lost: its fields wait in the (new, anonymous)
+    session while the candidate signs in again, and the page offers them back.
+    """
+
     @wraps(view)
     def wrapper(request, *args, **kwargs):
+        if not request.user.is_authenticated:
+            if request.headers.get("X-Requested-With") == "fetch":
+                # A page's script (autosave): the session is left alone, so the page's own
+                # Save, sent at the same moment, keeps its fields in it.
+                return JsonResponse({"error": str(SESSION_ENDED)}, status=401)
+            if request.method == "POST":
+                _keep_pending_post(request)
+            return redirect_to_login(request.get_full_path())
         application = candidate_application(request)
         if application is None:
             return redirect("candidates:dossier")

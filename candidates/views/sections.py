@@ -2,10 +2,13 @@
 
 from __future__ import annotations
 
+import copy
+
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
+from django.core import signing
 from django.db import transaction
-from django.http import Http404
+from django.http import Http404, JsonResponse, QueryDict
 from django.shortcuts import get_object_or_404, redirect, render
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_POST
@@ -23,16 +26,24 @@ from candidates.forms.sections import (
     PreviousParticipationForm,
     StudiesForm,
 )
-from candidates.models import Experience, FrenchCourse, PreviousParticipation
+from candidates.models import Application, Experience, FrenchCourse, PreviousParticipation
 from candidates.selectors import (
     couple_for,
     couple_invitations_for,
     dossier_load,
+    dossier_verdict,
+    section_draft_of,
     section_of,
 )
-from candidates.views.common import candidate_application, dossier_context, dossier_view
+from candidates.views.common import (
+    candidate_application,
+    dossier_context,
+    dossier_view,
+    pending_post_for,
+)
 from tapif.core.exceptions import DomainError
 from tapif.core.messages import explain_message
+from tapif.core.moments import clock_words
 from tapif.core.selectors import campaign_current, cutoffs_of_previous_campaign
 from tapif.core.services import institution_request, user_set_language
 
@@ -97,16 +108,88 @@ def start(request):
     return redirect("candidates:dossier")
 
 
+SECTION_FORMS = {
+    "identity": IdentityForm,
+    "studies": StudiesForm,
+    "french": FrenchForm,
+    "assets": AssetsForm,
+}
+#: Signs the dossier a section form belongs to, so fields kept across a sign-in go back only
+#: to the dossier they were typed for (never to another account signed in on that browser).
+OWNER_SALT = "tapif.candidates.draft-owner"
+OWNER_MAX_AGE = 60 * 60 * 24 * 2
+
+
+def _owner_token(application) -> str:
+    return signing.dumps(application.pk, salt=OWNER_SALT)
+
+
+def _owner_matches(token: str, application) -> bool:
+    try:
+        return signing.loads(token, salt=OWNER_SALT, max_age=OWNER_MAX_AGE) == application.pk
+    except signing.BadSignature:
+        return False
+
+
+def _form_kwargs(request, section: str, instance) -> dict:
+    kwargs = {"instance": instance, "campaign": request.dossier.campaign}
+    if section == "identity":
+        kwargs["initial"] = {"preferred_language": request.user.preferred_language}
+    return kwargs
+
+
+def _typed_values(form) -> dict:
+    """The raw values a form holds, by field name, as its widgets read them (JSON-ready)."""
+    return {
+        name: field.widget.value_from_datadict(form.data, form.files, form.add_prefix(name))
+        for name, field in form.fields.items()
+        if not field.disabled
+    }
+
+
+def _restore_pending(request, section: str, form_class) -> None:
+    """Fields of a Save that met an expired session come back as the section's draft."""
+    fields = pending_post_for(request)
+    if not fields:
+        return
+    owner = (fields.get("_draft_owner") or [""])[0]
+    if not _owner_matches(owner, request.dossier):
+        return
+    data = QueryDict(mutable=True)
+    for name, values in fields.items():
+        data.setlist(name, values)
+    form = form_class(data, **_form_kwargs(request, section, None))
+    try:
+        services.section_draft_save(
+            application=request.dossier,
+            section=section,
+            data=_typed_values(form),
+            base_version=None,
+            actor=request.user,
+        )
+    except DomainError as error:
+        messages.error(request, error.message)
+    else:
+        messages.info(
+            request,
+            _(
+                "What you typed before signing in again is back on this page. "
+                "Check it and save the section."
+            ),
+        )
+
+
 def _section_page(request, section: str, form_class, template: str, save_extra=None, **extra):
-    """GET shows the section; POST saves the fields it holds (nothing else) and comes back."""
+    """GET shows the section (with its draft, if the candidate left one); POST saves the fields
+    it holds (nothing else), drops the draft, and comes back."""
     application = request.dossier
     instance = section_of(application, section)
-    form_kwargs = {"instance": instance, "campaign": application.campaign}
-    if form_class is IdentityForm:
-        form_kwargs["initial"] = {"preferred_language": request.user.preferred_language}
+    form_kwargs = _form_kwargs(request, section, instance)
     context = dossier_context(request)
+    may_edit = context["situation"].may_edit
+    draft = None
     if request.method == "POST":
-        if not context["situation"].may_edit:
+        if not may_edit:
             messages.error(request, _("Your dossier can no longer be changed."))
             return redirect(request.path)
         form = form_class(request.POST, **form_kwargs)
@@ -124,18 +207,94 @@ def _section_page(request, section: str, form_class, template: str, save_extra=N
             else:
                 messages.success(request, _("Saved."))
                 return redirect(request.path)
+        draft = section_draft_of(application, section)
     else:
+        if may_edit:
+            _restore_pending(request, section, form_class)
+            draft = section_draft_of(application, section)
+        if draft is not None:
+            form_kwargs["initial"] = {**form_kwargs.get("initial", {}), **draft.data}
         form = form_class(**form_kwargs)
-    if not context["situation"].may_edit:
+    if not may_edit:
         for field in form.fields.values():
             field.disabled = True
     context.update(
         form=form,
         section=section,
         rule_notes=_rule_notes(request, context["status"], section),
+        draft=draft,
+        draft_owner=_owner_token(application),
+        live_rules=_live_rules(context["status"].verdict, section),
         **extra,
     )
     return render(request, template, context)
+
+
+def _live_rules(verdict, section: str) -> list:
+    """The eligibility rules this section's fields decide, as the verdict judges them."""
+    rules = RULE_FIELDS.get(section, {})
+    return [result for result in verdict.rules if result.rule in rules]
+
+
+def _section_form_for(request, section: str):
+    form_class = SECTION_FORMS.get(section)
+    if form_class is None:
+        raise Http404
+    return form_class
+
+
+@dossier_view
+@require_POST
+def section_draft(request, section: str):
+    """Autosave: keep what the candidate typed on a section page, unvalidated (JSON answer)."""
+    form_class = _section_form_for(request, section)
+    form = form_class(request.POST, **_form_kwargs(request, section, None))
+    try:
+        base_version = int(request.POST.get("_draft_version", ""))
+    except ValueError:
+        base_version = None
+    try:
+        saved = services.section_draft_save(
+            application=request.dossier,
+            section=section,
+            data=_typed_values(form),
+            base_version=base_version,
+            actor=request.user,
+        )
+    except DomainError as error:
+        return JsonResponse({"error": str(error.message)}, status=409)
+    at = clock_words(saved.draft.updated_at, request.dossier.campaign)
+    answer = {
+        "version": saved.draft.version,
+        "saved_at": at,
+        "message": _("Draft saved at %(time)s, not yet checked: save the section when ready.")
+        % {"time": at},
+    }
+    if saved.overtaken:
+        answer["overtaken"] = _(
+            "This section was also changed in another tab or window: "
+            "what you typed here is the one kept."
+        )
+    return JsonResponse(answer)
+
+
+@dossier_view
+@require_POST
+def section_rules(request, section: str):
+    """Live eligibility: the section's rules judged on what is typed, before it is saved
+    (an HTML fragment the page puts beside the fields)."""
+    form_class = _section_form_for(request, section)
+    saved = section_of(request.dossier, section)
+    model = type(saved) if saved else Application._meta.get_field(section).related_model
+    typed = copy.copy(saved) if saved else model(application=request.dossier)
+    form = form_class(request.POST, **_form_kwargs(request, section, typed))
+    form.is_valid()  # a ModelForm copies every field that cleans onto its (unsaved) instance
+    verdict = dossier_verdict(request.dossier, typed={section: form.instance})
+    return render(
+        request,
+        "candidates/includes/live_rules.html",
+        {"live_rules": _live_rules(verdict, section)},
+    )
 
 
 def _save_identity_extra(request, form, data):

@@ -1,5 +1,6 @@
 from __future__ import annotations
 
+import datetime as dt
 from base64 import b64encode
 from functools import wraps
 
@@ -58,6 +59,19 @@ def home(request: HttpRequest) -> HttpResponse:
         UserKind.INSTITUTION: "evaluations:institution",
     }
     return redirect(homes[UserKind(request.user.kind)])
+
+
+def session_renew(request: HttpRequest) -> None:
+    """Let the session run its full length again from now (a fixed end the pages can show)."""
+    request.session.set_expiry(timezone.now() + dt.timedelta(seconds=settings.SESSION_COOKIE_AGE))
+
+
+@login_required
+@require_POST
+def session_extend(request: HttpRequest) -> HttpResponse:
+    """ "Stay signed in": the session runs its full length again from now (JSON answer)."""
+    session_renew(request)
+    return JsonResponse({"seconds_left": request.session.get_expiry_age()})
 
 
 @require_POST

@@ -368,3 +368,10 @@ def test_an_official_test_after_the_deadline_is_refused(candidate_client, campai
     )
     assert response.status_code == 200
     assert "Results must be in by 20 February 2026." in response.content.decode()
+
+
+def test_the_experience_radios_start_with_nothing_ticked_and_no_blank_option(candidate_client):
+    html = candidate_client.get("/en/dossier/experience/add/").content.decode()
+    assert 'name="kind" value=""' not in html
+    assert 'name="abroad_activity" value=""' not in html
+    assert 'name="kind" value="teaching"' in html

@@ -176,3 +176,12 @@ def test_a_summary_on_the_public_page_states_few_facts_until_the_dossier_is_with
     application_withdraw(application=submitted, actor=submitted.candidate, reason="")
 
     assert "Withdrawn: the programme issued this letter" in _card(client, letter, "en")
+
+
+def test_the_summary_pdf_is_tagged_in_its_language_with_its_title(client, submitted):
+    reader = PdfReader(io.BytesIO(client.get(URL, {"lang": "en"}).content))
+    catalog = reader.trailer["/Root"]
+
+    assert catalog["/Lang"] == "en"
+    assert "/StructTreeRoot" in catalog
+    assert reader.metadata.title == f"TAPIF dossier {submitted.number}"

@@ -16,12 +16,15 @@ from __future__ import annotations
 
 import datetime as dt
 import os
+import threading
 import uuid
 from collections.abc import Callable, Iterator
 from pathlib import Path
 
 import pytest
 from allauth.account.models import EmailAddress
+from django.core.servers.basehttp import ThreadedWSGIServer
+from django.test.testcases import LiveServerThread
 from django.utils import timezone
 from playwright.sync_api import expect
 
@@ -47,6 +50,25 @@ CHROMIUM_ARGS = [
 TIMEOUT_MS = 10_000
 
 expect.set_options(timeout=TIMEOUT_MS)
+
+# One request at a time: with SQLite in memory, the live server's threads share one database
+# connection, and two requests at once (a page's autosave beside its Save) break each other's
+# savepoints. A lock around the application (not the connections) keeps keep-alive connections
+# from waiting on each other.
+
+
+class _OneRequestAtATime(ThreadedWSGIServer):
+    _lock = threading.Lock()
+
+    def set_app(self, application) -> None:
+        def locked(environ, start_response):
+            with self._lock:
+                return application(environ, start_response)
+
+        super().set_app(locked)
+
+
+LiveServerThread.server_class = _OneRequestAtATime
 
 if CHROMIUM.exists():
     # Playwright's sync API keeps an asyncio loop running in the main thread for the whole

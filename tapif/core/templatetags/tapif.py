@@ -54,3 +54,34 @@ def clock(value, where=None):
     """`{{ campaign.closes_at|clock:campaign }}`: the time of day and its zone, "23 h 59, heure
     du Pacifique"."""
     return moments.clock_words(value, where)
+
+
+@register.simple_tag(takes_context=True)
+def session_seconds_left(context) -> int:
+    """Seconds before the signed-in visitor's session ends (the session-expiry warning)."""
+    request = context.get("request")
+    if request is None or not hasattr(request, "session"):
+        return 0
+    return request.session.get_expiry_age()
+
+
+@register.filter
+def country(code):
+    """`{{ identity.country|country }}`: a country's name in the page's language ("Canada"),
+    from its ISO code; "" for no code."""
+    if not code:
+        return ""
+    from django_countries import countries
+
+    return countries.name(code) or code
+
+
+@register.filter
+def iso(value):
+    """`<time datetime="{{ value|iso }}">`: an ISO 8601 moment to the second (HTML's `<time>`
+    takes at most three decimals, Python writes six)."""
+    if not value:
+        return ""
+    if hasattr(value, "microsecond"):
+        value = value.replace(microsecond=0)
+    return value.isoformat()
