@@ -95,3 +95,14 @@ class RankDecision(models.TextChoices):
     WAITLISTED = Decision.WAITLISTED.value, _("Waitlisted")
     NOT_SELECTED = Decision.NOT_SELECTED.value, _("Not selected")
     INELIGIBLE = Decision.INELIGIBLE.value, _("Ineligible")
+
+
+class LeftOutReason(models.TextChoices):
+    """Why a freeze would leave a dossier of the round without its due chance
+    (`placements.services.round_freeze_guard`)."""
+
+    NOT_SCORED = "not_scored", _("Eligible, but no merit score yet (review not finished)")
+    EVALUATION_UNKNOWN = (
+        "evaluation_unknown",
+        _("Returning assistant: the previous académie's evaluation is not known yet"),
+    )

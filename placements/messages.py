@@ -308,6 +308,9 @@ AUDIT_ACTIONS = {
     "selection_round.create": _("Selection round created"),
     "selection_round.quotas_fill": _("Selection round's quotas listed for every académie"),
     "selection_round.freeze": _("Selection round frozen"),
+    "selection_round.freeze_incomplete": _(
+        "Selection round frozen before it was complete, for this reason: %(reason)s"
+    ),
     "selection_round.supersede": _("Selection round superseded"),
     "results_release.start": _("Results release started"),
     "results_release.early": _(

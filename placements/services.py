@@ -44,9 +44,10 @@ from pathlib import Path
 from typing import Any
 
 from django.db import IntegrityError, transaction
-from django.db.models import Count, Max, Sum
+from django.db.models import Count, Max, Q, Sum
 from django.utils import timezone
 from django.utils.translation import gettext as _
+from django.utils.translation import ngettext
 
 from candidates.choices import ApplicationStatus, CoupleStatus
 from candidates.models import Application, Couple
@@ -60,7 +61,7 @@ from placements.allocation import (
     ranking_refusal,
     simulate,
 )
-from placements.choices import RoundStatus
+from placements.choices import LeftOutReason, RoundStatus
 from placements.models import Placement, Quota, RankEntry, ResultsRelease, SelectionRound
 from selection import ranking
 from selection.calibration import Calibration
@@ -416,16 +417,130 @@ def quotas_fill(*, selection_round: SelectionRound, actor: User | None) -> int:
     return len(created)
 
 
+FREEZE_PERMISSION = "placements.freeze_round"
+FREEZE_INCOMPLETE_PERMISSION = "placements.freeze_round_incomplete"
+
+
+@dataclass(frozen=True)
+class LeftOut:
+    """A dossier of the round a freeze now would leave without its due chance, and why."""
+
+    number: str
+    reason: str  # a LeftOutReason
+
+    @property
+    def reason_label(self) -> str:
+        return str(LeftOutReason(self.reason).label)
+
+
+@dataclass(frozen=True)
+class FreezeGuard:
+    """What stands in the way of freezing a round now (`round_freeze_guard`)."""
+
+    window_open: bool
+    left_out: tuple[LeftOut, ...]
+
+    @property
+    def blocks(self) -> bool:
+        return self.window_open or bool(self.left_out)
+
+    def message(self) -> str:
+        parts = []
+        if self.window_open:
+            parts.append(_("the campaign's application window is still open"))
+        if self.left_out:
+            parts.append(
+                ngettext(
+                    "%(count)s dossier would be left out (%(numbers)s)",
+                    "%(count)s dossiers would be left out (%(numbers)s)",
+                    len(self.left_out),
+                )
+                % {
+                    "count": len(self.left_out),
+                    "numbers": ", ".join(each.number for each in self.left_out[:10])
+                    + ("…" if len(self.left_out) > 10 else ""),
+                }
+            )
+        return _(
+            "This round cannot be frozen yet: %(what)s. Wait, or have a programme manager "
+            "freeze it with a written reason."
+        ) % {"what": "; ".join(parts)}
+
+
+def round_freeze_guard(selection_round: SelectionRound) -> FreezeGuard:
+    """Whether freezing now would be premature: the campaign still takes applications, or
+    dossiers of the round would be ranked without their due (an eligible dossier with no merit
+    score yet), listed by number with the reason."""
+    campaign = selection_round.campaign
+    left_out = [
+        LeftOut(number=number, reason=LeftOutReason.NOT_SCORED)
+        for number in Application.objects.filter(campaign=campaign)
+        .filter(
+            Q(status=ApplicationStatus.ELIGIBLE)
+            | Q(status=ApplicationStatus.REVIEWED, merit__isnull=True)
+        )
+        .order_by("number")
+        .values_list("number", flat=True)
+    ]
+    return FreezeGuard(window_open=not campaign.has_closed(), left_out=tuple(left_out))
+
+
+def round_assert_freezable(selection_round: SelectionRound) -> None:
+    """Refuse, before any confirmation is shown, a round that is not a draft or whose campaign
+    already has a frozen round."""
+    if not selection_round.is_draft:
+        raise DomainError(
+            _("Round %(number)s is %(status)s: it cannot be changed any more.")
+            % {"number": selection_round.number, "status": selection_round.get_status_display()},
+            code="round_not_draft",
+        )
+    campaign = selection_round.campaign
+    if SelectionRound.objects.filter(campaign=campaign, status=RoundStatus.FROZEN).exists():
+        raise DomainError(
+            _(
+                "The campaign %(campaign)s already has a frozen round: supersede it before "
+                "freezing another."
+            )
+            % {"campaign": campaign},
+            code="round_already_frozen",
+        )
+
+
 @transaction.atomic
-def round_freeze(*, selection_round: SelectionRound, actor: User) -> SelectionRound:
+def round_freeze(
+    *, selection_round: SelectionRound, actor: User, reason: str = ""
+) -> SelectionRound:
     """Freeze the draft round: rank and place today's dossiers and record it all, at once.
 
     Locks the round; refuses unless it is a draft, has places, and its campaign has no frozen
     round (the database's "one frozen round per campaign" settles two freezes at the same
-    moment). Writes the snapshot and its SHA-256, the parameters, who and when, one `RankEntry`
+    moment). Refuses too while `round_freeze_guard` finds the freeze premature, unless the
+    actor may freeze an incomplete round (a programme manager) and gives a `reason`: it is
+    kept on the round (`freeze_reason`) and, with the dossiers left out, in the audit row.
+    Writes the snapshot and its SHA-256, the parameters, who and when, one `RankEntry`
     and one `Placement` per candidate, and an audit row. Dossier statuses are not touched.
     """
     locked = _locked_draft(selection_round)
+    guard = round_freeze_guard(locked)
+    reason = reason.strip()
+    if guard.blocks:
+        if not reason or not actor.has_perm(FREEZE_INCOMPLETE_PERMISSION):
+            raise DomainError(guard.message(), code="round_freeze_premature")
+        locked.freeze_reason = reason
+        audit_record(  # before the freeze's own row: why, then what
+            actor=actor,
+            action="selection_round.freeze_incomplete",
+            target=locked,
+            data={
+                "reason": reason,
+                "window_open": guard.window_open,
+                "left_out": [[each.number, each.reason] for each in guard.left_out],
+            },
+        )
+    elif not actor.has_perm(FREEZE_PERMISSION):
+        raise DomainError(
+            _("Freezing a complete round is the committee's."), code="round_freeze_not_allowed"
+        )
     campaign = locked.campaign
     if SelectionRound.objects.filter(campaign=campaign, status=RoundStatus.FROZEN).exists():
         raise DomainError(
@@ -468,6 +583,7 @@ def round_freeze(*, selection_round: SelectionRound, actor: User) -> SelectionRo
                     "parameters",
                     "frozen_by",
                     "frozen_at",
+                    "freeze_reason",
                 ]
             )
     except IntegrityError:

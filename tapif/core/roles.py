@@ -130,7 +130,11 @@ ROLES: dict[str, frozenset[str]] = {
         for action in ("add", "change")
         for model in ("criterion", "criterionlevel")
     }
-    | {"selection.assign_reviewers", "placements.supersede_round"}
+    | {
+        "selection.assign_reviewers",
+        "placements.supersede_round",
+        "placements.freeze_round_incomplete",
+    }
     | _view("placements")
     | {
         "placements.release_results",
