@@ -19,9 +19,9 @@ What the algorithm is given for each dossier of the campaign (`round_input`):
   are given without a score, so they are listed as not ranked (decision "not selected") and
   the committee sees how many are still waiting. Other statuses are left out (the ineligible
   were refused before review).
-- returning assistant: the dossier lists a previous participation. The dossier has no record of
-  the previous académie's evaluation yet, so every returning assistant is taken as positively
-  evaluated (`parameters["returning_evaluation"]` says so on each frozen round).
+- returning assistant: the dossier lists a previous participation; positively evaluated only
+  when staff recorded the previous académie's evaluation as positive on the dossier
+  (`Application.previous_evaluation`); "not yet known" holds the freeze (`round_freeze_guard`).
 - couples: confirmed `Couple` rows whose two dossiers are both in the round; "together only"
   or "together preferred" as declared.
 - criteria (for the tie rule): per criterion, the mean of the submitted reviews' points, in
@@ -49,7 +49,7 @@ from django.utils import timezone
 from django.utils.translation import gettext as _
 from django.utils.translation import ngettext
 
-from candidates.choices import ApplicationStatus, CoupleStatus
+from candidates.choices import ApplicationStatus, CoupleStatus, PreviousEvaluation
 from candidates.models import Application, Couple
 from placements import allocation
 from placements.allocation import (
@@ -183,7 +183,8 @@ def round_input(
                 score=_score(application, calibrated) if reviewed else None,
                 eligible=True,
                 returning=returning,
-                previous_evaluation_positive=returning,
+                previous_evaluation_positive=returning
+                and application.previous_evaluation == PreviousEvaluation.POSITIVE,
                 school_level=SchoolLevel(
                     (assets.school_level if assets else "") or SchoolLevel.EITHER
                 ),
@@ -470,17 +471,29 @@ class FreezeGuard:
 def round_freeze_guard(selection_round: SelectionRound) -> FreezeGuard:
     """Whether freezing now would be premature: the campaign still takes applications, or
     dossiers of the round would be ranked without their due (an eligible dossier with no merit
-    score yet), listed by number with the reason."""
+    score yet, a returning assistant whose previous evaluation is not known yet), listed by
+    number with the reason."""
     campaign = selection_round.campaign
-    left_out = [
-        LeftOut(number=number, reason=LeftOutReason.NOT_SCORED)
-        for number in Application.objects.filter(campaign=campaign)
-        .filter(
+    in_round = Application.objects.filter(campaign=campaign, status__in=ROUND_STATUSES)
+    not_scored = set(
+        in_round.filter(
             Q(status=ApplicationStatus.ELIGIBLE)
             | Q(status=ApplicationStatus.REVIEWED, merit__isnull=True)
+        ).values_list("number", flat=True)
+    )
+    not_evaluated = set(
+        in_round.filter(
+            previous_participations__isnull=False,
+            previous_evaluation=PreviousEvaluation.UNKNOWN,
+        ).values_list("number", flat=True)
+    )
+    left_out = [
+        LeftOut(number=number, reason=reason)
+        for reason, numbers in (
+            (LeftOutReason.NOT_SCORED, not_scored),
+            (LeftOutReason.EVALUATION_UNKNOWN, not_evaluated),
         )
-        .order_by("number")
-        .values_list("number", flat=True)
+        for number in sorted(numbers)
     ]
     return FreezeGuard(window_open=not campaign.has_closed(), left_out=tuple(left_out))
 
@@ -568,7 +581,7 @@ def round_freeze(
         "tie_break_criteria": list(selection.tie_break_criteria),
         "algorithm_version": algorithm_version(),
         "criteria_points": "mean of the submitted reviews, in hundredths of a point",
-        "returning_evaluation": "assumed positive: the dossier records no previous evaluation",
+        "returning_evaluation": "as recorded on the dossier: only a positive one is offered",
         "merit_calibration": merit.record() if merit else {"method": str(CalibrationMethod.NONE)},
     }
     locked.frozen_by = actor

@@ -116,6 +116,7 @@ ROLES: dict[str, frozenset[str]] = {
         "candidates.decide_eligibility",
         "candidates.override_eligibility",
         "candidates.view_every_dossier",
+        "candidates.record_previous_evaluation",
         # A draft's documents, each read with a reason (candidates.permissions).
         "candidates.open_draft_document",
         # Candidates' deletion requests, settled under the retention policy.

@@ -20,6 +20,7 @@ from placements.services import (
     quotas_fill,
     round_create,
     round_freeze,
+    round_freeze_guard,
     round_input,
     round_preview,
     round_supersede,
@@ -204,7 +205,7 @@ def test_round_input_returning_couples_and_unreviewed(campaign):
     }
     assert ineligible.number not in by_id
     assert by_id[returning.number].returning is True
-    assert by_id[returning.number].previous_evaluation_positive is True  # no field: assumed
+    assert by_id[returning.number].previous_evaluation_positive is False  # not yet known
     assert by_id[new.number].returning is False
     assert by_id[new.number].partner is None  # a couple not confirmed is no couple
     assert (by_id[partner_a.number].partner, by_id[partner_b.number].partner) == (
@@ -316,6 +317,30 @@ def test_round_freeze_refused_while_the_campaign_window_is_open(campaign_open, c
     )
     assert frozen.status == RoundStatus.FROZEN
     assert frozen.freeze_reason == "The ministry needs the list today"
+
+
+def test_returning_assistants_offered_only_with_a_positive_evaluation(campaign):
+    positive, negative, unknown = reviewed_dossiers(campaign, ["90", "80", "70"])
+    for dossier, evaluation in ((positive, "positive"), (negative, "negative")):
+        Application.objects.filter(pk=dossier.pk).update(previous_evaluation=evaluation)
+    for dossier in (positive, negative, unknown):
+        PreviousParticipation.objects.create(
+            application=dossier, school_year="2024-2025", academie=academies()[0]
+        )
+    selection_round = draft_round(campaign, {0: (1, 0)}, waitlist_size=1)
+
+    given = {c.id: c.previous_evaluation_positive for c in round_input(selection_round).candidates}
+    guard = round_freeze_guard(selection_round)
+
+    assert given == {positive.number: True, negative.number: False, unknown.number: False}
+    assert [(each.number, each.reason) for each in guard.left_out] == [
+        (unknown.number, "evaluation_unknown")
+    ]
+    with pytest.raises(DomainError, match="1 dossier would be left out"):
+        round_freeze(selection_round=selection_round, actor=committee())
+    outcome = {o.id: o.decision for o in round_preview(selection_round).outcomes}
+    assert outcome[positive.number] == "waitlisted"
+    assert outcome[negative.number] == outcome[unknown.number] == "not_selected"
 
 
 def test_round_freeze_of_a_complete_round_is_the_committees(campaign):
