@@ -868,8 +868,9 @@ class OfferAdmin(admin.ModelAdmin):
         "respond_by",
         "check_display",
         "town",
-        "appointed_at",
     ]
+    # The number links to the dossier; the candidate's name opens the offer.
+    list_display_links = ["candidate_name"]
     list_filter = ["status", "source", "academie", "level", "round"]
     list_select_related = ["application__candidate", "academie"]
     search_fields = [
@@ -1029,7 +1030,7 @@ class OfferAdmin(admin.ModelAdmin):
     def check_display(self, obj: Offer) -> str:
         if obj.criminal_record_verified_at is not None:
             return gettext("Verified")
-        if obj.criminal_record_id is not None:
+        if obj.criminal_record_id is not None and obj.status not in FREED_OFFER_STATUSES:
             return gettext("To verify")
         return "—"
 

@@ -1,5 +1,6 @@
 from django.db import models
 from django.utils.translation import gettext_lazy as _
+from django.utils.translation import pgettext_lazy
 
 from placements.allocation import Decision
 
@@ -44,8 +45,9 @@ class OfferStatus(models.TextChoices):
     """An offer's life: pending until the candidate answers or the deadline passes."""
 
     PENDING = "pending", _("Awaiting the answer")
-    ACCEPTED = "accepted", _("Accepted")
-    DECLINED = "declined", _("Declined")
+    # "offer" context: an offer's words agree with "une offre" in French.
+    ACCEPTED = "accepted", pgettext_lazy("offer", "Accepted")
+    DECLINED = "declined", pgettext_lazy("offer", "Declined")
     LAPSED = "lapsed", _("Lapsed (no answer in time)")
     WITHDRAWN = "withdrawn", _("Withdrawn after accepting")
 
