@@ -17,15 +17,18 @@ import datetime as dt
 from typing import Any
 
 from django import forms
-from django.contrib import admin
+from django.contrib import admin, messages
 from django.contrib.admin import ActionLocation
 from django.contrib.admin.views.main import ChangeList
 from django.contrib.auth import get_permission_codename
+from django.core.exceptions import PermissionDenied
 from django.db.models import Count, IntegerField, OuterRef, Prefetch, Q, Subquery
 from django.db.models.functions import Coalesce
+from django.http import HttpResponseRedirect
 from django.template.defaultfilters import filesizeformat, linebreaksbr
 from django.template.loader import render_to_string
-from django.urls import reverse
+from django.template.response import TemplateResponse
+from django.urls import path, reverse
 from django.utils.html import format_html, format_html_join
 from django.utils.safestring import mark_safe
 from django.utils.translation import gettext, ngettext_lazy
@@ -39,6 +42,7 @@ from candidates.choices import (
     DocumentReview,
     EligibilityOutcome,
     EnrolmentStatus,
+    PreviousEvaluation,
 )
 from candidates.eligibility import RULE_FACTS, Facts, Status, Verdict
 from candidates.messages import failure_text
@@ -65,6 +69,7 @@ from candidates.selectors import (
     eligibility_decision_latest,
 )
 from candidates.services import (
+    application_record_previous_evaluation,
     application_reopen,
     document_accept,
     document_reject,
@@ -72,6 +77,7 @@ from candidates.services import (
     eligibility_decision_refusal,
     eligibility_may_override,
     french_test_verify,
+    previous_evaluations_import,
 )
 from tapif.core.admin_actions import Confirmation, action_data, admin_action
 from tapif.core.admin_display import (
@@ -82,6 +88,7 @@ from tapif.core.admin_display import (
     short_date,
 )
 from tapif.core.messages import explain_message
+from tapif.core.models import Campaign
 
 ELIGIBILITY_LABELS = {
     True: _("Eligible"),
@@ -353,9 +360,28 @@ class ReopenForm(forms.Form):
     )
 
 
+class PreviousEvaluationForm(forms.Form):
+    evaluation = forms.ChoiceField(
+        label=_("previous académie's evaluation"), choices=PreviousEvaluation.choices
+    )
+
+
+class PreviousEvaluationsImportForm(forms.Form):
+    campaign = forms.ModelChoiceField(label=_("campaign"), queryset=Campaign.objects.all())
+    file = forms.FileField(
+        label=_("CSV file"),
+        help_text=_(
+            "One dossier per line: its number, then positive, negative or unknown (in English "
+            "or French), separated by ; or ,. A header line is skipped."
+        ),
+    )
+
+
 @admin.register(Application)
 class ApplicationAdmin(ReadOnlyAdmin):
     """Dossiers are created by candidates and never added, edited or deleted here."""
+
+    change_list_template = "admin/candidates/application/change_list.html"
 
     list_display = [
         "number",
@@ -368,7 +394,7 @@ class ApplicationAdmin(ReadOnlyAdmin):
         "submitted_at",
         "campaign",
     ]
-    list_filter = ["campaign", "status", "payment_status", SubmittedFilter]
+    list_filter = ["campaign", "status", "payment_status", SubmittedFilter, "previous_evaluation"]
     search_fields = [
         "number",
         "candidate__email",
@@ -381,13 +407,19 @@ class ApplicationAdmin(ReadOnlyAdmin):
     # get_queryset() below does not call select_related() itself.
     list_select_related = ["campaign", "candidate", "identity", "studies", "french", "assets"]
     date_hierarchy = "created_at"
-    actions = ["reopen_for_candidate", "verify_french_test", "decide_eligibility"]
+    actions = [
+        "reopen_for_candidate",
+        "verify_french_test",
+        "decide_eligibility",
+        "record_previous_evaluation",
+    ]
     readonly_fields = [
         "number",
         "candidate_display",
         "campaign",
         "status",
         "french_level",
+        "previous_evaluation",
         "created_at",
         "submitted_at",
         "updated_at",
@@ -409,7 +441,7 @@ class ApplicationAdmin(ReadOnlyAdmin):
                     "candidate_display",
                     "campaign",
                     ("created_at", "submitted_at", "updated_at"),
-                    "french_level",
+                    ("french_level", "previous_evaluation"),
                     "couple_display",
                 ]
             },
@@ -428,6 +460,72 @@ class ApplicationAdmin(ReadOnlyAdmin):
     def has_reopen_permission(self, request) -> bool:
         codename = get_permission_codename("reopen", self.opts)
         return request.user.has_perm(f"{self.opts.app_label}.{codename}")
+
+    def has_record_previous_evaluation_permission(self, request) -> bool:
+        return request.user.has_perm("candidates.record_previous_evaluation")
+
+    def get_urls(self):
+        return [
+            path(
+                "previous-evaluations/import/",
+                self.admin_site.admin_view(self.previous_evaluations_import_view),
+                name="candidates_application_previous_evaluations_import",
+            ),
+            *super().get_urls(),
+        ]
+
+    def changelist_view(self, request, extra_context=None):
+        extra = {
+            "previous_evaluations_import_url": (
+                reverse("admin:candidates_application_previous_evaluations_import")
+                if self.has_record_previous_evaluation_permission(request)
+                else None
+            )
+        }
+        return super().changelist_view(request, extra_context={**extra, **(extra_context or {})})
+
+    def previous_evaluations_import_view(self, request):
+        """A CSV of returning assistants' previous evaluations, recorded through
+        `previous_evaluations_import`; the lines refused are shown with the reason."""
+        if not self.has_record_previous_evaluation_permission(request):
+            raise PermissionDenied
+        report = None
+        if request.method == "POST":
+            form = PreviousEvaluationsImportForm(request.POST, request.FILES)
+            if form.is_valid():
+                raw = form.cleaned_data["file"].read()
+                try:
+                    text = raw.decode("utf-8-sig")
+                except UnicodeDecodeError:
+                    text = raw.decode("cp1252")
+                report = previous_evaluations_import(
+                    campaign=form.cleaned_data["campaign"], text=text, actor=request.user
+                )
+                self.message_user(
+                    request,
+                    gettext("%(changed)s recorded, %(unchanged)s unchanged, %(refused)s refused.")
+                    % {
+                        "changed": report.changed,
+                        "unchanged": report.unchanged,
+                        "refused": len(report.refused),
+                    },
+                    messages.WARNING if report.refused else messages.SUCCESS,
+                )
+                if not report.refused:
+                    return HttpResponseRedirect(reverse("admin:candidates_application_changelist"))
+        else:
+            current = Campaign.objects.order_by("-opens_at").first()
+            form = PreviousEvaluationsImportForm(initial={"campaign": current})
+        context = {
+            **self.admin_site.each_context(request),
+            "title": gettext("Import previous académies' evaluations"),
+            "opts": self.opts,
+            "form": form,
+            "report": report,
+        }
+        return TemplateResponse(
+            request, "admin/candidates/application/previous_evaluations_import.html", context
+        )
 
     def has_verify_french_test_permission(self, request) -> bool:
         # Declared on FrenchProfile (the section that holds the test), not on Application.
@@ -730,6 +828,50 @@ class ApplicationAdmin(ReadOnlyAdmin):
             done=ngettext_lazy(
                 "%(count)d dossier reopened for its candidate.",
                 "%(count)d dossiers reopened for their candidates.",
+                "count",
+            ),
+        )
+
+    @admin.action(
+        description=_("Record the previous académie's evaluation…"),
+        permissions=["record_previous_evaluation"],
+        location=[ActionLocation.CHANGE_LIST, ActionLocation.CHANGE_FORM],
+    )
+    def record_previous_evaluation(self, request, queryset):
+        """Ask for the evaluation, then record it on each selected returning assistant."""
+        form = PreviousEvaluationForm(action_data(request))
+        return admin_action(
+            self,
+            request,
+            queryset.prefetch_related(None).select_related("candidate").order_by("number"),
+            form=form,
+            confirm=Confirmation(
+                title=gettext("Record the previous académie's evaluation"),
+                intro=gettext(
+                    "Only a returning assistant with a positive evaluation may be offered a "
+                    "second year; while it is not yet known, the selection round cannot be "
+                    "frozen without a programme manager's reason."
+                ),
+                submit=gettext("Record"),
+                headers=[
+                    _("candidate number"),
+                    _("candidate"),
+                    _("previous académie's evaluation"),
+                ],
+                cells=lambda application: [
+                    application.number,
+                    application.candidate.get_full_name(),
+                    application.get_previous_evaluation_display(),
+                ],
+            ),
+            call=lambda application: application_record_previous_evaluation(
+                application=application,
+                evaluation=form.cleaned_data["evaluation"],
+                actor=request.user,
+            ),
+            done=ngettext_lazy(
+                "%(count)d dossier's previous evaluation recorded.",
+                "%(count)d dossiers' previous evaluations recorded.",
                 "count",
             ),
         )

@@ -25,6 +25,16 @@ class ApplicationStatus(models.TextChoices):
     APPOINTED = "appointed", _("Appointed")
 
 
+class PreviousEvaluation(models.TextChoices):
+    """A returning assistant's evaluation by the académie of their previous year, recorded by
+    staff (`candidates.services.application_record_previous_evaluation`). Only a positive one
+    may be offered a second year (placements.allocation); "not known yet" holds the freeze."""
+
+    UNKNOWN = "unknown", _("Not yet known")
+    POSITIVE = "positive", _("Positive")
+    NEGATIVE = "negative", _("Negative")
+
+
 #: Allowed status moves, read by `candidates.services.application_transition` (the one way a
 #: status changes) and by the candidate's situation (`candidates.selectors.candidate_situation`).
 #: Later capabilities (review, selection, offers) use the same table.

@@ -302,6 +302,7 @@ AUDIT_ACTIONS = {
     "application.reopen": _("Dossier reopened"),
     "application.eligibility": _("Eligibility decided"),
     "application.french_level": _("French level recorded"),
+    "application.previous_evaluation": _("Previous académie's evaluation recorded"),
     "application.result_release": _("Result released"),
     "french_test.verify": _("Official French test verified"),
     "document.upload": _("Document uploaded"),

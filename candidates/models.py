@@ -35,6 +35,7 @@ from candidates.choices import (
     FrenchStudy,
     OfficialTest,
     PaymentStatus,
+    PreviousEvaluation,
     SchoolLevelWish,
     Sex,
 )
@@ -138,6 +139,15 @@ class Application(models.Model):
     result_explanation = models.JSONField(
         _("explanation of the result"), default=list, blank=True, editable=False
     )
+    # A returning assistant's evaluation by their previous académie (staff record it).
+    previous_evaluation = models.CharField(
+        _("previous académie's evaluation"),
+        max_length=8,
+        choices=PreviousEvaluation.choices,
+        default=PreviousEvaluation.UNKNOWN,
+        editable=False,
+        help_text=_("For a returning assistant: only a positive one may be offered a second year."),
+    )
     # Retention (candidates.retention): when the identity was anonymised, for good.
     anonymised_at = models.DateTimeField(_("anonymised"), null=True, blank=True, editable=False)
 
@@ -148,6 +158,10 @@ class Application(models.Model):
         permissions = [
             ("reopen_application", "Can reopen a submitted application"),
             ("view_every_dossier", "Can see every dossier, not only those assigned for review"),
+            (
+                "record_previous_evaluation",
+                "Can record a returning assistant's previous evaluation",
+            ),
         ]
         constraints = [
             models.UniqueConstraint(

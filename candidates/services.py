@@ -2,7 +2,9 @@
 
 from __future__ import annotations
 
+import csv
 import datetime as dt
+import io
 from collections.abc import Mapping
 from dataclasses import dataclass
 from typing import Any
@@ -30,6 +32,7 @@ from candidates.choices import (
     EligibilityOutcome,
     FrenchProofRoute,
     PaymentStatus,
+    PreviousEvaluation,
 )
 from candidates.documents import DocumentRejected, clean_name, inspect_upload
 from candidates.eligibility import RULE_CODES, Status
@@ -474,6 +477,94 @@ def application_record_french_level(
         data={"from": previous, "to": level, "source": source},
     )
     return application
+
+
+@transaction.atomic
+def application_record_previous_evaluation(
+    *, application: Application, evaluation: str, actor: User | None
+) -> Application:
+    """Record a returning assistant's evaluation by their previous académie (a
+    `PreviousEvaluation`). Returns early when nothing changes; audited otherwise. The selection
+    round reads it: only a positive evaluation may be offered, "not yet known" holds the freeze."""
+    evaluation = PreviousEvaluation(evaluation)
+    application = _lock(application)
+    if application.previous_evaluation == evaluation:
+        return application
+    previous = application.previous_evaluation
+    application.previous_evaluation = evaluation
+    application.save(update_fields=["previous_evaluation", "updated_at"])
+    audit_record(
+        actor=actor,
+        action="application.previous_evaluation",
+        target=application,
+        data={"from": previous, "to": str(evaluation)},
+    )
+    return application
+
+
+#: The words a CSV may use for each evaluation, in either language (compared in lower case).
+_EVALUATION_WORDS = {
+    PreviousEvaluation.POSITIVE: {"positive", "positif", "+", "yes", "oui"},
+    PreviousEvaluation.NEGATIVE: {"negative", "négative", "negatif", "négatif", "-", "no", "non"},
+    PreviousEvaluation.UNKNOWN: {"unknown", "not yet known", "inconnue", "inconnu", ""},
+}
+
+
+@dataclass(frozen=True)
+class PreviousEvaluationsImported:
+    """What `previous_evaluations_import` did: dossiers changed, unchanged, and each line refused
+    (line number, the line's text, why)."""
+
+    changed: int
+    unchanged: int
+    refused: tuple[tuple[int, str, str], ...]
+
+
+def previous_evaluations_import(
+    *, campaign: Campaign, text: str, actor: User | None
+) -> PreviousEvaluationsImported:
+    """Record the previous evaluations listed in a CSV (a dossier number and an evaluation per
+    line, separated by ";" or ","; a header line is skipped), each through
+    `application_record_previous_evaluation`. A line naming no dossier of the campaign with a
+    previous participation, or an unknown word, is refused and reported; the others are kept."""
+    delimiter = ";" if ";" in text[:2048] else ","
+    rows = list(csv.reader(io.StringIO(text.lstrip("\ufeff")), delimiter=delimiter))
+    returning = {
+        application.number: application
+        for application in Application.objects.filter(
+            campaign=campaign, previous_participations__isnull=False
+        ).distinct()
+    }
+    changed = unchanged = 0
+    refused: list[tuple[int, str, str]] = []
+    for line, row in enumerate(rows, start=1):
+        cells = [cell.strip() for cell in row]
+        if not any(cells):
+            continue
+        number, word = [*cells, "", ""][:2]
+        evaluation = next(
+            (code for code, words in _EVALUATION_WORDS.items() if word.lower() in words), None
+        )
+        if line == 1 and number not in returning and evaluation is None:
+            continue  # the header
+        application = returning.get(number)
+        if application is None:
+            refused.append(
+                (line, ";".join(cells), _("no returning assistant's dossier has this number"))
+            )
+            continue
+        if evaluation is None:
+            refused.append((line, ";".join(cells), _("the evaluation is not one of the words")))
+            continue
+        before = application.previous_evaluation
+        application = application_record_previous_evaluation(
+            application=application, evaluation=evaluation, actor=actor
+        )
+        if application.previous_evaluation == before:
+            unchanged += 1
+        else:
+            changed += 1
+    return PreviousEvaluationsImported(changed=changed, unchanged=unchanged, refused=tuple(refused))
 
 
 @transaction.atomic

@@ -5,7 +5,9 @@ Registered here, not in `selection/admin.py`: placements sits on top and may imp
   rows only while it is a draft); actions, each calling a service and acting on one round:
   "Fill quotas from the académies" (`quotas_fill`), "Preview" (`round_preview`: the ranked list
   and the per-académie demand, nothing saved), "Freeze…" (`round_freeze`, after a confirmation
-  showing the snapshot hash to be recorded; `placements.freeze_round`) and "Supersede…"
+  showing the snapshot hash to be recorded and, while the window is open or dossiers would be
+  left out, who and why, with a reason only a programme manager may give;
+  `placements.freeze_round`, `placements.freeze_round_incomplete`) and "Supersede…"
   (`round_supersede`, with a reason; `placements.supersede_round`).
   A frozen round's page has a "Release results…" button for programme managers
   (`placements.release_results`): a confirmation page (how many candidates get which e-mail,
@@ -81,10 +83,14 @@ from placements.release import (
     results_release_start,
 )
 from placements.services import (
+    FREEZE_INCOMPLETE_PERMISSION,
+    FREEZE_PERMISSION,
     quotas_fill,
     round_assert_draft,
+    round_assert_freezable,
     round_create,
     round_freeze,
+    round_freeze_guard,
     round_preview,
     round_snapshot,
     round_supersede,
@@ -96,7 +102,6 @@ from tapif.core.exceptions import DomainError
 from tapif.core.messages import explain_all
 from tapif.core.models import Academie, OutboundMessage
 
-FREEZE_PERMISSION = "placements.freeze_round"
 SUPERSEDE_PERMISSION = "placements.supersede_round"
 RELEASE_PERMISSION = "placements.release_results"
 QUOTAS_ADDED = ngettext_lazy(
@@ -151,6 +156,15 @@ class FreezeForm(forms.Form):
     confirm = forms.BooleanField(
         label=_("I have checked the preview: freeze this round"),
         help_text=_("A frozen round cannot be changed, only superseded by a new round."),
+    )
+    reason = forms.CharField(
+        label=_("Why freeze it now (programme manager)"),
+        required=False,
+        widget=forms.Textarea(attrs={"rows": 3}),
+        help_text=_(
+            "Only when the round cannot be frozen yet (listed above): the reason is kept on the "
+            "round and in the audit log."
+        ),
     )
 
 
@@ -248,7 +262,9 @@ class SelectionRoundAdmin(admin.ModelAdmin):
         return False
 
     def has_freeze_permission(self, request) -> bool:
-        return request.user.has_perm(FREEZE_PERMISSION)
+        return request.user.has_perm(FREEZE_PERMISSION) or request.user.has_perm(
+            FREEZE_INCOMPLETE_PERMISSION
+        )
 
     def has_supersede_permission(self, request) -> bool:
         return request.user.has_perm(SUPERSEDE_PERMISSION)
@@ -461,9 +477,13 @@ class SelectionRoundAdmin(admin.ModelAdmin):
             return None
         return HttpResponseRedirect(reverse("committee:round", args=[rounds[0].pk]))
 
-    def _freeze_confirmation(self, selection_round: SelectionRound) -> Confirmation:
-        """What freezing records: the preview's counts and the input's hash (the preview's
-        DomainError, a round without places say, is reported instead)."""
+    def _freeze_confirmation(self, request, selection_round: SelectionRound) -> Confirmation:
+        """What freezing records: the preview's counts and the input's hash, and what stands in
+        the way (the window still open, the dossiers that would be left out and why). A round
+        that cannot be frozen at all, or the preview's DomainError (a round without places
+        say), is reported instead."""
+        round_assert_freezable(selection_round)
+        guard = round_freeze_guard(selection_round)
         allocation = round_preview(selection_round)
         _snapshot, digest = round_snapshot(selection_round)
         counts = Counter(o.decision for o in allocation.outcomes)
@@ -495,20 +515,41 @@ class SelectionRoundAdmin(admin.ModelAdmin):
                 sum(1 for o in allocation.outcomes if o.rank is None),
             ],
             heading=gettext("The round to freeze"),
+            template="admin/placements/selectionround/freeze_confirm.html",
+            context={
+                "guard": guard,
+                "guard_message": guard.message() if guard.blocks else "",
+                "may_force": request.user.has_perm(FREEZE_INCOMPLETE_PERMISSION),
+                "left_out": [
+                    (
+                        format_html(
+                            '<a href="{}?{}">{}</a>',
+                            reverse("admin:candidates_application_changelist"),
+                            urlencode({"q": each.number}),
+                            each.number,
+                        ),
+                        each.reason_label,
+                    )
+                    for each in guard.left_out
+                ],
+            },
         )
 
     @admin.action(description=_("Freeze…"), permissions=["freeze"])
     def freeze(self, request, queryset):
         rounds = self._rounds(queryset)
+        form = FreezeForm(action_data(request))
         return admin_action(
             self,
             request,
             rounds,
             exactly_one=_("Select exactly one round."),
-            form=FreezeForm(action_data(request)),
-            confirm=lambda: self._freeze_confirmation(rounds[0]),
+            form=form,
+            confirm=lambda: self._freeze_confirmation(request, rounds[0]),
             call=lambda selection_round: round_freeze(
-                selection_round=selection_round, actor=request.user
+                selection_round=selection_round,
+                actor=request.user,
+                reason=form.cleaned_data.get("reason", ""),
             ),
             refused_level=messages.ERROR,
             done=lambda frozen: (
@@ -827,8 +868,9 @@ class OfferAdmin(admin.ModelAdmin):
         "respond_by",
         "check_display",
         "town",
-        "appointed_at",
     ]
+    # The number links to the dossier; the candidate's name opens the offer.
+    list_display_links = ["candidate_name"]
     list_filter = ["status", "source", "academie", "level", "round"]
     list_select_related = ["application__candidate", "academie"]
     search_fields = [
@@ -988,7 +1030,7 @@ class OfferAdmin(admin.ModelAdmin):
     def check_display(self, obj: Offer) -> str:
         if obj.criminal_record_verified_at is not None:
             return gettext("Verified")
-        if obj.criminal_record_id is not None:
+        if obj.criminal_record_id is not None and obj.status not in FREED_OFFER_STATUSES:
             return gettext("To verify")
         return "—"
 

@@ -1,5 +1,6 @@
 from django.db import models
 from django.utils.translation import gettext_lazy as _
+from django.utils.translation import pgettext_lazy
 
 from placements.allocation import Decision
 
@@ -44,8 +45,9 @@ class OfferStatus(models.TextChoices):
     """An offer's life: pending until the candidate answers or the deadline passes."""
 
     PENDING = "pending", _("Awaiting the answer")
-    ACCEPTED = "accepted", _("Accepted")
-    DECLINED = "declined", _("Declined")
+    # "offer" context: an offer's words agree with "une offre" in French.
+    ACCEPTED = "accepted", pgettext_lazy("offer", "Accepted")
+    DECLINED = "declined", pgettext_lazy("offer", "Declined")
     LAPSED = "lapsed", _("Lapsed (no answer in time)")
     WITHDRAWN = "withdrawn", _("Withdrawn after accepting")
 
@@ -95,3 +97,14 @@ class RankDecision(models.TextChoices):
     WAITLISTED = Decision.WAITLISTED.value, _("Waitlisted")
     NOT_SELECTED = Decision.NOT_SELECTED.value, _("Not selected")
     INELIGIBLE = Decision.INELIGIBLE.value, _("Ineligible")
+
+
+class LeftOutReason(models.TextChoices):
+    """Why a freeze would leave a dossier of the round without its due chance
+    (`placements.services.round_freeze_guard`)."""
+
+    NOT_SCORED = "not_scored", _("Eligible, but no merit score yet (review not finished)")
+    EVALUATION_UNKNOWN = (
+        "evaluation_unknown",
+        _("Returning assistant: the previous académie's evaluation is not known yet"),
+    )

@@ -15,7 +15,7 @@ from collections.abc import Iterable, Mapping
 from typing import Any
 
 from django.utils.functional import Promise
-from django.utils.translation import gettext, pgettext_lazy
+from django.utils.translation import gettext, ngettext_lazy, pgettext_lazy
 from django.utils.translation import gettext_lazy as _
 
 from tapif.core.messages import Word, explain_message, messages_register, worded
@@ -71,6 +71,12 @@ _PLACED_PREFERENCE = {
 _PLACED_PREFERENCE_OTHER = _("Placed in %(academie)s (%(level)s), your preference %(preference)s.")
 
 
+def _counted_requests(text: Promise) -> Word:
+    """A sentence whose "(n first-choice requests)" agrees with n (`text`, a lazy plural
+    counted on "requests")."""
+    return lambda params: str(text % dict(params))
+
+
 def _placed_preference(params: Mapping[str, Any]) -> str:
     text = _PLACED_PREFERENCE.get(params.get("preference"), _PLACED_PREFERENCE_OTHER)
     return worded(text, level=level_word)(params)
@@ -120,15 +126,27 @@ ALLOCATION: dict[str, Word] = {
         level=level_word,
         ranks=_ranks,
     ),
-    "allocation.fallback_couple": _(
-        "No académie you listed had a place for both of you: %(academie)s is the académie "
-        "with room for both that the fewest candidates asked for first (%(requests)s "
-        "first-choice requests)."
+    "allocation.fallback_couple": _counted_requests(
+        ngettext_lazy(
+            "No académie you listed had a place for both of you: %(academie)s is the académie "
+            "with room for both that the fewest candidates asked for first (%(requests)s "
+            "first-choice request).",
+            "No académie you listed had a place for both of you: %(academie)s is the académie "
+            "with room for both that the fewest candidates asked for first (%(requests)s "
+            "first-choice requests).",
+            "requests",
+        )
     ),
-    "allocation.fallback": _(
-        "None of your preferences had a place at your level: %(academie)s is the académie with "
-        "a free place that the fewest candidates asked for first (%(requests)s first-choice "
-        "requests)."
+    "allocation.fallback": _counted_requests(
+        ngettext_lazy(
+            "None of your preferences had a place at your level: %(academie)s is the académie "
+            "with a free place that the fewest candidates asked for first (%(requests)s "
+            "first-choice request).",
+            "None of your preferences had a place at your level: %(academie)s is the académie "
+            "with a free place that the fewest candidates asked for first (%(requests)s "
+            "first-choice requests).",
+            "requests",
+        )
     ),
     "allocation.waitlisted": _("Waitlisted, position %(position)s."),
     "allocation.couple_sent_back": _(
@@ -308,6 +326,9 @@ AUDIT_ACTIONS = {
     "selection_round.create": _("Selection round created"),
     "selection_round.quotas_fill": _("Selection round's quotas listed for every académie"),
     "selection_round.freeze": _("Selection round frozen"),
+    "selection_round.freeze_incomplete": _(
+        "Selection round frozen before it was complete, for this reason: %(reason)s"
+    ),
     "selection_round.supersede": _("Selection round superseded"),
     "results_release.start": _("Results release started"),
     "results_release.early": _(

@@ -105,6 +105,15 @@ class SelectionRound(models.Model):
     )
     superseded_at = models.DateTimeField(_("superseded"), null=True, blank=True, editable=False)
     superseded_reason = models.TextField(_("why it was superseded"), blank=True, editable=False)
+    freeze_reason = models.TextField(
+        _("why it was frozen incomplete"),
+        blank=True,
+        editable=False,
+        help_text=_(
+            "A programme manager's reason for freezing while the application window was open "
+            "or while dossiers would be left out (those dossiers are listed in the audit log)."
+        ),
+    )
 
     class Meta:
         verbose_name = _("selection round")
@@ -113,6 +122,10 @@ class SelectionRound(models.Model):
         permissions = [
             ("freeze_round", "Can freeze a selection round"),
             ("supersede_round", "Can supersede a frozen selection round"),
+            (
+                "freeze_round_incomplete",
+                "Can freeze a selection round that leaves dossiers out, giving a reason",
+            ),
         ]
         constraints = [
             models.UniqueConstraint(

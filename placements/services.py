@@ -19,9 +19,9 @@ What the algorithm is given for each dossier of the campaign (`round_input`):
   are given without a score, so they are listed as not ranked (decision "not selected") and
   the committee sees how many are still waiting. Other statuses are left out (the ineligible
   were refused before review).
-- returning assistant: the dossier lists a previous participation. The dossier has no record of
-  the previous académie's evaluation yet, so every returning assistant is taken as positively
-  evaluated (`parameters["returning_evaluation"]` says so on each frozen round).
+- returning assistant: the dossier lists a previous participation; positively evaluated only
+  when staff recorded the previous académie's evaluation as positive on the dossier
+  (`Application.previous_evaluation`); "not yet known" holds the freeze (`round_freeze_guard`).
 - couples: confirmed `Couple` rows whose two dossiers are both in the round; "together only"
   or "together preferred" as declared.
 - criteria (for the tie rule): per criterion, the mean of the submitted reviews' points, in
@@ -44,11 +44,12 @@ from pathlib import Path
 from typing import Any
 
 from django.db import IntegrityError, transaction
-from django.db.models import Count, Max, Sum
+from django.db.models import Count, Max, Q, Sum
 from django.utils import timezone
 from django.utils.translation import gettext as _
+from django.utils.translation import ngettext
 
-from candidates.choices import ApplicationStatus, CoupleStatus
+from candidates.choices import ApplicationStatus, CoupleStatus, PreviousEvaluation
 from candidates.models import Application, Couple
 from placements import allocation
 from placements.allocation import (
@@ -60,7 +61,7 @@ from placements.allocation import (
     ranking_refusal,
     simulate,
 )
-from placements.choices import RoundStatus
+from placements.choices import LeftOutReason, RoundStatus
 from placements.models import Placement, Quota, RankEntry, ResultsRelease, SelectionRound
 from selection import ranking
 from selection.calibration import Calibration
@@ -183,7 +184,8 @@ def round_input(
                 score=_score(application, calibrated) if reviewed else None,
                 eligible=True,
                 returning=returning,
-                previous_evaluation_positive=returning,
+                previous_evaluation_positive=returning
+                and application.previous_evaluation == PreviousEvaluation.POSITIVE,
                 school_level=SchoolLevel(
                     (assets.school_level if assets else "") or SchoolLevel.EITHER
                 ),
@@ -417,16 +419,142 @@ def quotas_fill(*, selection_round: SelectionRound, actor: User | None) -> int:
     return len(created)
 
 
+FREEZE_PERMISSION = "placements.freeze_round"
+FREEZE_INCOMPLETE_PERMISSION = "placements.freeze_round_incomplete"
+
+
+@dataclass(frozen=True)
+class LeftOut:
+    """A dossier of the round a freeze now would leave without its due chance, and why."""
+
+    number: str
+    reason: str  # a LeftOutReason
+
+    @property
+    def reason_label(self) -> str:
+        return str(LeftOutReason(self.reason).label)
+
+
+@dataclass(frozen=True)
+class FreezeGuard:
+    """What stands in the way of freezing a round now (`round_freeze_guard`)."""
+
+    window_open: bool
+    left_out: tuple[LeftOut, ...]
+
+    @property
+    def blocks(self) -> bool:
+        return self.window_open or bool(self.left_out)
+
+    def message(self) -> str:
+        parts = []
+        if self.window_open:
+            parts.append(_("the campaign's application window is still open"))
+        if self.left_out:
+            parts.append(
+                ngettext(
+                    "%(count)s dossier would be left out (%(numbers)s)",
+                    "%(count)s dossiers would be left out (%(numbers)s)",
+                    len(self.left_out),
+                )
+                % {
+                    "count": len(self.left_out),
+                    "numbers": ", ".join(each.number for each in self.left_out[:10])
+                    + ("…" if len(self.left_out) > 10 else ""),
+                }
+            )
+        return _(
+            "This round cannot be frozen yet: %(what)s. Wait, or have a programme manager "
+            "freeze it with a written reason."
+        ) % {"what": "; ".join(parts)}
+
+
+def round_freeze_guard(selection_round: SelectionRound) -> FreezeGuard:
+    """Whether freezing now would be premature: the campaign still takes applications, or
+    dossiers of the round would be ranked without their due (an eligible dossier with no merit
+    score yet, a returning assistant whose previous evaluation is not known yet), listed by
+    number with the reason."""
+    campaign = selection_round.campaign
+    in_round = Application.objects.filter(campaign=campaign, status__in=ROUND_STATUSES)
+    not_scored = set(
+        in_round.filter(
+            Q(status=ApplicationStatus.ELIGIBLE)
+            | Q(status=ApplicationStatus.REVIEWED, merit__isnull=True)
+        ).values_list("number", flat=True)
+    )
+    not_evaluated = set(
+        in_round.filter(
+            previous_participations__isnull=False,
+            previous_evaluation=PreviousEvaluation.UNKNOWN,
+        ).values_list("number", flat=True)
+    )
+    left_out = [
+        LeftOut(number=number, reason=reason)
+        for reason, numbers in (
+            (LeftOutReason.NOT_SCORED, not_scored),
+            (LeftOutReason.EVALUATION_UNKNOWN, not_evaluated),
+        )
+        for number in sorted(numbers)
+    ]
+    return FreezeGuard(window_open=not campaign.has_closed(), left_out=tuple(left_out))
+
+
+def round_assert_freezable(selection_round: SelectionRound) -> None:
+    """Refuse, before any confirmation is shown, a round that is not a draft or whose campaign
+    already has a frozen round."""
+    if not selection_round.is_draft:
+        raise DomainError(
+            _("Round %(number)s is %(status)s: it cannot be changed any more.")
+            % {"number": selection_round.number, "status": selection_round.get_status_display()},
+            code="round_not_draft",
+        )
+    campaign = selection_round.campaign
+    if SelectionRound.objects.filter(campaign=campaign, status=RoundStatus.FROZEN).exists():
+        raise DomainError(
+            _(
+                "The campaign %(campaign)s already has a frozen round: supersede it before "
+                "freezing another."
+            )
+            % {"campaign": campaign},
+            code="round_already_frozen",
+        )
+
+
 @transaction.atomic
-def round_freeze(*, selection_round: SelectionRound, actor: User) -> SelectionRound:
+def round_freeze(
+    *, selection_round: SelectionRound, actor: User, reason: str = ""
+) -> SelectionRound:
     """Freeze the draft round: rank and place today's dossiers and record it all, at once.
 
     Locks the round; refuses unless it is a draft, has places, and its campaign has no frozen
     round (the database's "one frozen round per campaign" settles two freezes at the same
-    moment). Writes the snapshot and its SHA-256, the parameters, who and when, one `RankEntry`
+    moment). Refuses too while `round_freeze_guard` finds the freeze premature, unless the
+    actor may freeze an incomplete round (a programme manager) and gives a `reason`: it is
+    kept on the round (`freeze_reason`) and, with the dossiers left out, in the audit row.
+    Writes the snapshot and its SHA-256, the parameters, who and when, one `RankEntry`
     and one `Placement` per candidate, and an audit row. Dossier statuses are not touched.
     """
     locked = _locked_draft(selection_round)
+    guard = round_freeze_guard(locked)
+    reason = reason.strip()
+    if guard.blocks:
+        if not reason or not actor.has_perm(FREEZE_INCOMPLETE_PERMISSION):
+            raise DomainError(guard.message(), code="round_freeze_premature")
+        locked.freeze_reason = reason
+        audit_record(  # before the freeze's own row: why, then what
+            actor=actor,
+            action="selection_round.freeze_incomplete",
+            target=locked,
+            data={
+                "reason": reason,
+                "window_open": guard.window_open,
+                "left_out": [[each.number, each.reason] for each in guard.left_out],
+            },
+        )
+    elif not actor.has_perm(FREEZE_PERMISSION):
+        raise DomainError(
+            _("Freezing a complete round is the committee's."), code="round_freeze_not_allowed"
+        )
     campaign = locked.campaign
     if SelectionRound.objects.filter(campaign=campaign, status=RoundStatus.FROZEN).exists():
         raise DomainError(
@@ -454,7 +582,7 @@ def round_freeze(*, selection_round: SelectionRound, actor: User) -> SelectionRo
         "tie_break_criteria": list(selection.tie_break_criteria),
         "algorithm_version": algorithm_version(),
         "criteria_points": "mean of the submitted reviews, in hundredths of a point",
-        "returning_evaluation": "assumed positive: the dossier records no previous evaluation",
+        "returning_evaluation": "as recorded on the dossier: only a positive one is offered",
         "merit_calibration": merit.record() if merit else {"method": str(CalibrationMethod.NONE)},
     }
     locked.frozen_by = actor
@@ -469,6 +597,7 @@ def round_freeze(*, selection_round: SelectionRound, actor: User) -> SelectionRo
                     "parameters",
                     "frozen_by",
                     "frozen_at",
+                    "freeze_reason",
                 ]
             )
     except IntegrityError:

@@ -289,6 +289,7 @@ CUSTOM_ADMIN: dict[str, frozenset[str]] = {
     "admin:placements_selectionround_release": only(MANAGER, SUPERUSER),
     "admin:placements_selectionround_release_progress": NOBODY,  # no release under way
     "admin:placements_offer_place": only(MANAGER, COMMITTEE, SUPERUSER),
+    "admin:candidates_application_previous_evaluations_import": only(MANAGER, SUPERUSER),
 }
 
 

@@ -84,7 +84,7 @@ from tests.payments.factories import (
     import_statement,
     statement_csv,
 )
-from tests.placements.test_rounds import committee, draft_round, reviewed_dossiers
+from tests.placements.test_rounds import draft_round, reviewed_dossiers
 
 pytestmark = [pytest.mark.django_db, pytest.mark.usefixtures("campaign_open", "private_storage")]
 
@@ -204,8 +204,10 @@ def build_world(campaign) -> World:
 
     # A's offer, accepted, in a frozen round (its letters are issued on first download).
     reviewed_dossiers(campaign, ["90", "80"])
-    frozen = round_freeze(
-        selection_round=draft_round(campaign, {0: (1, 1)}, waitlist_size=1), actor=committee()
+    frozen = round_freeze(  # the world is set inside the open window: frozen with a reason
+        selection_round=draft_round(campaign, {0: (1, 1)}, waitlist_size=1),
+        actor=staff["programme manager"],
+        reason="Frozen early to test every page",
     )
     for status in (
         ApplicationStatus.COMPLETE,

@@ -2,6 +2,7 @@ from django import forms
 from django.contrib import admin, messages
 from django.contrib.auth.admin import UserAdmin as DjangoUserAdmin
 from django.contrib.auth.forms import AdminUserCreationForm
+from django.contrib.auth.models import Group
 from django.core.exceptions import PermissionDenied
 from django.http import Http404
 from django.template.response import TemplateResponse
@@ -40,6 +41,7 @@ from tapif.core.models import (
 from tapif.core.outbox import message_resend
 from tapif.core.permissions import can_check_letter
 from tapif.core.privacy import retention_run
+from tapif.core.roles import role_label
 from tapif.core.selectors import staff_without_second_factor, users_with_second_factor
 from tapif.core.services import (
     campaign_make_current,
@@ -89,6 +91,24 @@ class StaffInvitationInline(admin.TabularInline):
         return False
 
 
+class RoleFilter(admin.SimpleListFilter):
+    """The staff roles (groups), named in the reader's language."""
+
+    title = _("role")
+    parameter_name = "groups__id__exact"
+
+    def lookups(self, request, model_admin):
+        return [(group.pk, role_label(group.name)) for group in Group.objects.order_by("name")]
+
+    def queryset(self, request, queryset):
+        return queryset.filter(groups__id=self.value()) if self.value() else queryset
+
+
+class RoleChoiceField(forms.ModelMultipleChoiceField):
+    def label_from_instance(self, obj: Group) -> str:
+        return role_label(obj.name)
+
+
 @admin.register(User)
 class UserAdmin(DjangoUserAdmin):
     add_form = UserAddForm
@@ -110,12 +130,18 @@ class UserAdmin(DjangoUserAdmin):
         SecondFactorFilter,
         "is_active",
         "preferred_language",
-        "groups",
+        RoleFilter,
     ]
     search_fields = ["email", "first_name", "last_name"]
     readonly_fields = ["last_login", "date_joined"]
     inlines = [StaffInvitationInline]
     actions = ["send_setup_link"]
+
+    def formfield_for_manytomany(self, db_field, request, **kwargs):
+        if db_field.name == "groups":
+            kwargs["form_class"] = RoleChoiceField
+        return super().formfield_for_manytomany(db_field, request, **kwargs)
+
     fieldsets = (
         (None, {"fields": ("email", "password")}),
         (_("Person"), {"fields": ("first_name", "last_name", "kind", "preferred_language")}),

@@ -10,11 +10,28 @@ from __future__ import annotations
 
 from typing import Any
 
+from django.utils.translation import pgettext_lazy
+
 REVIEWER = "Reviewer"
 PAYMENTS_OFFICER = "Payments officer"
 PROGRAMME_MANAGER = "Programme manager"
 COMMITTEE_MEMBER = "Committee member"
 AUDITOR = "Auditor"
+
+#: Each role's name as staff read it (the group's name stays the English key).
+ROLE_LABELS = {
+    REVIEWER: pgettext_lazy("role", "Reviewer"),
+    PAYMENTS_OFFICER: pgettext_lazy("role", "Payments officer"),
+    PROGRAMME_MANAGER: pgettext_lazy("role", "Programme manager"),
+    COMMITTEE_MEMBER: pgettext_lazy("role", "Committee member"),
+    AUDITOR: pgettext_lazy("role", "Auditor"),
+}
+
+
+def role_label(name: str) -> str:
+    """A group's name in the active language (a group that is no role keeps its name)."""
+    return str(ROLE_LABELS.get(name, name))
+
 
 #: Models of the project's apps, by app label (the auditor views every one of them).
 _MODELS = {
@@ -116,6 +133,7 @@ ROLES: dict[str, frozenset[str]] = {
         "candidates.decide_eligibility",
         "candidates.override_eligibility",
         "candidates.view_every_dossier",
+        "candidates.record_previous_evaluation",
         # A draft's documents, each read with a reason (candidates.permissions).
         "candidates.open_draft_document",
         # Candidates' deletion requests, settled under the retention policy.
@@ -130,7 +148,11 @@ ROLES: dict[str, frozenset[str]] = {
         for action in ("add", "change")
         for model in ("criterion", "criterionlevel")
     }
-    | {"selection.assign_reviewers", "placements.supersede_round"}
+    | {
+        "selection.assign_reviewers",
+        "placements.supersede_round",
+        "placements.freeze_round_incomplete",
+    }
     | _view("placements")
     | {
         "placements.release_results",

@@ -53,6 +53,7 @@ ACTIONS = {
         "reopen_for_candidate": {PROGRAMME_MANAGER},
         "verify_french_test": {PROGRAMME_MANAGER},
         "decide_eligibility": {REVIEWER, PROGRAMME_MANAGER},
+        "record_previous_evaluation": {PROGRAMME_MANAGER},
     },
     DOCUMENTS: {
         "accept_documents": {REVIEWER, PROGRAMME_MANAGER},
@@ -174,11 +175,17 @@ def test_freed_places_are_offered_by_hand_by_the_committee_and_the_programme_man
 def test_the_committee_freezes_rounds_and_the_programme_manager_supersedes_them():
     holders = {
         permission: {name for name, permissions in ROLES.items() if permission in permissions}
-        for permission in ("placements.freeze_round", "placements.supersede_round")
+        for permission in (
+            "placements.freeze_round",
+            "placements.freeze_round_incomplete",
+            "placements.supersede_round",
+        )
     }
 
     assert holders == {
         "placements.freeze_round": {COMMITTEE_MEMBER},
+        # Freezing before the window shuts or with dossiers left out, giving a reason.
+        "placements.freeze_round_incomplete": {PROGRAMME_MANAGER},
         "placements.supersede_round": {PROGRAMME_MANAGER},
     }
 

@@ -11,6 +11,7 @@ CSV. Staff read the pages in English.
 from __future__ import annotations
 
 import csv
+import datetime as dt
 import io
 import re
 from collections.abc import Iterator
@@ -18,13 +19,14 @@ from collections.abc import Iterator
 import pytest
 from allauth.mfa.totp.internal.auth import TOTP, generate_totp_secret
 from django.contrib.auth.models import Group
+from django.utils import timezone
 from playwright.sync_api import Browser, Page, expect
 
 from placements.choices import RoundStatus
 from placements.models import RankEntry, SelectionRound
 from selection.services import criteria_ensure
 from tapif.core.choices import UserKind
-from tapif.core.models import User
+from tapif.core.models import Campaign, User
 from tapif.core.roles import COMMITTEE_MEMBER
 from tests.e2e.conftest import TIMEOUT_MS
 from tests.e2e.helpers import axe_violations, describe_violations, submit_login_form, totp_code
@@ -64,6 +66,8 @@ def _admin_log_in(page: Page, user: User, secret: str) -> None:
 
 def test_committee_previews_freezes_reads_and_exports_a_round(staff_page: Page, member, campaign):
     criteria_ensure(campaign)
+    # Applications closed yesterday: a round is frozen once the window has shut.
+    Campaign.objects.filter(pk=campaign.pk).update(closes_at=timezone.now() - dt.timedelta(days=1))
     dossiers = reviewed_dossiers(campaign, ["90", "80", "70"])
     selection_round = draft_round(campaign, {0: (1, 1)}, waitlist_size=1)
     first = academies()[0]

@@ -25,7 +25,7 @@ from selection.services import criteria_ensure
 from tests.candidates.factories import tiny_pdf
 from tests.e2e.helpers import PASSWORD, axe_violations, describe_violations, log_in
 from tests.placements.test_release import manager
-from tests.placements.test_rounds import academies, committee, draft_round, reviewed_dossiers
+from tests.placements.test_rounds import academies, draft_round, reviewed_dossiers
 
 pytestmark = pytest.mark.e2e
 
@@ -36,8 +36,10 @@ def placed(campaign, storage):
     released round, able to sign in."""
     criteria_ensure(campaign)
     first, _second, _third = reviewed_dossiers(campaign, ["90", "80", "70"])
-    frozen = round_freeze(
-        selection_round=draft_round(campaign, {0: (1, 0)}, waitlist_size=1), actor=committee()
+    frozen = round_freeze(  # the e2e campaign is still open: frozen early, with a reason
+        selection_round=draft_round(campaign, {0: (1, 0)}, waitlist_size=1),
+        actor=manager(),
+        reason="Frozen early for the browser test",
     )
     results_release_start(  # the e2e campaign's results date is in the coming spring
         selection_round=frozen, actor=manager(), reason="Released early for the browser test"

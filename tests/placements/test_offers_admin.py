@@ -11,8 +11,10 @@ import pytest
 from django.db import connection
 from django.test.utils import CaptureQueriesContext
 from django.urls import reverse
+from django.utils import translation
 
 from candidates.choices import ApplicationStatus
+from placements.admin import OfferAdmin
 from placements.choices import OfferSource, OfferStatus, PromotionReason
 from placements.models import Offer, OfferSchool, PromotionLog
 from placements.offers import offer_decline, offer_for
@@ -91,6 +93,37 @@ def test_the_list_shows_each_offer_with_its_status_and_filters(client, placed):
     by_name = text(client.get(OFFERS, {"q": first.candidate.last_name}))
     assert first.number in by_name
     assert text(client.get(OFFERS, {"status__exact": "accepted"})).count(first.number) == 0
+
+
+def test_each_row_opens_its_offer_and_the_number_its_dossier(client, placed):
+    _frozen, (first, *_rest) = placed
+    offer = Offer.objects.get(application=first)
+    log_in(client, staff_with(*VIEW))
+
+    html = client.get(OFFERS).content.decode()
+
+    name = first.candidate.get_full_name()
+    assert re.search(rf'<a href="{change_url(offer)}[^"]*">{re.escape(name)}</a>', html)
+    dossier = reverse("admin:candidates_application_change", args=[first.pk])
+    assert f'<a href="{dossier}">{first.number}</a>' in html
+    assert not re.search(r"<a [^>]*>\s*<a ", html)  # no link nested in another (an empty one)
+
+
+def test_offer_words_agree_in_french_and_a_withdrawn_offer_asks_no_check(client, placed):
+    _frozen, (first, second, *_rest) = placed
+    accepted = Offer.objects.get(application=first)
+    Offer.objects.filter(pk=accepted.pk).update(status=OfferStatus.ACCEPTED)
+    withdrawn = Offer.objects.get(application=second)
+    Offer.objects.filter(pk=withdrawn.pk).update(status=OfferStatus.WITHDRAWN)
+    for offer in (accepted, withdrawn):
+        offer.refresh_from_db()
+    with translation.override("fr"):
+        assert str(OfferStatus.ACCEPTED.label) == "Acceptée"
+        assert str(OfferStatus.DECLINED.label) == "Refusée"
+    model_admin = OfferAdmin(Offer, None)
+    withdrawn.criminal_record_id = accepted.criminal_record_id = -1  # a check to look at
+    assert model_admin.check_display(accepted) == "To verify"
+    assert model_admin.check_display(withdrawn) == "—"
 
 
 def test_the_list_reads_a_fixed_number_of_queries(client, campaign, release, run):

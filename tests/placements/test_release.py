@@ -34,8 +34,14 @@ from selection.services import criteria_ensure
 from tapif.core.exceptions import DomainError
 from tapif.core.messages import explain
 from tapif.core.models import AuditEntry, Campaign, JobRun, OutboundMessage, User
-from tapif.core.roles import PROGRAMME_MANAGER
-from tests.placements.test_rounds import academies, committee, draft_round, reviewed_dossiers
+from tapif.core.roles import COMMITTEE_MEMBER, PROGRAMME_MANAGER
+from tests.placements.test_rounds import (
+    academies,
+    committee,
+    draft_round,
+    member_of,
+    reviewed_dossiers,
+)
 from tests.selection.review_dossiers import reviewable
 from tests.words import words
 
@@ -84,9 +90,14 @@ def manager() -> User:
 
 
 def frozen_round(campaign):
-    """Two places (first académie primary, second secondary) and a waitlist of one."""
+    """Two places (first académie primary, second secondary) and a waitlist of one; frozen by a
+    programme manager with a reason, as some tests freeze with a dossier left out."""
     selection_round = draft_round(campaign, {0: (1, 0), 1: (0, 1)}, waitlist_size=1)
-    return round_freeze(selection_round=selection_round, actor=committee())
+    return round_freeze(
+        selection_round=selection_round,
+        actor=member_of(COMMITTEE_MEMBER, PROGRAMME_MANAGER),
+        reason="Frozen as it stands for the test",
+    )
 
 
 def ineligible_dossier(campaign, number: str, *, language: str = "fr") -> Application:

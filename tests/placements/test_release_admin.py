@@ -20,7 +20,6 @@ from tapif.core.roles import AUDITOR, COMMITTEE_MEMBER, PROGRAMME_MANAGER, REVIE
 from tests.factories import EASTERN
 from tests.placements.test_release import ineligible_dossier
 from tests.placements.test_rounds import (
-    committee,
     draft_round,
     log_in,
     member_of,
@@ -46,7 +45,11 @@ def frozen(campaign) -> SelectionRound:
     reviewed_dossiers(campaign, ["40"], status="eligible")
     ineligible_dossier(campaign, "ZZ-00001")
     selection_round = draft_round(campaign, {0: (1, 0), 1: (0, 1)}, waitlist_size=1)
-    return round_freeze(selection_round=selection_round, actor=committee())
+    return round_freeze(
+        selection_round=selection_round,
+        actor=member_of(COMMITTEE_MEMBER, PROGRAMME_MANAGER),
+        reason="Frozen with the unreviewed dossier left out",
+    )
 
 
 def change_url(selection_round) -> str:

@@ -20,6 +20,7 @@ from placements.services import (
     quotas_fill,
     round_create,
     round_freeze,
+    round_freeze_guard,
     round_input,
     round_preview,
     round_supersede,
@@ -103,9 +104,9 @@ def committee() -> User:
     return User.objects.get(pk=user.pk)
 
 
-def member_of(role: str) -> User:
+def member_of(*roles: str) -> User:
     user = StaffFactory()
-    user.groups.add(Group.objects.get(name=role))
+    user.groups.add(*Group.objects.filter(name__in=roles))
     return User.objects.get(pk=user.pk)
 
 
@@ -204,7 +205,7 @@ def test_round_input_returning_couples_and_unreviewed(campaign):
     }
     assert ineligible.number not in by_id
     assert by_id[returning.number].returning is True
-    assert by_id[returning.number].previous_evaluation_positive is True  # no field: assumed
+    assert by_id[returning.number].previous_evaluation_positive is False  # not yet known
     assert by_id[new.number].returning is False
     assert by_id[new.number].partner is None  # a couple not confirmed is no couple
     assert (by_id[partner_a.number].partner, by_id[partner_b.number].partner) == (
@@ -248,10 +249,10 @@ def test_round_freeze_writes_one_entry_and_placement_per_candidate(campaign):
     (unreviewed,) = reviewed_dossiers(campaign, ["50"], status=ApplicationStatus.ELIGIBLE)
     first, second, _third = academies()
     selection_round = draft_round(campaign, {0: (1, 0), 1: (0, 1)}, waitlist_size=1)
-    actor = committee()
+    actor = member_of(PROGRAMME_MANAGER)  # the unreviewed dossier is left out: with a reason
     statuses = dict(Application.objects.values_list("number", "status"))
 
-    frozen = round_freeze(selection_round=selection_round, actor=actor)
+    frozen = round_freeze(selection_round=selection_round, actor=actor, reason="Late review")
 
     frozen.refresh_from_db()
     assert frozen.status == RoundStatus.FROZEN
@@ -282,6 +283,72 @@ def test_round_freeze_writes_one_entry_and_placement_per_candidate(campaign):
     # Candidates see nothing yet: no dossier changed status.
     assert dict(Application.objects.values_list("number", "status")) == statuses
     assert AuditEntry.objects.filter(action="selection_round.freeze").count() == 1
+    assert frozen.freeze_reason == "Late review"
+    (why,) = AuditEntry.objects.filter(action="selection_round.freeze_incomplete")
+    assert why.data["left_out"] == [[unreviewed.number, "not_scored"]]
+
+
+def test_round_freeze_refused_while_eligible_dossiers_have_no_score(campaign):
+    reviewed_dossiers(campaign, ["90"])
+    (unreviewed,) = reviewed_dossiers(campaign, ["50"], status=ApplicationStatus.ELIGIBLE)
+    selection_round = draft_round(campaign, {0: (1, 0)})
+
+    with pytest.raises(DomainError, match=f"1 dossier would be left out \\({unreviewed.number}\\)"):
+        round_freeze(selection_round=selection_round, actor=committee(), reason="Hurry")
+    with pytest.raises(DomainError, match="cannot be frozen yet"):  # no reason, no freeze
+        round_freeze(selection_round=selection_round, actor=member_of(PROGRAMME_MANAGER))
+
+    selection_round.refresh_from_db()
+    assert selection_round.status == RoundStatus.DRAFT
+    assert not RankEntry.objects.exists()
+
+
+def test_round_freeze_refused_while_the_campaign_window_is_open(campaign_open, campaign):
+    reviewed_dossiers(campaign, ["90"])
+    selection_round = draft_round(campaign, {0: (1, 0)})
+
+    with pytest.raises(DomainError, match="application window is still open"):
+        round_freeze(selection_round=selection_round, actor=committee())
+
+    frozen = round_freeze(
+        selection_round=selection_round,
+        actor=member_of(PROGRAMME_MANAGER),
+        reason="The ministry needs the list today",
+    )
+    assert frozen.status == RoundStatus.FROZEN
+    assert frozen.freeze_reason == "The ministry needs the list today"
+
+
+def test_returning_assistants_offered_only_with_a_positive_evaluation(campaign):
+    positive, negative, unknown = reviewed_dossiers(campaign, ["90", "80", "70"])
+    for dossier, evaluation in ((positive, "positive"), (negative, "negative")):
+        Application.objects.filter(pk=dossier.pk).update(previous_evaluation=evaluation)
+    for dossier in (positive, negative, unknown):
+        PreviousParticipation.objects.create(
+            application=dossier, school_year="2024-2025", academie=academies()[0]
+        )
+    selection_round = draft_round(campaign, {0: (1, 0)}, waitlist_size=1)
+
+    given = {c.id: c.previous_evaluation_positive for c in round_input(selection_round).candidates}
+    guard = round_freeze_guard(selection_round)
+
+    assert given == {positive.number: True, negative.number: False, unknown.number: False}
+    assert [(each.number, each.reason) for each in guard.left_out] == [
+        (unknown.number, "evaluation_unknown")
+    ]
+    with pytest.raises(DomainError, match="1 dossier would be left out"):
+        round_freeze(selection_round=selection_round, actor=committee())
+    outcome = {o.id: o.decision for o in round_preview(selection_round).outcomes}
+    assert outcome[positive.number] == "waitlisted"
+    assert outcome[negative.number] == outcome[unknown.number] == "not_selected"
+
+
+def test_round_freeze_of_a_complete_round_is_the_committees(campaign):
+    reviewed_dossiers(campaign, ["90"])
+    selection_round = draft_round(campaign, {0: (1, 0)})
+
+    with pytest.raises(DomainError, match="complete round is the committee's"):
+        round_freeze(selection_round=selection_round, actor=member_of(PROGRAMME_MANAGER))
 
 
 def test_round_freeze_snapshot_runs_again_to_the_same_result(campaign):
@@ -430,7 +497,7 @@ def test_admin_actions_offered_per_role(client):
     log_in(client, committee())
     assert offered_actions(client) == {"fill_quotas", "preview", "freeze"}
     log_in(client, member_of(PROGRAMME_MANAGER))
-    assert offered_actions(client) == {"preview", "supersede"}
+    assert offered_actions(client) == {"preview", "freeze", "supersede"}
     log_in(client, member_of(AUDITOR))
     assert offered_actions(client) == {"preview"}
 
@@ -508,6 +575,59 @@ def test_admin_freeze_confirms_with_the_hash_then_freezes(client, campaign):
         reverse("admin:placements_selectionround_change", args=[selection_round.pk])
     )
     assert change.context["has_change_permission"] is False  # quotas and size read only now
+
+
+def test_admin_freeze_confirmation_lists_who_is_left_out_and_why(client, campaign):
+    reviewed_dossiers(campaign, ["90"])
+    (unreviewed,) = reviewed_dossiers(campaign, ["50"], status=ApplicationStatus.ELIGIBLE)
+    selection_round = draft_round(campaign, {0: (1, 0)})
+    log_in(client, committee())
+
+    page = run_action(client, "freeze", selection_round).content.decode()
+
+    assert "This round cannot be frozen yet" in page
+    assert unreviewed.number in page
+    assert "Eligible, but no merit score yet (review not finished)" in page
+    assert "Only a programme manager may freeze it now" in page
+    refused = run_action(client, "freeze", selection_round, apply="yes", confirm="on")
+    assert refused.status_code == 302
+    selection_round.refresh_from_db()
+    assert selection_round.status == RoundStatus.DRAFT
+
+
+def test_admin_programme_manager_freezes_an_incomplete_round_with_a_reason(client, campaign):
+    reviewed_dossiers(campaign, ["90"])
+    reviewed_dossiers(campaign, ["50"], status=ApplicationStatus.ELIGIBLE)
+    selection_round = draft_round(campaign, {0: (1, 0)})
+    log_in(client, member_of(PROGRAMME_MANAGER))
+
+    asked = run_action(client, "freeze", selection_round).content.decode()
+    done = run_action(
+        client, "freeze", selection_round, apply="yes", confirm="on", reason="Review closed"
+    )
+
+    assert "As a programme manager you may freeze it anyway" in asked
+    assert done.status_code == 302
+    selection_round.refresh_from_db()
+    assert (selection_round.status, selection_round.freeze_reason) == (
+        RoundStatus.FROZEN,
+        "Review closed",
+    )
+
+
+def test_admin_freeze_of_a_frozen_round_refuses_before_any_confirmation(client, campaign):
+    reviewed_dossiers(campaign, ["90"])
+    frozen = round_freeze(selection_round=draft_round(campaign, {0: (1, 0)}), actor=committee())
+    log_in(client, committee())
+
+    response = run_action(client, "freeze", frozen)
+
+    assert response.status_code == 302  # back to the list, no confirmation page
+    shown = [str(m) for m in response.wsgi_request._messages]
+    assert any("cannot be changed any more" in m for m in shown)
+    change = client.get(reverse("admin:placements_selectionround_change", args=[frozen.pk]))
+    # No quota row may be added: the admin's script shows "Add another" only below MAX_NUM.
+    assert 'name="quotas-MAX_NUM_FORMS" value="0"' in change.content.decode()
 
 
 def test_admin_freeze_refused_to_the_programme_manager(client, campaign):
