@@ -28,7 +28,7 @@ from django.template.loader import render_to_string
 from django.urls import reverse
 from django.utils.html import format_html, format_html_join
 from django.utils.safestring import mark_safe
-from django.utils.translation import gettext, ngettext_lazy
+from django.utils.translation import gettext, ngettext, ngettext_lazy
 from django.utils.translation import gettext_lazy as _
 
 from candidates.choices import (
@@ -52,6 +52,7 @@ from candidates.models import (
 )
 from candidates.permissions import dossier_scope
 from candidates.retention import deletion_request_settle
+from candidates.returning import earlier_participations, previous_participations_confirm
 from candidates.selectors import (
     HistoryItem,
     application_facts,
@@ -381,7 +382,12 @@ class ApplicationAdmin(ReadOnlyAdmin):
     # get_queryset() below does not call select_related() itself.
     list_select_related = ["campaign", "candidate", "identity", "studies", "french", "assets"]
     date_hierarchy = "created_at"
-    actions = ["reopen_for_candidate", "verify_french_test", "decide_eligibility"]
+    actions = [
+        "reopen_for_candidate",
+        "verify_french_test",
+        "decide_eligibility",
+        "confirm_earlier_participations",
+    ]
     readonly_fields = [
         "number",
         "candidate_display",
@@ -392,6 +398,7 @@ class ApplicationAdmin(ReadOnlyAdmin):
         "submitted_at",
         "updated_at",
         "couple_display",
+        "earlier_participations_display",
         "facts_display",
         "documents_display",
         "completeness_display",
@@ -411,6 +418,7 @@ class ApplicationAdmin(ReadOnlyAdmin):
                     ("created_at", "submitted_at", "updated_at"),
                     "french_level",
                     "couple_display",
+                    "earlier_participations_display",
                 ]
             },
         ),
@@ -436,6 +444,10 @@ class ApplicationAdmin(ReadOnlyAdmin):
     def has_decide_eligibility_permission(self, request) -> bool:
         # Declared on EligibilityDecision (the record the decision writes).
         return request.user.has_perm(f"{EligibilityDecision._meta.app_label}.decide_eligibility")
+
+    def has_override_eligibility_permission(self, request) -> bool:
+        # Earlier participations count against the lifetime limit: the programme manager's call.
+        return eligibility_may_override(request.user)
 
     def get_queryset(self, request):
         current_documents = (
@@ -520,6 +532,25 @@ class ApplicationAdmin(ReadOnlyAdmin):
         )
         return format_html(
             "{} — {} — {}", who, couple.get_status_display(), couple.get_preference_display()
+        )
+
+    @admin.display(description=_("earlier participations"))
+    def earlier_participations_display(self, obj: Application) -> str:
+        """Recognised by e-mail, or by names and date of birth; staff confirm them with the
+        action "Confirm earlier participations" (candidates.returning)."""
+        return html_table(
+            [_("school year"), _("candidate number"), _("status"), _("académie"), _("found by")],
+            (
+                [
+                    item.school_year,
+                    item.number or "—",
+                    item.status_label,
+                    item.academie_name or "—",
+                    item.matched_by_label,
+                ]
+                for item in earlier_participations(obj)
+            ),
+            empty=_("None found: a first application."),
         )
 
     @admin.display(description=_("the candidate's sections"))
@@ -731,6 +762,32 @@ class ApplicationAdmin(ReadOnlyAdmin):
                 "%(count)d dossier reopened for its candidate.",
                 "%(count)d dossiers reopened for their candidates.",
                 "count",
+            ),
+        )
+
+    @admin.action(
+        description=_("Confirm earlier participations"),
+        permissions=["override_eligibility"],
+        location=[ActionLocation.CHANGE_LIST, ActionLocation.CHANGE_FORM],
+    )
+    def confirm_earlier_participations(self, request, queryset):
+        """Record each dossier's recognised earlier years as an assistant
+        (`previous_participations_confirm`), for the lifetime limit and the waitlist."""
+        return admin_action(
+            self,
+            request,
+            queryset.prefetch_related(None).order_by("number"),
+            call=lambda application: (
+                application.number,
+                previous_participations_confirm(application=application, actor=request.user),
+            ),
+            done=lambda result: (
+                ngettext(
+                    "%(number)s: %(count)d earlier participation recorded.",
+                    "%(number)s: %(count)d earlier participations recorded.",
+                    result[1],
+                )
+                % {"number": result[0], "count": result[1]}
             ),
         )
 

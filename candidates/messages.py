@@ -303,6 +303,7 @@ AUDIT_ACTIONS = {
     "application.eligibility": _("Eligibility decided"),
     "application.french_level": _("French level recorded"),
     "application.result_release": _("Result released"),
+    "application.previous_participations": _("Earlier participations confirmed by staff"),
     "french_test.verify": _("Official French test verified"),
     "document.upload": _("Document uploaded"),
     "document.accept": _("Document accepted"),

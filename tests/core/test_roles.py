@@ -53,6 +53,7 @@ ACTIONS = {
         "reopen_for_candidate": {PROGRAMME_MANAGER},
         "verify_french_test": {PROGRAMME_MANAGER},
         "decide_eligibility": {REVIEWER, PROGRAMME_MANAGER},
+        "confirm_earlier_participations": {PROGRAMME_MANAGER},
     },
     DOCUMENTS: {
         "accept_documents": {REVIEWER, PROGRAMME_MANAGER},
