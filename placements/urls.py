@@ -3,7 +3,7 @@ them)."""
 
 from django.urls import path
 
-from placements import views
+from placements import handoff_views, views
 
 app_name = "committee"
 
@@ -15,4 +15,10 @@ urlpatterns = [
     path("<int:round_pk>/calibration/", views.round_calibration, name="calibration"),
     path("<int:round_pk>/export.csv", views.export_csv, name="export_csv"),
     path("<int:round_pk>/export.pdf", views.export_pdf, name="export_pdf"),
+    path("<int:round_pk>/handoff/", handoff_views.handoff_index, name="handoff"),
+    path(
+        "<int:round_pk>/handoff/<slug:code>.<str:file_format>",
+        handoff_views.handoff_download,
+        name="handoff_file",
+    ),
 ]

@@ -185,6 +185,9 @@ PAGES: dict[str, frozenset[str]] = {
     "committee:calibration": EVERY_DOSSIER,
     "committee:export_csv": EVERY_DOSSIER,
     "committee:export_pdf": EVERY_DOSSIER,
+    # The hand-off to académies (names and contacts): programme managers.
+    "committee:handoff": only(MANAGER, SUPERUSER),
+    "committee:handoff_file": only(MANAGER, SUPERUSER),
 }
 
 #: Pages whose answer is a redirect to the identity's own part of the site.
