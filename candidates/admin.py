@@ -1141,3 +1141,6 @@ class DeletionRequestAdmin(ReadOnlyAdmin):
                 "count",
             ),
         )
+
+
+from candidates import admin_messages  # noqa: E402, F401 (registers the group messages' admin)

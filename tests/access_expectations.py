@@ -239,6 +239,7 @@ ADMIN_MODELS: dict[str, dict[str, frozenset[str]]] = {
     "candidates_document": model(REVIEWED, obj=REVIEWED_ROW),
     "candidates_couple": model(REVIEWED, obj=REVIEWED_ROW),
     "candidates_deletionrequest": model(READ_ALL, obj=NOBODY),  # NO_ROW
+    "candidates_groupmessage": model(READ_ALL, obj=NOBODY, add=only(MANAGER, SUPERUSER)),  # NO_ROW
     "evaluations_professor": model(READ_ALL),
     "evaluations_institutioncontact": model(READ_ALL),
     "evaluations_evaluationrequest": model(REVIEWED, obj=REVIEWED_ROW),

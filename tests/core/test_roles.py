@@ -143,6 +143,7 @@ def test_only_the_manager_the_committee_and_the_payments_officer_may_change_anyt
                 for model in ("campaign", "academie", "institution")
             }
             | {"evaluations.change_institutioncontact", "placements.change_offer"}
+            | {"candidates.add_groupmessage", "candidates.change_groupmessage"}
             | {
                 f"selection.{action}_{model}"
                 for action in ("add", "change")
