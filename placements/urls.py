@@ -3,12 +3,14 @@ them)."""
 
 from django.urls import path
 
-from placements import handoff_views, views
+from placements import dashboard_views, handoff_views, views
 
 app_name = "committee"
 
 urlpatterns = [
     path("", views.round_index, name="index"),
+    path("dashboard/", dashboard_views.dashboard, name="dashboard"),
+    path("dashboard/<slug:key>.csv", dashboard_views.dashboard_csv, name="dashboard_csv"),
     path("<int:round_pk>/", views.round_detail, name="round"),
     path("<int:round_pk>/academies/", views.round_academies, name="academies"),
     path("<int:round_pk>/couples/", views.round_couples, name="couples"),

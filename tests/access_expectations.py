@@ -185,6 +185,9 @@ PAGES: dict[str, frozenset[str]] = {
     "committee:calibration": EVERY_DOSSIER,
     "committee:export_csv": EVERY_DOSSIER,
     "committee:export_pdf": EVERY_DOSSIER,
+    # The campaign's dashboard (aggregates only): those who run the campaign.
+    "committee:dashboard": only(MANAGER, SUPERUSER),
+    "committee:dashboard_csv": only(MANAGER, SUPERUSER),
     # The hand-off to académies (names and contacts): programme managers.
     "committee:handoff": only(MANAGER, SUPERUSER),
     "committee:handoff_file": only(MANAGER, SUPERUSER),

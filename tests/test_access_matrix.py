@@ -287,6 +287,7 @@ def build_world(campaign) -> World:
         "committee:calibration": {"round_pk": frozen.pk},
         "committee:export_csv": {"round_pk": frozen.pk},
         "committee:export_pdf": {"round_pk": frozen.pk},
+        "committee:dashboard_csv": {"key": "funnel"},
         "committee:handoff": {"round_pk": frozen.pk},
         "committee:handoff_file": {
             "round_pk": frozen.pk,
