@@ -198,3 +198,26 @@ def test_admin_saves_filters_previews_and_sends(client, reference_campaign):
     )
     assert "Incomplete dossier: sent to 1 candidate." in response.content.decode()
     assert OutboundMessage.objects.filter(dossier="GM-00000").count() == 1
+
+
+def test_a_sent_message_reads_but_cannot_be_changed(client, reference_campaign):
+    dossiers(reference_campaign, 1)
+    message = written(reference_campaign, statuses=["submitted"])
+    manager = StaffFactory()
+    manager.groups.add(Group.objects.get(name="Programme manager"))
+    group_message_send(message=message, actor=manager)
+    client.force_login(manager)
+    client.defaults["HTTP_ACCEPT_LANGUAGE"] = "en"
+
+    page = client.get(f"/admin/candidates/groupmessage/{message.pk}/change/")
+
+    assert page.status_code == 200
+    assert "Documents reminder" in page.content.decode()
+    assert 'name="subject_en"' not in page.content.decode()
+    response = client.post(
+        f"/admin/candidates/groupmessage/{message.pk}/change/",
+        {"campaign": reference_campaign.pk, "subject_en": "Changed"},
+    )
+    assert response.status_code == 403
+    message.refresh_from_db()
+    assert message.subject_en == "Documents reminder"
