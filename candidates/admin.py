@@ -31,7 +31,7 @@ from django.template.response import TemplateResponse
 from django.urls import path, reverse
 from django.utils.html import format_html, format_html_join
 from django.utils.safestring import mark_safe
-from django.utils.translation import gettext, ngettext_lazy
+from django.utils.translation import gettext, ngettext, ngettext_lazy
 from django.utils.translation import gettext_lazy as _
 
 from candidates.choices import (
@@ -56,6 +56,7 @@ from candidates.models import (
 )
 from candidates.permissions import dossier_scope
 from candidates.retention import deletion_request_settle
+from candidates.returning import earlier_participations, previous_participations_confirm
 from candidates.selectors import (
     HistoryItem,
     application_facts,
@@ -412,6 +413,7 @@ class ApplicationAdmin(ReadOnlyAdmin):
         "verify_french_test",
         "decide_eligibility",
         "record_previous_evaluation",
+        "confirm_earlier_participations",
     ]
     readonly_fields = [
         "number",
@@ -424,6 +426,7 @@ class ApplicationAdmin(ReadOnlyAdmin):
         "submitted_at",
         "updated_at",
         "couple_display",
+        "earlier_participations_display",
         "facts_display",
         "documents_display",
         "completeness_display",
@@ -443,6 +446,7 @@ class ApplicationAdmin(ReadOnlyAdmin):
                     ("created_at", "submitted_at", "updated_at"),
                     ("french_level", "previous_evaluation"),
                     "couple_display",
+                    "earlier_participations_display",
                 ]
             },
         ),
@@ -535,6 +539,10 @@ class ApplicationAdmin(ReadOnlyAdmin):
         # Declared on EligibilityDecision (the record the decision writes).
         return request.user.has_perm(f"{EligibilityDecision._meta.app_label}.decide_eligibility")
 
+    def has_override_eligibility_permission(self, request) -> bool:
+        # Earlier participations count against the lifetime limit: the programme manager's call.
+        return eligibility_may_override(request.user)
+
     def get_queryset(self, request):
         current_documents = (
             Document.objects.filter(application=OuterRef("pk"), is_current=True)
@@ -618,6 +626,25 @@ class ApplicationAdmin(ReadOnlyAdmin):
         )
         return format_html(
             "{} — {} — {}", who, couple.get_status_display(), couple.get_preference_display()
+        )
+
+    @admin.display(description=_("earlier participations"))
+    def earlier_participations_display(self, obj: Application) -> str:
+        """Recognised by e-mail, or by names and date of birth; staff confirm them with the
+        action "Confirm earlier participations" (candidates.returning)."""
+        return html_table(
+            [_("school year"), _("candidate number"), _("status"), _("académie"), _("found by")],
+            (
+                [
+                    item.school_year,
+                    item.number or "—",
+                    item.status_label,
+                    item.academie_name or "—",
+                    item.matched_by_label,
+                ]
+                for item in earlier_participations(obj)
+            ),
+            empty=_("None found: a first application."),
         )
 
     @admin.display(description=_("the candidate's sections"))
@@ -873,6 +900,32 @@ class ApplicationAdmin(ReadOnlyAdmin):
                 "%(count)d dossier's previous evaluation recorded.",
                 "%(count)d dossiers' previous evaluations recorded.",
                 "count",
+            ),
+        )
+
+    @admin.action(
+        description=_("Confirm earlier participations"),
+        permissions=["override_eligibility"],
+        location=[ActionLocation.CHANGE_LIST, ActionLocation.CHANGE_FORM],
+    )
+    def confirm_earlier_participations(self, request, queryset):
+        """Record each dossier's recognised earlier years as an assistant
+        (`previous_participations_confirm`), for the lifetime limit and the waitlist."""
+        return admin_action(
+            self,
+            request,
+            queryset.prefetch_related(None).order_by("number"),
+            call=lambda application: (
+                application.number,
+                previous_participations_confirm(application=application, actor=request.user),
+            ),
+            done=lambda result: (
+                ngettext(
+                    "%(number)s: %(count)d earlier participation recorded.",
+                    "%(number)s: %(count)d earlier participations recorded.",
+                    result[1],
+                )
+                % {"number": result[0], "count": result[1]}
             ),
         )
 
@@ -1226,3 +1279,6 @@ class DeletionRequestAdmin(ReadOnlyAdmin):
                 "count",
             ),
         )
+
+
+from candidates import admin_messages  # noqa: E402, F401 (registers the group messages' admin)

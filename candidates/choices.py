@@ -242,6 +242,7 @@ class DossierEventKind(models.TextChoices):
     DOCUMENT_REJECTED = "document_rejected", _("Document rejected by the embassy")
     DOCUMENT_REPLACED = "document_replaced", _("Rejected document replaced")
     RESULT_RELEASED = "result_released", _("Selection result released")
+    PROGRAMME_MESSAGE = "programme_message", _("Message from the programme")
 
 
 #: The committee's decisions a released result may carry (the dossier's status after release;

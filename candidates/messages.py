@@ -304,6 +304,8 @@ AUDIT_ACTIONS = {
     "application.french_level": _("French level recorded"),
     "application.previous_evaluation": _("Previous académie's evaluation recorded"),
     "application.result_release": _("Result released"),
+    "application.previous_participations": _("Earlier participations confirmed by staff"),
+    "group_message.send": _("Message sent to a group of candidates"),
     "french_test.verify": _("Official French test verified"),
     "document.upload": _("Document uploaded"),
     "document.accept": _("Document accepted"),

@@ -844,3 +844,52 @@ class DeletionRequest(models.Model):
 
     def __str__(self) -> str:
         return f"{self.candidate} ({self.requested_at:%Y-%m-%d})"
+
+
+class GroupMessage(models.Model):
+    """A message a programme manager writes to the candidates a set of filters picks, in French
+    and in English (what they wrote, so both texts are stored), sent once through the outbox
+    (`candidates.bulk_messages`): each recipient reads it in their language, and each dossier's
+    timeline records it."""
+
+    campaign = models.ForeignKey(
+        "core.Campaign",
+        verbose_name=_("campaign"),
+        on_delete=models.PROTECT,
+        related_name="+",
+    )
+    # What the programme manager wrote, in both languages: content, not interface words.
+    subject_fr = models.CharField(_("subject in French"), max_length=200)
+    body_fr = models.TextField(_("message in French"), max_length=10_000)
+    subject_en = models.CharField(_("subject in English"), max_length=200)
+    body_en = models.TextField(_("message in English"), max_length=10_000)
+    filters = models.JSONField(_("recipients chosen by"), default=dict, blank=True)
+    created_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        verbose_name=_("written by"),
+        null=True,
+        on_delete=models.SET_NULL,
+        related_name="+",
+        editable=False,
+    )
+    created_at = models.DateTimeField(_("written"), default=timezone.now, editable=False)
+    sent_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        verbose_name=_("sent by"),
+        null=True,
+        blank=True,
+        on_delete=models.SET_NULL,
+        related_name="+",
+        editable=False,
+    )
+    sent_at = models.DateTimeField(_("sent"), null=True, blank=True, editable=False)
+    recipients_count = models.PositiveIntegerField(_("recipients"), default=0, editable=False)
+
+    class Meta:
+        verbose_name = _("message to candidates")
+        verbose_name_plural = _("messages to candidates")
+        ordering = ["-created_at", "-id"]
+        permissions = [("send_groupmessage", "Can send a message to a group of candidates")]
+
+    def __str__(self) -> str:
+        return self.subject_en or self.subject_fr

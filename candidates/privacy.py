@@ -168,6 +168,7 @@ EXCLUDED = {
     "mfa.Authenticator": "second-factor secrets: exporting them would weaken the account",
     "account.EmailConfirmation": "a pending confirmation key (a secret, valid a few days)",
     "admin.LogEntry": "the admin's own log of staff edits; staff only",
+    "candidates.GroupMessage": "staff's message to many candidates: each copy is an e-mail",
 }
 
 

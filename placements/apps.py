@@ -9,6 +9,7 @@ class PlacementsConfig(AppConfig):
     def ready(self) -> None:
         from placements import messages as placements_messages
         from placements import privacy as placements_privacy
+        from placements import rollover as placements_rollover
         from placements.letters import (
             offer_letter_standing,
             offer_letter_words,
@@ -20,6 +21,7 @@ class PlacementsConfig(AppConfig):
 
         placements_messages.register()  # the words of this app's codes
         placements_privacy.register()  # its part in the candidate's data (export, erasure)
+        placements_rollover.register()  # its part of next year's campaign (quotas)
         for kind in (IssuedLetter.Kind.ACCEPTANCE, IssuedLetter.Kind.ATTESTATION):
             letter_kind_register(kind, standing=offer_letter_standing, facts=offer_letter_words)
         letter_kind_register(

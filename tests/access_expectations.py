@@ -188,6 +188,12 @@ PAGES: dict[str, frozenset[str]] = {
     "committee:calibration": EVERY_DOSSIER,
     "committee:export_csv": EVERY_DOSSIER,
     "committee:export_pdf": EVERY_DOSSIER,
+    # The campaign's dashboard (aggregates only): those who run the campaign.
+    "committee:dashboard": only(MANAGER, SUPERUSER),
+    "committee:dashboard_csv": only(MANAGER, SUPERUSER),
+    # The hand-off to académies (names and contacts): programme managers.
+    "committee:handoff": only(MANAGER, SUPERUSER),
+    "committee:handoff_file": only(MANAGER, SUPERUSER),
 }
 
 #: Pages whose answer is a redirect to the identity's own part of the site.
@@ -239,6 +245,7 @@ ADMIN_MODELS: dict[str, dict[str, frozenset[str]]] = {
     "candidates_document": model(REVIEWED, obj=REVIEWED_ROW),
     "candidates_couple": model(REVIEWED, obj=REVIEWED_ROW),
     "candidates_deletionrequest": model(READ_ALL, obj=NOBODY),  # NO_ROW
+    "candidates_groupmessage": model(READ_ALL, obj=NOBODY, add=only(MANAGER, SUPERUSER)),  # NO_ROW
     "evaluations_professor": model(READ_ALL),
     "evaluations_institutioncontact": model(READ_ALL),
     "evaluations_evaluationrequest": model(REVIEWED, obj=REVIEWED_ROW),

@@ -291,6 +291,13 @@ def build_world(campaign) -> World:
         "committee:calibration": {"round_pk": frozen.pk},
         "committee:export_csv": {"round_pk": frozen.pk},
         "committee:export_pdf": {"round_pk": frozen.pk},
+        "committee:dashboard_csv": {"key": "funnel"},
+        "committee:handoff": {"round_pk": frozen.pk},
+        "committee:handoff_file": {
+            "round_pk": frozen.pk,
+            "code": offer.academie.code,
+            "file_format": "csv",
+        },
         "account_confirm_email": {"key": "not-a-key"},
         "account_reset_password_from_key": {"uidb36": "0", "key": "not-a-key"},
         "admin:app_list": {"app_label": "candidates"},

@@ -42,6 +42,7 @@ from tapif.core.outbox import message_resend
 from tapif.core.permissions import can_check_letter
 from tapif.core.privacy import retention_run
 from tapif.core.roles import role_label
+from tapif.core.rollover import campaign_rollover
 from tapif.core.selectors import staff_without_second_factor, users_with_second_factor
 from tapif.core.services import (
     campaign_make_current,
@@ -256,7 +257,7 @@ class CampaignAdmin(AuditedAdmin):
     list_filter = ["is_current"]
     search_fields = ["school_year", "code"]
     readonly_fields = ["is_current", "created_at", "updated_at", "scheduled_jobs"]
-    actions = ["make_current"]
+    actions = ["make_current", "prepare_next_year"]
     fieldsets = (
         (None, {"fields": ("school_year", "code", "is_current", "time_zone")}),
         (
@@ -379,6 +380,26 @@ class CampaignAdmin(AuditedAdmin):
             refused_level=messages.ERROR,
             done=lambda campaign: (
                 _("%(year)s is now the current campaign.") % {"year": campaign.school_year}
+            ),
+        )
+
+    @admin.action(description=_("Prepare next year"), permissions=["add"])
+    def prepare_next_year(self, request, queryset):
+        return admin_action(
+            self,
+            request,
+            queryset[:2],
+            exactly_one=_("Select exactly one campaign."),
+            call=lambda campaign: campaign_rollover(campaign=campaign, actor=request.user),
+            refused_level=messages.ERROR,
+            done=lambda campaign: format_html(
+                '<a href="{}">{}</a>',
+                reverse("admin:core_campaign_change", args=[campaign.pk]),
+                _(
+                    "The %(year)s campaign is prepared: check its dates and settings, then "
+                    "make it current."
+                )
+                % {"year": campaign.school_year},
             ),
         )
 

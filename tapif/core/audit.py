@@ -17,6 +17,7 @@ AUDIT_ACTIONS = {
     "campaign.make_current": _("Campaign made current"),
     "campaign.update": _("Campaign settings changed"),
     "campaign.cutoffs_record": _("Académie cut-offs recorded"),
+    "campaign.rollover": _("Next year's campaign prepared"),
     "institution.request": _("Institution requested"),
     "institution.status": _("Institution status changed"),
     "institution.email_domains": _("Institution's e-mail domains approved"),

@@ -63,6 +63,7 @@ _MODELS = {
         "eligibilitydecision",
         "participationtrace",
         "deletionrequest",
+        "groupmessage",
     ],
     "evaluations": ["professor", "institutioncontact", "evaluationrequest", "evaluation"],
     "payments": ["statementimport", "bankline", "payment", "importprofile"],
@@ -138,6 +139,10 @@ ROLES: dict[str, frozenset[str]] = {
         "candidates.open_draft_document",
         # Candidates' deletion requests, settled under the retention policy.
         "candidates.settle_deletionrequest",
+        # Messages to a group of candidates, written in both languages and sent once.
+        "candidates.add_groupmessage",
+        "candidates.change_groupmessage",
+        "candidates.send_groupmessage",
     }
     | _view("evaluations")
     | {"evaluations.change_institutioncontact", "evaluations.confirm_evaluator"}

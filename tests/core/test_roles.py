@@ -54,6 +54,7 @@ ACTIONS = {
         "verify_french_test": {PROGRAMME_MANAGER},
         "decide_eligibility": {REVIEWER, PROGRAMME_MANAGER},
         "record_previous_evaluation": {PROGRAMME_MANAGER},
+        "confirm_earlier_participations": {PROGRAMME_MANAGER},
     },
     DOCUMENTS: {
         "accept_documents": {REVIEWER, PROGRAMME_MANAGER},
@@ -143,6 +144,7 @@ def test_only_the_manager_the_committee_and_the_payments_officer_may_change_anyt
                 for model in ("campaign", "academie", "institution")
             }
             | {"evaluations.change_institutioncontact", "placements.change_offer"}
+            | {"candidates.add_groupmessage", "candidates.change_groupmessage"}
             | {
                 f"selection.{action}_{model}"
                 for action in ("add", "change")
