@@ -455,3 +455,25 @@ def message_resend(*, message: OutboundMessage, actor: User) -> OutboundMessage:
     )
     transaction.on_commit(lambda: dispatch(message.pk), robust=True)
     return message
+
+
+def message_bounced(*, message_id: int, status: str, diagnostic: str) -> OutboundMessage | None:
+    """Record that a sent message came back refused for good (a 5.x.x delivery status
+    notification read from the bounce mailbox: tapif.core.bounces).
+
+    Locks the message; a message already failed, or unknown (pruned, another site's), changes
+    nothing and returns None. Otherwise it becomes *Failed* with the server's words as its
+    error, and `message_failed` is sent after commit, as for a refusal at sending time: an
+    evaluator's invitation gets its `delivery_failed_at` (the candidate is told), and the staff
+    alert counts it."""
+    with transaction.atomic():
+        message = OutboundMessage.objects.select_for_update().filter(pk=message_id).first()
+        if message is None or message.status == OutboundMessage.Status.FAILED:
+            return None
+        message.status = OutboundMessage.Status.FAILED
+        message.error = f"Bounced ({status}): {diagnostic}"[:2000]
+        message.context = _without_secrets(message)
+        message.save(update_fields=["status", "error", "context"])
+        transaction.on_commit(lambda: message_failed.send(sender=OutboundMessage, message=message))
+    logger.warning("E-mail %s bounced: %s", message.pk, status)
+    return message
