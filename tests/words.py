@@ -3,6 +3,7 @@ the words: `words(outcome.explanation)` in English, `words(..., "fr")` in French
 
 from __future__ import annotations
 
+import re
 from collections.abc import Iterable, Mapping
 from typing import Any
 
@@ -41,3 +42,9 @@ def codes(messages: Mapping[str, Any] | Iterable[Mapping[str, Any]]) -> list[str
                 for code in codes(each)
             )
     return found
+
+
+def cells(html: str) -> str:
+    """A page with its table cells' `data-label` attributes left out (the phone layout's column
+    names), so that assertions can read `<td>value</td>`."""
+    return re.sub(r'<td data-label="[^"]*">', "<td>", html)

@@ -16,6 +16,7 @@ from tapif.core.services import CutoffRow, cutoffs_record
 from tests.candidates.factories import ApplicationFactory
 from tests.factories import CampaignFactory, SuperuserFactory
 from tests.placements.test_rounds import academies, committee, draft_round, reviewed_dossiers
+from tests.words import cells
 
 pytestmark = [pytest.mark.django_db]
 
@@ -151,7 +152,7 @@ def test_section_five_shows_last_years_table_once_it_exists(client, campaign):
     first, second, _third = academies()
     application = ApplicationFactory()
     client.force_login(application.candidate)
-    html = client.get("/en/dossier/assets/").content.decode()
+    html = cells(client.get("/en/dossier/assets/").content.decode())
     assert "How competitive each académie was last year" not in html
 
     last_year = CampaignFactory(years=-1)
@@ -162,7 +163,7 @@ def test_section_five_shows_last_years_table_once_it_exists(client, campaign):
             row(second, "secondary", places=2, last=None, first=1),
         ],
     )
-    html = client.get("/en/dossier/assets/").content.decode()
+    html = cells(client.get("/en/dossier/assets/").content.decode())
     assert "How competitive each académie was last year" in html
     assert f"Selection {last_year.school_year}" in html
     assert '<th scope="col">Rank of the last candidate placed</th>' in html

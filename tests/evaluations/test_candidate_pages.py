@@ -31,6 +31,7 @@ from tests.factories import (
     InstitutionContactFactory,
     ProfessorFactory,
 )
+from tests.words import cells
 
 pytestmark = pytest.mark.usefixtures("campaign_open")
 
@@ -66,7 +67,7 @@ def test_the_page_offers_the_invitation_form_with_french_by_default(candidate):
     approved = InstitutionFactory(name="Université d’Ottawa", city="Ottawa")
     InstitutionFactory(name="Collège Demandé", status="requested")
 
-    html = candidate.get(PAGE).content.decode()
+    html = cells(candidate.get(PAGE).content.decode())
 
     assert '<h2 id="invite-title">Invite your evaluator</h2>' in html
     assert f'<option value="{approved.pk}">Université d’Ottawa — Ottawa</option>' in html
@@ -94,7 +95,7 @@ def test_inviting_sends_the_e_mail_and_shows_the_request(
     )
     (message,) = mail.outbox
     assert message.to == ["helene.gagnon@uottawa.example.ca"]
-    html = candidate.get(PAGE).content.decode()
+    html = cells(candidate.get(PAGE).content.decode())
     assert "Invitation sent to Hélène Gagnon (helene.gagnon@uottawa.example.ca)." in html
     assert '<span class="badge">Invitation sent</span>' in html
     assert "<dt>Institution</dt><dd>Université d’Ottawa</dd>" in html
@@ -137,12 +138,12 @@ def test_an_invitation_not_opened_after_four_days_is_pointed_out(
     # Sent on 15 January at noon, Toronto time; the campaign counts 4 calendar days there.
     campaign_open.move_to(dt.datetime(2026, 1, 18, 23, 30, tzinfo=EASTERN))
     candidate.force_login(invitation.application.candidate)  # sessions last 12 hours
-    html = candidate.get(PAGE).content.decode()
+    html = cells(candidate.get(PAGE).content.decode())
     assert "<dt>Opened</dt><dd>Not yet</dd>" in html
     assert "has not opened" not in html
 
     campaign_open.move_to(dt.datetime(2026, 1, 19, 0, 30, tzinfo=EASTERN))  # 3 days 12 hours
-    html = candidate.get(PAGE).content.decode()
+    html = cells(candidate.get(PAGE).content.decode())
 
     assert "Your evaluator has not opened the invitation in 4 days." in html
     assert f'href="{replace_url(invitation)}?correct=1">Correct the address</a>' in html
@@ -152,7 +153,7 @@ def test_an_undelivered_invitation_offers_to_correct_the_address(candidate, invi
     EvaluationRequest.objects.filter(pk=invitation.pk).update(
         delivery_failed_at=invitation.created_at
     )
-    html = candidate.get(PAGE).content.decode()
+    html = cells(candidate.get(PAGE).content.decode())
     assert f"The invitation to {invitation.evaluator_email} could not be delivered." in html
     assert "<dt>Invitation sent</dt>\n  <dd>Could not be delivered</dd>" in html
     assert f'href="{replace_url(invitation)}?correct=1">Correct the address</a>' in html
@@ -208,7 +209,7 @@ def test_replacing_shows_an_empty_form_then_invites_the_new_evaluator(
     new = EvaluationRequest.objects.get(status=RequestStatus.INVITED)
     assert new.evaluator_email == "marc.cyr@univ.example.ca"
     assert [m.to for m in mail.outbox] == [["marc.cyr@univ.example.ca"]]
-    html = candidate.get(PAGE).content.decode()
+    html = cells(candidate.get(PAGE).content.decode())
     assert (
         "Professeure Hélène Gagnon has been replaced. "
         "Invitation sent to Marc Cyr (marc.cyr@univ.example.ca)."
@@ -252,7 +253,7 @@ def test_a_decline_shows_the_reason_and_the_form_to_invite_someone_else(candidat
     services.evaluation_request_decline(
         request=opened, user=opened.professor.user, reason="Je suis en congé sabbatique."
     )
-    html = candidate.get(PAGE).content.decode()
+    html = cells(candidate.get(PAGE).content.decode())
     assert '<h2 id="declined-title">Evaluators who declined</h2>' in html
     assert "<p>Reason given: Je suis en congé sabbatique.</p>" in html
     assert '<h2 id="invite-title">Invite another evaluator</h2>' in html
@@ -262,7 +263,7 @@ def test_a_decline_shows_the_reason_and_the_form_to_invite_someone_else(candidat
 
 def test_a_received_evaluation_shows_its_date_only(candidate, opened):
     submitted(opened)
-    html = candidate.get(PAGE).content.decode()
+    html = cells(candidate.get(PAGE).content.decode())
     assert '<h2 id="received-title">Evaluation received</h2>' in html
     assert (
         "Professeure Hélène Gagnon submitted your evaluation on "
@@ -315,7 +316,7 @@ def test_the_official_test_route_explains_and_links_to_section_3(candidate, appl
         data={"proof_route": "official_test"},
         actor=application.candidate,
     )
-    html = candidate.get(PAGE).content.decode()
+    html = cells(candidate.get(PAGE).content.decode())
     assert "Your dossier proves your French with an official test, so you do not need" in html
     assert '<a href="/en/dossier/french/">Go to section 3. French</a>' in html
     assert 'id="invite-title"' not in html
@@ -330,7 +331,7 @@ def test_a_submitted_dossier_can_still_change_its_evaluator_until_the_close(
     application = complete_dossier(invitation.application)
     dossier_services.application_submit(application=application, actor=application.candidate)
 
-    html = candidate.get(PAGE).content.decode()
+    html = cells(candidate.get(PAGE).content.decode())
 
     assert "Resend the invitation" in html
     assert "Replace this evaluator" in html
@@ -351,7 +352,7 @@ def test_a_submitted_dossier_can_still_change_its_evaluator_until_the_close(
 def test_after_the_close_nothing_can_be_sent(candidate, invitation, campaign_open):
     campaign_open.move_to(CAMPAIGN_CLOSED_AT)
     candidate.force_login(invitation.application.candidate)  # sessions last 12 hours
-    html = candidate.get(PAGE).content.decode()
+    html = cells(candidate.get(PAGE).content.decode())
     assert "The application period has ended: your dossier can no longer be changed." in html
     assert "Resend the invitation" not in html
     html = candidate.post(resend_url(invitation), follow=True).content.decode()

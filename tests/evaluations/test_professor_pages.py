@@ -26,6 +26,7 @@ from tests.evaluations.factories import (
     submitted,
 )
 from tests.factories import TEST_PASSWORD, CandidateFactory, ProfessorFactory
+from tests.words import cells
 
 pytestmark = pytest.mark.usefixtures("campaign_open")
 
@@ -209,7 +210,7 @@ def test_the_list_shows_only_the_professors_own_requests(professor, opened):
     submitted(mine_too)
     drafted(opened, comment="Started")
 
-    html = professor.get(REQUESTS).content.decode()
+    html = cells(professor.get(REQUESTS).content.decode())
 
     assert f'<a href="{detail(opened)}">{opened.application.candidate.get_full_name()}</a>' in html
     assert f'<a href="{detail(mine_too)}">' in html
@@ -347,7 +348,7 @@ def test_declining_needs_a_reason_and_tells_the_candidate(
         "En congé cette année.",
     )
     assert [m.to for m in mail.outbox] == [[opened.application.candidate.email]]
-    html = professor.get(REQUESTS).content.decode()
+    html = cells(professor.get(REQUESTS).content.decode())
     name = opened.application.candidate.get_full_name()
     assert f"You have declined. {name} has been told and can invite someone else." in html
     assert "<td>Declined</td>" in html
@@ -372,7 +373,7 @@ def test_a_request_withdrawn_by_the_candidate_is_closed_for_the_professor(profes
     )
     html = professor.get(detail(opened)).content.decode()
     assert "The candidate has chosen another evaluator: this request is closed" in html
-    assert "<td>Withdrawn by the candidate</td>" in professor.get(REQUESTS).content.decode()
+    assert "<td>Withdrawn by the candidate</td>" in cells(professor.get(REQUESTS).content.decode())
     html = professor.post(detail(opened), form_data(action="save"), follow=True).content.decode()
     assert "This request is closed: the evaluation can no longer be changed." in html
     assert professor.get(submit_url(opened))["Location"] == detail(opened)

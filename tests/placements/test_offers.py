@@ -22,7 +22,13 @@ from django.contrib.auth.models import Permission
 from django.core.files.uploadedfile import SimpleUploadedFile
 from django.utils import translation
 
-from candidates.choices import ApplicationStatus, CoupleStatus, DocumentKind, DocumentReview
+from candidates.choices import (
+    ApplicationStatus,
+    CoupleStatus,
+    DocumentKind,
+    DocumentReview,
+    PreviousEvaluation,
+)
 from candidates.models import Application, Assets, Couple, Document, PreviousParticipation
 from demo.files import demo_pdf
 from placements.choices import OfferSource, OfferStatus, PromotionOutcome, PromotionReason
@@ -100,6 +106,11 @@ def dossiers(campaign, *specs: dict) -> list[Application]:
             academie_3=prefs[2],
         )
         if spec.get("returning"):
+            # The previous académie's evaluation is positive, as staff would have recorded it
+            # (an unknown one holds the freeze).
+            Application.objects.filter(pk=application.pk).update(
+                previous_evaluation=PreviousEvaluation.POSITIVE
+            )
             PreviousParticipation.objects.create(
                 application=application, school_year="2023-2024", academie=listed[3]
             )
@@ -1248,4 +1259,4 @@ def test_an_offers_refusal_reads_in_french(pending_offer):
     with translation.override("fr"), pytest.raises(DomainError) as error:
         offer_transition(offer=offer, to_status=ACCEPTED)
 
-    assert str(error.value) == "Une offre ne peut pas passer de « Refusée » à « Accepté »."
+    assert str(error.value) == "Une offre ne peut pas passer de « Refusée » à « Acceptée »."
